@@ -1,0 +1,85 @@
+"""Errors and warnings of kaesong-geo, all under one base class.
+
+The command line maps each error class to an exit code:
+
+========================  =========  ==========================================
+class                     exit code  meaning
+========================  =========  ==========================================
+:class:`DataError`        1          a data file is missing, unreadable or unsound
+:class:`CheckFailed`      1          ``kaesong-geo validate`` found problems
+:class:`UsageError`       2          the command line asks for something impossible
+========================  =========  ==========================================
+
+Examples
+--------
+>>> from kaesong_geo.errors import DataError, KaesongGeoError
+>>> err = DataError("not a polygon", path="data/boundaries/2004-04.geojson")
+>>> str(err)
+'data/boundaries/2004-04.geojson: not a polygon'
+>>> isinstance(err, KaesongGeoError), err.exit_code
+(True, 1)
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "CheckFailed",
+    "DataError",
+    "GeometryRepairedWarning",
+    "KaesongGeoError",
+    "KaesongGeoWarning",
+    "OutputExistsError",
+    "UsageError",
+]
+
+
+class KaesongGeoError(Exception):
+    """Base class of every error kaesong-geo raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        One line saying what is wrong.
+    path : str or os.PathLike, optional
+        The file the problem is in; it is put in front of the message.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None) -> None:
+        self.message = message
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class DataError(KaesongGeoError):
+    """A data file (footprint, statistics, catalogue) is missing, unreadable or unsound."""
+
+    exit_code = 1
+
+
+class CheckFailed(KaesongGeoError):
+    """A check (``kaesong-geo validate``) found one or more problems."""
+
+    exit_code = 1
+
+
+class UsageError(KaesongGeoError):
+    """The caller asked for something that cannot be done (unknown epoch, bad output path)."""
+
+    exit_code = 2
+
+
+class OutputExistsError(UsageError):
+    """The output file exists and overwriting was not asked for."""
+
+
+class KaesongGeoWarning(UserWarning):
+    """Base class of kaesong-geo's warnings."""
+
+
+class GeometryRepairedWarning(KaesongGeoWarning):
+    """An invalid footprint geometry (e.g. self-intersecting) was repaired with ``make_valid``."""
+

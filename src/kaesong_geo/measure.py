@@ -1,0 +1,270 @@
+"""Geodesic measurement of footprints on the WGS 84 ellipsoid, with a UTM cross-check.
+
+Everything here is pure: geometries in, numbers out; no files. Geometries are shapely
+polygons or multipolygons in WGS 84 longitude/latitude degrees (x = lon, y = lat).
+
+Area and perimeter are computed on the ellipsoid with :class:`pyproj.Geod` (Karney's
+algorithms, accurate to a few nanometres per edge). Each exterior ring counts positively and
+each hole negatively whatever the ring orientation, so the result does not depend on vertex
+order. The same measurement in the local UTM zone (a conformal projection, scale error below
+0.04 % within 3° of its central meridian) is reported as an independent cross-check. Area is
+never computed in degrees or in Web Mercator.
+
+Examples
+--------
+>>> from shapely.geometry import box
+>>> m = measure_geometry(box(126.63, 37.93, 126.64, 37.94))
+>>> round(m.area_m2), round(m.area_utm_m2), abs(m.utm_diff_pct) < 0.1
+(975758, 976016, True)
+>>> measure_geometry(box(0, 0, 0, 0).buffer(0)).area_m2   # empty geometry
+0.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+__all__ = [
+    "GEOD",
+    "Measure",
+    "dissolve",
+    "geodesic_area_m2",
+    "geodesic_area_perimeter",
+    "measure_geometry",
+    "polygons_of",
+    "to_utm",
+    "utm_area_perimeter",
+]
+
+#: The WGS 84 ellipsoid.
+GEOD = Geod(ellps="WGS84")
+
+
+@lru_cache(maxsize=16)
+def _transformer(epsg: int) -> Transformer:
+    return Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+
+def polygons_of(geom: BaseGeometry | None) -> list[Polygon]:
+    """The non-empty polygons of a geometry (a polygon, a multipolygon or a collection).
+
+    Lines and points inside a collection are dropped; a non-polygonal geometry gives ``[]``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> len(polygons_of(Point(0, 0).buffer(1))), polygons_of(Point(0, 0)), polygons_of(None)
+    (1, [], [])
+    """
+    if geom is None or geom.is_empty:
+        return []
+    if isinstance(geom, Polygon):
+        return [geom]
+    if isinstance(geom, MultiPolygon):
+        return [p for p in geom.geoms if not p.is_empty]
+    parts = getattr(geom, "geoms", None)
+    if parts is None:
+        return []
+    return [p for part in parts for p in polygons_of(part)]
+
+
+def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
+    """Union polygonal geometries into one multipolygon (overlaps counted once).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> dissolve([box(0, 0, 2, 1), box(1, 0, 3, 1)]).area
+    3.0
+    >>> dissolve([]).is_empty
+    True
+    """
+    polys = [p for g in geoms for p in polygons_of(g)]
+    if not polys:
+        return MultiPolygon()
+    merged = shapely.union_all(polys)
+    return MultiPolygon(polygons_of(merged))
+
+
+def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
+    lons, lats = ring.coords.xy
+    area, perimeter = GEOD.polygon_area_perimeter(lons, lats)
+    return abs(area), perimeter
+
+
+def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
+    """Geodesic area (m²) and perimeter (m) of a polygonal geometry in WGS 84 lon/lat.
+
+    Holes are subtracted from the area and their boundaries added to the perimeter.
+    Non-polygonal parts are ignored.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> a, p = geodesic_area_perimeter(box(126.63, 37.93, 126.64, 37.94))
+    >>> round(a), round(p)
+    (975758, 3978)
+    >>> geodesic_area_perimeter(None)
+    (0.0, 0.0)
+    """
+    area = perimeter = 0.0
+    for poly in polygons_of(geom):
+        a, p = _ring_area_perimeter(poly.exterior)
+        area += a
+        perimeter += p
+        for hole in poly.interiors:
+            a, p = _ring_area_perimeter(hole)
+            area -= a
+            perimeter += p
+    return area, perimeter
+
+
+def geodesic_area_m2(geom: BaseGeometry | None) -> float:
+    """Geodesic area in m² (see :func:`geodesic_area_perimeter`).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> round(geodesic_area_m2(box(126.63, 37.93, 126.631, 37.931)))
+    9758
+    """
+    return geodesic_area_perimeter(geom)[0]
+
+
+def to_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry:
+    """Project a WGS 84 lon/lat geometry to a UTM zone (metres).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> p = to_utm(Point(126.6333, 37.9333), 32652)
+    >>> round(p.x), round(p.y)
+    (292007, 4201056)
+    """
+    transformer = _transformer(epsg)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, project)
+
+
+def utm_area_perimeter(geom: BaseGeometry | None, epsg: int) -> tuple[float, float]:
+    """Planar area (m²) and perimeter (m) of a lon/lat geometry projected to UTM ``epsg``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> a, p = utm_area_perimeter(box(126.63, 37.93, 126.64, 37.94), 32652)
+    >>> round(a), round(p)
+    (976016, 3979)
+    """
+    polys = polygons_of(geom)
+    if not polys:
+        return 0.0, 0.0
+    projected = to_utm(MultiPolygon(polys), epsg)
+    return float(projected.area), float(projected.length)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Size and shape of one epoch's footprint.
+
+    Attributes
+    ----------
+    area_m2, perimeter_m : float
+        Geodesic area and perimeter on WGS 84.
+    area_utm_m2, perimeter_utm_m : float
+        The same in the UTM zone ``utm_epsg`` (grid units, i.e. metres on the projection).
+    utm_epsg : int
+        The UTM zone's EPSG code.
+    n_polygons, n_holes : int
+        Number of separate polygons after dissolving, and of holes in them.
+    polsby_popper : float
+        Compactness ``4πA/P²`` (1 for a disc, about 0.785 for a square); NaN when empty.
+    convex_hull_ratio : float
+        Area over the area of the convex hull (1 for a convex shape); NaN when empty.
+    """
+
+    area_m2: float
+    perimeter_m: float
+    area_utm_m2: float
+    perimeter_utm_m: float
+    utm_epsg: int
+    n_polygons: int
+    n_holes: int
+    polsby_popper: float
+    convex_hull_ratio: float
+
+    @property
+    def area_km2(self) -> float:
+        """Geodesic area in km²."""
+        return self.area_m2 / 1e6
+
+    @property
+    def area_ha(self) -> float:
+        """Geodesic area in hectares."""
+        return self.area_m2 / 1e4
+
+    @property
+    def utm_diff_pct(self) -> float:
+        """Relative difference of the UTM area from the geodesic area, in percent."""
+        if self.area_m2 == 0:
+            return 0.0
+        return 100.0 * (self.area_utm_m2 - self.area_m2) / self.area_m2
+
+
+def measure_geometry(geom: BaseGeometry | None, utm_epsg: int = 32652) -> Measure:
+    """Measure a footprint: geodesic and UTM area and perimeter, and shape indices.
+
+    The geometry's parts are dissolved first, so overlapping polygons count once.
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Polygonal geometry in WGS 84 lon/lat degrees.
+    utm_epsg : int, default 32652
+        EPSG code of the UTM zone for the cross-check (32652 is zone 52N, Kaesong's).
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> disc = Point(126.63, 37.93).buffer(0.01, 256)  # an ellipse in metres
+    >>> m = measure_geometry(disc)
+    >>> round(m.polsby_popper, 2), round(m.convex_hull_ratio, 3), m.n_polygons
+    (0.98, 1.0, 1)
+    """
+    shape = dissolve([geom] if geom is not None else [])
+    area, perimeter = geodesic_area_perimeter(shape)
+    area_utm, perimeter_utm = utm_area_perimeter(shape, utm_epsg)
+    if area > 0 and perimeter > 0:
+        polsby_popper = 4.0 * math.pi * area / perimeter**2
+        hull_utm = to_utm(shape, utm_epsg).convex_hull.area
+        hull_ratio = area_utm / hull_utm if hull_utm > 0 else math.nan
+    else:
+        polsby_popper = hull_ratio = math.nan
+    return Measure(
+        area_m2=area,
+        perimeter_m=perimeter,
+        area_utm_m2=area_utm,
+        perimeter_utm_m=perimeter_utm,
+        utm_epsg=utm_epsg,
+        n_polygons=len(shape.geoms),
+        n_holes=sum(len(p.interiors) for p in shape.geoms),
+        polsby_popper=polsby_popper,
+        convex_hull_ratio=hull_ratio,
+    )

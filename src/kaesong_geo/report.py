@@ -1,0 +1,443 @@
+"""The growth report: footprints measured, compared and set beside the economy.
+
+This is the application layer: it reads a data directory through :mod:`kaesong_geo.io` and
+computes with the pure modules (:mod:`~kaesong_geo.measure`, :mod:`~kaesong_geo.growth`,
+:mod:`~kaesong_geo.economy`). :meth:`GrowthReport.to_dict` is the stable JSON contract
+(``schema_version`` 1) that every output format is rendered from.
+
+Examples
+--------
+>>> report = growth_report()
+>>> [round(e.measure.area_km2, 3) for e in report.epochs]
+[0.093, 1.745, 3.3]
+>>> report.correlations[0].descriptive_only
+True
+>>> growth_report(epochs=["2007-01"])
+Traceback (most recent call last):
+...
+kaesong_geo.errors.UsageError: unknown epoch '2007-01' (available: 2004-04, 2006-01, 2009-09)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kaesong_geo import __version__
+from kaesong_geo.economy import (
+    MIN_N_INFERENCE,
+    Aligned,
+    Correlation,
+    Observation,
+    align,
+    correlate,
+    elasticity,
+    per_area,
+)
+from kaesong_geo.errors import GeometryRepairedWarning, UsageError
+from kaesong_geo.growth import LEI_BUFFER_M, LEI_INFILL_MIN, IntervalGrowth, compare
+from kaesong_geo.io.datadir import resolve_data_dir
+from kaesong_geo.io.footprints import inspect_footprints
+from kaesong_geo.io.imagery import ImageryRecord, load_imagery_catalog
+from kaesong_geo.io.observations import OBSERVATIONS_FILE, load_observations
+from kaesong_geo.io.problems import raise_first
+from kaesong_geo.measure import Measure, geodesic_area_m2, measure_geometry
+from kaesong_geo.model import Epoch
+from kaesong_geo.site import KAESONG, Site
+
+__all__ = ["ALIGNED_INDICATORS", "SCHEMA_VERSION", "EpochResult", "GrowthReport", "IntervalResult", "growth_report"]
+
+#: Version of the JSON contract of :meth:`GrowthReport.to_dict`.
+SCHEMA_VERSION = 1
+#: Indicators placed on every epoch.
+ALIGNED_INDICATORS = ("firms", "workers", "production_usd")
+#: UTM and geodesic areas must agree within this many percent.
+UTM_TOLERANCE_PCT = 0.1
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """One epoch measured and set beside the economy."""
+
+    epoch: Epoch
+    measure: Measure
+    class_area_m2: dict[str, float]
+    area_uncertainty_m2: float | None
+    reference_area_m2: float | None
+    aligned: dict[str, Aligned]
+    imagery: tuple[ImageryRecord, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The epoch label."""
+        return self.epoch.label
+
+    def value(self, indicator: str) -> float | None:
+        """The aligned value of ``indicator`` (``None`` when unavailable)."""
+        return self.aligned[indicator].value if indicator in self.aligned else None
+
+
+@dataclass(frozen=True)
+class IntervalResult:
+    """Growth between two epochs, with elasticities of the counts."""
+
+    growth: IntervalGrowth
+    kind: Literal["consecutive", "overall"]
+    elasticity_workers: float | None
+    elasticity_firms: float | None
+
+
+@dataclass(frozen=True)
+class GrowthReport:
+    """Everything ``kaesong-geo growth`` shows; see :func:`growth_report`."""
+
+    data_dir: Path
+    site: Site
+    epochs: list[EpochResult]
+    intervals: list[IntervalResult]
+    correlations: list[Correlation]
+    observations: list[Observation] = field(repr=False)
+    notes: list[str]
+    warnings: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-able data (the documented ``--format json`` contract)."""
+        return _to_dict(self)
+
+
+def _select(epochs: list[Epoch], wanted: Sequence[str] | None) -> list[Epoch]:
+    if not wanted:
+        return epochs
+    by_label = {e.label: e for e in epochs}
+    unknown = [w for w in wanted if w not in by_label]
+    if unknown:
+        raise UsageError(
+            f"unknown epoch {unknown[0]!r} (available: {', '.join(by_label)})"
+        )
+    chosen = set(wanted)
+    return [e for e in epochs if e.label in chosen]
+
+
+def _area_uncertainty(epoch: Epoch) -> float | None:
+    """Combined area uncertainty (m², 1 sigma-like), assuming independent footprints."""
+    terms = []
+    for fp in epoch.footprints:
+        if fp.area_uncertainty_pct is None:
+            return None
+        terms.append((geodesic_area_m2(fp.geometry) * fp.area_uncertainty_pct / 100.0) ** 2)
+    return math.sqrt(sum(terms))
+
+
+def _reference(epoch: Epoch) -> float | None:
+    refs = [fp.reference_area_m2 for fp in epoch.footprints]
+    if not refs or any(r is None for r in refs):
+        return None
+    return sum(r for r in refs if r is not None)
+
+
+def growth_report(
+    data_dir: str | os.PathLike[str] | None = None,
+    epochs: Sequence[str] | None = None,
+    *,
+    site: Site = KAESONG,
+) -> GrowthReport:
+    """Measure every epoch, compare consecutive epochs and align the economy.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Data directory; default ``KAESONG_GEO_DATA`` or the bundled data.
+    epochs : sequence of str, optional
+        Labels of the epochs to include (default all). At least one.
+    site : Site, default KAESONG
+
+    Returns
+    -------
+    GrowthReport
+
+    Raises
+    ------
+    DataError
+        A data file is unsound (exit code 1 on the command line).
+    UsageError
+        The data directory does not exist, or an epoch is unknown (exit code 2).
+    """
+    root = resolve_data_dir(data_dir)
+    all_epochs, _, problems = inspect_footprints(root, site)
+    raise_first(problems)
+    report_warnings = []
+    for problem in problems:
+        if problem.code == "repaired":
+            report_warnings.append(str(problem))
+            warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=2)
+    chosen = _select(all_epochs, epochs)
+    has_economy = (root / OBSERVATIONS_FILE).is_file()
+    observations = load_observations(root) if has_economy else []
+    catalog = load_imagery_catalog(root)
+
+    results = []
+    for ep in chosen:
+        m = measure_geometry(ep.geometry, site.utm_epsg)
+        if abs(m.utm_diff_pct) > UTM_TOLERANCE_PCT:
+            report_warnings.append(
+                f"epoch {ep.label}: UTM area differs from the geodesic area by "
+                f"{m.utm_diff_pct:+.3f}% (more than {UTM_TOLERANCE_PCT}%)"
+            )
+        results.append(
+            EpochResult(
+                epoch=ep,
+                measure=m,
+                class_area_m2={c: geodesic_area_m2(g) for c, g in ep.class_geometries().items()},
+                area_uncertainty_m2=_area_uncertainty(ep),
+                reference_area_m2=_reference(ep),
+                aligned={i: align(observations, i, ep.epoch.placed) for i in ALIGNED_INDICATORS},
+                imagery=tuple(r for r in catalog if r.date.label == ep.label),
+            )
+        )
+
+    pairs = list(zip(results, results[1:], strict=False))
+    if len(results) > 2:
+        pairs.append((results[0], results[-1]))
+    intervals = []
+    for i, (a, b) in enumerate(pairs):
+        g = compare(a.epoch.geometry, b.epoch.geometry, a.epoch.epoch, b.epoch.epoch, utm_epsg=site.utm_epsg)
+        intervals.append(
+            IntervalResult(
+                growth=g,
+                kind="overall" if i == len(results) - 1 else "consecutive",
+                elasticity_workers=elasticity(a.measure.area_m2, b.measure.area_m2, a.value("workers"), b.value("workers")),
+                elasticity_firms=elasticity(a.measure.area_m2, b.measure.area_m2, a.value("firms"), b.value("firms")),
+            )
+        )
+
+    areas = [r.measure.area_m2 for r in results]
+    correlations = [
+        correlate(areas, [r.value(ind) for r in results], ("area_m2", ind)) for ind in ("firms", "workers")
+    ]
+    notes = _notes(results, has_economy, correlations)
+    return GrowthReport(root, site, results, intervals, correlations, observations, notes, report_warnings)
+
+
+def _notes(results: list[EpochResult], has_economy: bool, correlations: list[Correlation]) -> list[str]:
+    notes = []
+    recon = [r.label for r in results if "reconstructed" in r.epoch.methods]
+    if recon:
+        worst = max((fp.uncertainty_m or 0) for r in results for fp in r.epoch.footprints)
+        notes.append(
+            f"Footprints of {', '.join(recon)} are APPROXIMATE RECONSTRUCTIONS: placed at the "
+            "documented location and sized from documented areas, not traced from imagery; "
+            f"their outlines are schematic (positional uncertainty up to {worst:,.0f} m). "
+            "Replace them with tracings of the imagery to measure real growth."
+        )
+    est = [r.label for r in results if r.epoch.estimated]
+    if est:
+        notes.append(
+            f"ESTIMATED: {', '.join(est)} {'rests' if len(est) == 1 else 'rest'} on no documented "
+            "figure (see each footprint's note); growth to and from "
+            f"{'it' if len(est) == 1 else 'them'} is an estimate."
+        )
+    unknown = [r.label for r in results if r.epoch.max_uncertainty_m is None]
+    if unknown:
+        notes.append(f"No positional uncertainty is recorded for {', '.join(unknown)}.")
+    notes.append(
+        "Areas are geodesic on the WGS 84 ellipsoid (pyproj.Geod), cross-checked in UTM "
+        f"(EPSG:{results[0].measure.utm_epsg if results else 32652}); month-precision dates are "
+        "placed on the 15th and annual rates use exact day counts."
+    )
+    if has_economy:
+        notes.append(
+            "Counts are aligned to each epoch's placed date by linear interpolation between the "
+            "bracketing observations (stocks at their as-of day; annual production at mid-year, "
+            "as US$/year); never extrapolated. Values marked * rest on unverified, approximate "
+            "or derived observations."
+        )
+    else:
+        notes.append(f"No {OBSERVATIONS_FILE} in the data directory: counts are not shown.")
+    n = max((c.n for c in correlations), default=0)
+    if n < MIN_N_INFERENCE:
+        notes.append(
+            f"Correlation across {n} epochs is DESCRIPTIVE ONLY: with fewer than "
+            f"{MIN_N_INFERENCE} epochs no p-value or interval is meaningful, and the counts "
+            "are themselves interpolated."
+        )
+    notes.append(
+        f"Added patches are typed by the landscape expansion index (Liu et al. 2010) with a "
+        f"{LEI_BUFFER_M:g} m buffer: infill LEI >= {LEI_INFILL_MIN:g}, extension 0 < LEI < "
+        f"{LEI_INFILL_MIN:g}, leapfrog LEI = 0."
+    )
+    return notes
+
+
+def _num(x: float | None, digits: int = 6) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), digits)
+
+
+def _aligned_dict(a: Aligned) -> dict[str, Any]:
+    return {
+        "value": _num(a.value, 3),
+        "method": a.method,
+        "verified": a.verified if a.used else None,
+        "reason": a.reason or None,
+        "observations": [
+            {
+                "period": o.period,
+                "as_of": o.as_of.isoformat(),
+                "reference_date": o.reference_date.isoformat(),
+                "value": o.value,
+                "status": o.status,
+                "source": o.source,
+                "weight": round(w, 6),
+            }
+            for o, w in zip(a.used, a.weights, strict=True)
+        ],
+    }
+
+
+def _to_dict(report: GrowthReport) -> dict[str, Any]:
+    epochs = []
+    previous: EpochResult | None = None
+    consecutive = {(i.growth.start.label, i.growth.end.label): i for i in report.intervals}
+    for r in report.epochs:
+        m = r.measure
+        step = consecutive.get((previous.label, r.label)) if previous else None
+        workers, firms, prod = r.value("workers"), r.value("firms"), r.value("production_usd")
+        epochs.append(
+            {
+                "epoch": r.label,
+                "date": r.epoch.epoch.placed.isoformat(),
+                "date_precision": r.epoch.epoch.precision,
+                "area_m2": _num(m.area_m2, 1),
+                "area_km2": _num(m.area_km2, 6),
+                "area_ha": _num(m.area_ha, 3),
+                "area_utm_m2": _num(m.area_utm_m2, 1),
+                "utm_diff_pct": _num(m.utm_diff_pct, 4),
+                "perimeter_m": _num(m.perimeter_m, 1),
+                "perimeter_utm_m": _num(m.perimeter_utm_m, 1),
+                "area_uncertainty_m2": _num(r.area_uncertainty_m2, 1),
+                "reference_area_m2": _num(r.reference_area_m2, 1),
+                "class_area_m2": {c: _num(a, 1) for c, a in r.class_area_m2.items()},
+                "n_polygons": m.n_polygons,
+                "n_holes": m.n_holes,
+                "polsby_popper": _num(m.polsby_popper, 4),
+                "convex_hull_ratio": _num(m.convex_hull_ratio, 4),
+                "growth_m2": _num(step.growth.growth_m2, 1) if step else None,
+                "growth_pct": _num(step.growth.growth_pct, 3) if step else None,
+                "annual_rate_pct": _num(step.growth.annual_rate_pct, 3) if step else None,
+                "firms": _num(firms, 3),
+                "workers": _num(workers, 3),
+                "production_usd_per_year": _num(prod, 0),
+                "workers_per_ha": _num(per_area(workers, m.area_m2, 1e4), 3),
+                "firms_per_km2": _num(per_area(firms, m.area_m2, 1e6), 3),
+                "production_usd_per_ha_year": _num(per_area(prod, m.area_m2, 1e4), 0),
+                "aligned": {k: _aligned_dict(a) for k, a in r.aligned.items()},
+                "flags": {
+                    "estimated": r.epoch.estimated,
+                    "methods": list(r.epoch.methods),
+                    "uncertainty_m": r.epoch.max_uncertainty_m,
+                    "counts_verified": all(a.verified for a in r.aligned.values() if a.used),
+                },
+                "footprints": [
+                    {
+                        "name": fp.name,
+                        "class": fp.cls,
+                        "method": fp.method,
+                        "estimated": fp.estimated,
+                        "uncertainty_m": fp.uncertainty_m,
+                        "area_uncertainty_pct": fp.area_uncertainty_pct,
+                        "reference_area_m2": fp.reference_area_m2,
+                        "area_m2": _num(geodesic_area_m2(fp.geometry), 1),
+                        "source": fp.source,
+                        "note": fp.note,
+                        "file": fp.file,
+                        "feature": fp.feature,
+                    }
+                    for fp in r.epoch.footprints
+                ],
+                "imagery": [
+                    {
+                        "date": rec.date.label,
+                        "provider": rec.provider,
+                        "redistributable": rec.redistributable,
+                        "file": rec.file or None,
+                        "source": rec.source,
+                    }
+                    for rec in r.imagery
+                ],
+            }
+        )
+        previous = r
+    intervals = []
+    for i in report.intervals:
+        g = i.growth
+        intervals.append(
+            {
+                "start": g.start.label,
+                "end": g.end.label,
+                "kind": i.kind,
+                "days": g.days,
+                "start_area_m2": _num(g.start_area_m2, 1),
+                "end_area_m2": _num(g.end_area_m2, 1),
+                "growth_m2": _num(g.growth_m2, 1),
+                "growth_pct": _num(g.growth_pct, 3),
+                "annual_rate_pct": _num(g.annual_rate_pct, 3),
+                "added_m2": _num(g.added_m2, 1),
+                "lost_m2": _num(g.lost_m2, 1),
+                "added_by_type_m2": {k: _num(v, 1) for k, v in g.added_by_type_m2().items()},
+                "patches": [
+                    {"area_m2": _num(p.area_m2, 1), "lei": _num(p.lei, 3), "type": p.growth_type}
+                    for p in g.patches
+                ],
+                "elasticity_workers": _num(i.elasticity_workers, 4),
+                "elasticity_firms": _num(i.elasticity_firms, 4),
+            }
+        )
+    corr = report.correlations
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "kaesong-geo", "version": __version__},
+        "site": {
+            "name": report.site.name,
+            "lon": report.site.lon,
+            "lat": report.site.lat,
+            "utm_epsg": report.site.utm_epsg,
+        },
+        "data_dir": str(report.data_dir),
+        "epochs": epochs,
+        "intervals": intervals,
+        "correlation": {
+            "n": max((c.n for c in corr), default=0),
+            "descriptive_only": all(c.descriptive_only for c in corr),
+            "min_n_for_inference": MIN_N_INFERENCE,
+            "pairs": [
+                {
+                    "x": c.x,
+                    "y": c.y,
+                    "n": c.n,
+                    "pearson_r": _num(c.pearson_r, 4),
+                    "spearman_rho": _num(c.spearman_rho, 4),
+                    "pearson_p": _num(c.pearson_p, 6),
+                    "spearman_p": _num(c.spearman_p, 6),
+                    "pearson_ci95": [_num(v, 4) for v in c.pearson_ci95] if c.pearson_ci95 else None,
+                }
+                for c in corr
+            ],
+        },
+        "provenance": {
+            "footprint_files": sorted({fp["file"] for e in epochs for fp in e["footprints"]}),
+            "observations_file": str(report.data_dir / OBSERVATIONS_FILE) if report.observations else None,
+            "observation_sources": sorted(
+                {o["source"] for e in epochs for a in e["aligned"].values() for o in a["observations"]}
+            ),
+            "methods": sorted({m for e in epochs for m in e["flags"]["methods"]}),
+            "estimated_epochs": [e["epoch"] for e in epochs if e["flags"]["estimated"]],
+        },
+        "notes": report.notes,
+        "warnings": report.warnings,
+    }
