@@ -18,9 +18,10 @@ import io
 import json
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from kaesong_geo.report import GrowthReport
+if TYPE_CHECKING:  # keep this module light: the CLI reads FORMATS at start-up
+    from kaesong_geo.report import GrowthReport
 
 __all__ = ["FORMATS", "TABLES", "Format", "Table", "render_report"]
 

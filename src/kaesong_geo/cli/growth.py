@@ -1,0 +1,63 @@
+"""``kaesong-geo growth``: area per epoch, growth between epochs, and the economy beside it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kaesong_geo.cli.options import add_data_dir, add_epochs, add_output, common_parser, epoch_list
+from kaesong_geo.render import FORMATS, TABLES
+
+HELP = "measure footprints per epoch, growth between epochs, and counts beside them"
+EPILOG = """\
+examples:
+  $ kaesong-geo growth
+  $ kaesong-geo growth --format json --output growth.json
+  $ kaesong-geo growth --format csv --table intervals > intervals.csv
+  $ kaesong-geo growth --epochs 2004-04 2009-09 --data-dir ~/kaesong-data
+
+--format json is a stable contract (schema_version 1); see the README."""
+
+
+def register(sub: Any) -> None:
+    """Add the command to the subparsers ``sub``."""
+    parser = sub.add_parser(
+        "growth",
+        help=HELP,
+        description=HELP[0].upper() + HELP[1:] + ".",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common_parser()],
+    )
+    add_data_dir(parser)
+    add_epochs(parser)
+    parser.add_argument(
+        "-f", "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
+    parser.add_argument(
+        "--table",
+        choices=TABLES,
+        default="epochs",
+        help="which table --format csv writes (default: epochs)",
+    )
+    add_output(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command."""
+    from kaesong_geo.io.output import check_output_path, write_text
+    from kaesong_geo.render import render_report
+    from kaesong_geo.report import growth_report
+
+    if args.output:
+        check_output_path(args.output, args.overwrite)
+    report = growth_report(args.data_dir, epoch_list(args.epochs))
+    text = render_report(report, args.format, table=args.table)
+    if args.output:
+        write_text(args.output, text, overwrite=args.overwrite)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

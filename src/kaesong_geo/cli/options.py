@@ -1,0 +1,77 @@
+"""Options shared by several commands, defined once.
+
+========================  ==============================================================
+option                    meaning
+========================  ==============================================================
+``--debug``               show tracebacks (every command)
+``--data-dir DIR``        data directory (else ``$KAESONG_GEO_DATA``, else bundled data)
+``--epochs E [E ...]``    epochs to include, by label (space- or comma-separated)
+``--output FILE``         write here instead of standard output
+``--overwrite``           allow ``--output`` to replace an existing file
+========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_data_dir", "add_epochs", "add_output", "common_parser", "epoch_list"]
+
+
+def common_parser(suppress: bool = True) -> argparse.ArgumentParser:
+    """A parent parser with ``--debug``.
+
+    With ``suppress`` the option has no default, so a subcommand does not reset a value given
+    before the command name.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="show the full traceback on errors",
+    )
+    return parser
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data-dir``."""
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data directory with boundaries/, economy/, imagery/ "
+        "(default: $KAESONG_GEO_DATA, else the bundled data)",
+    )
+
+
+def epoch_list(values: list[str] | None) -> list[str] | None:
+    """Flatten ``--epochs`` values, splitting commas.
+
+    Examples
+    --------
+    >>> epoch_list(["2004-04,2006-01", "2009-09"])
+    ['2004-04', '2006-01', '2009-09']
+    >>> epoch_list(None) is None
+    True
+    """
+    if values is None:
+        return None
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def add_epochs(parser: argparse.ArgumentParser) -> None:
+    """Add ``--epochs``."""
+    parser.add_argument(
+        "--epochs",
+        nargs="+",
+        metavar="EPOCH",
+        help="epochs to include, e.g. --epochs 2004-04 2009-09 (default: all)",
+    )
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """Add ``--output`` and ``--overwrite``."""
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace FILE if it exists (refused otherwise)"
+    )
