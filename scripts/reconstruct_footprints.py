@@ -131,72 +131,78 @@ def build() -> dict[str, dict]:
         **common,
     }
     return {
-        "2004-04": fc([
-            feature(
-                pilot,
-                epoch="2004-04",
-                **{"class": "under construction"},
-                **pilot_props,
-                source=SRC_PILOT + SRC_LOCATION,
-                note=(
-                    "Approximate reconstruction, not traced from imagery: a square of the "
-                    "documented pilot-complex area centred on the complex's map marker. The "
-                    "April 2004 image may show wider graded land (phase-1 site works began "
-                    "2003-06-30); only the pilot complex is represented."
+        "2004-04": fc(
+            [
+                feature(
+                    pilot,
+                    epoch="2004-04",
+                    **{"class": "under construction"},
+                    **pilot_props,
+                    source=SRC_PILOT + SRC_LOCATION,
+                    note=(
+                        "Approximate reconstruction, not traced from imagery: a square of the "
+                        "documented pilot-complex area centred on the complex's map marker. The "
+                        "April 2004 image may show wider graded land (phase-1 site works began "
+                        "2003-06-30); only the pilot complex is represented."
+                    ),
+                )
+            ]
+        ),
+        "2006-01": fc(
+            [
+                feature(
+                    pilot,
+                    epoch="2006-01",
+                    **{"class": "developed"},
+                    **pilot_props,
+                    source=SRC_PILOT + SRC_LOCATION,
+                    note="Approximate reconstruction: the finished pilot complex, as in 2004-04.",
                 ),
-            )
-        ]),
-        "2006-01": fc([
-            feature(
-                pilot,
-                epoch="2006-01",
-                **{"class": "developed"},
-                **pilot_props,
-                source=SRC_PILOT + SRC_LOCATION,
-                note="Approximate reconstruction: the finished pilot complex, as in 2004-04.",
-            ),
-            feature(
-                band,
-                epoch="2006-01",
-                **{"class": "under construction"},
-                name="Phase 1 works in progress (estimated)",
-                method="reconstructed",
-                reference_area_m2=None,
-                uncertainty_m=700,
-                area_uncertainty_pct=50,
-                estimated=True,
-                source=(
-                    "Estimate, no documented figure: total interpolated linearly in time "
-                    "between pilot completion (2004-06-30, Dong-A 2004-06-29) and phase-1 "
-                    "completion (2007-06, etoday 142576). " + SRC_LOCATION
+                feature(
+                    band,
+                    epoch="2006-01",
+                    **{"class": "under construction"},
+                    name="Phase 1 works in progress (estimated)",
+                    method="reconstructed",
+                    reference_area_m2=None,
+                    uncertainty_m=700,
+                    area_uncertainty_pct=50,
+                    estimated=True,
+                    source=(
+                        "Estimate, no documented figure: total interpolated linearly in time "
+                        "between pilot completion (2004-06-30, Dong-A 2004-06-29) and phase-1 "
+                        "completion (2007-06, etoday 142576). " + SRC_LOCATION
+                    ),
+                    note=(
+                        f"ESTIMATED. Union with the pilot complex sized to {target_2006:,.0f} m² "
+                        f"({share:.3f} of the way from pilot to phase 1 at 2006-01-15); drawn as "
+                        "the southern band of the phase-1 rectangle. Replace with a tracing of "
+                        "the January 2006 image."
+                    ),
                 ),
-                note=(
-                    f"ESTIMATED. Union with the pilot complex sized to {target_2006:,.0f} m² "
-                    f"({share:.3f} of the way from pilot to phase 1 at 2006-01-15); drawn as "
-                    "the southern band of the phase-1 rectangle. Replace with a tracing of "
-                    "the January 2006 image."
-                ),
-            ),
-        ]),
-        "2009-09": fc([
-            feature(
-                phase1,
-                epoch="2009-09",
-                **{"class": "developed"},
-                name="Phase 1",
-                method="reconstructed",
-                reference_area_m2=PHASE1_M2,
-                uncertainty_m=500,
-                area_uncertainty_pct=10,
-                estimated=False,
-                source=SRC_PHASE1 + SRC_LOCATION,
-                note=(
-                    "Approximate reconstruction, not traced from imagery: a 4:3 rectangle "
-                    "(UTM 52N) of the documented phase-1 area centred on the mean of the "
-                    "published points. The real outline is irregular."
-                ),
-            )
-        ]),
+            ]
+        ),
+        "2009-09": fc(
+            [
+                feature(
+                    phase1,
+                    epoch="2009-09",
+                    **{"class": "developed"},
+                    name="Phase 1",
+                    method="reconstructed",
+                    reference_area_m2=PHASE1_M2,
+                    uncertainty_m=500,
+                    area_uncertainty_pct=10,
+                    estimated=False,
+                    source=SRC_PHASE1 + SRC_LOCATION,
+                    note=(
+                        "Approximate reconstruction, not traced from imagery: a 4:3 rectangle "
+                        "(UTM 52N) of the documented phase-1 area centred on the mean of the "
+                        "published points. The real outline is irregular."
+                    ),
+                )
+            ]
+        ),
     }
 
 
@@ -223,4 +229,8 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[1] / "data" / "boundaries")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).parents[1] / "data" / "boundaries"
+    )

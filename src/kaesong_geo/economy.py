@@ -29,8 +29,10 @@ interpolated) any significance claim would be meaningless.
 Examples
 --------
 >>> import datetime as dt
->>> obs = [Observation("workers", "2005", dt.date(2005, 12, 31), 6013, "persons", "reported", "MOU"),
-...        Observation("workers", "2006", dt.date(2006, 12, 31), 11160, "persons", "unverified", "Daily NK")]
+>>> obs = [
+...     Observation("workers", "2005", dt.date(2005, 12, 31), 6013, "persons", "reported", "MOU"),
+...     Observation("workers", "2006", dt.date(2006, 12, 31), 11160, "persons", "unverified", "NK"),
+... ]
 >>> a = align(obs, "workers", dt.date(2006, 1, 15))
 >>> a.method, round(a.value), sorted(a.statuses)
 ('interpolated', 6225, ['reported', 'unverified'])
@@ -178,8 +180,10 @@ def align(observations: Iterable[Observation], indicator: str, date: dt.date) ->
     Examples
     --------
     >>> import datetime as dt
-    >>> obs = [Observation("production_usd", "2005", dt.date(2005, 12, 31), 14.91e6, "USD", "reported", "KBS"),
-    ...        Observation("production_usd", "2006", dt.date(2006, 12, 31), 73.74e6, "USD", "reported", "Hankyoreh")]
+    >>> def usd(year, value):
+    ...     end = dt.date(year, 12, 31)
+    ...     return Observation("production_usd", str(year), end, value, "USD", "reported", "MOU")
+    >>> obs = [usd(2005, 14.91e6), usd(2006, 73.74e6)]
     >>> a = align(obs, "production_usd", dt.date(2006, 7, 2))
     >>> a.method, a.value
     ('observed', 73740000.0)
@@ -324,9 +328,7 @@ def correlate(
         ci = (math.tanh(z - _Z95 * se), math.tanh(z + _Z95 * se))
     else:
         ci = (r, r)
-    return Correlation(
-        names[0], names[1], n, r, rho, False, pearson_p, spearman_p, ci
-    )
+    return Correlation(names[0], names[1], n, r, rho, False, pearson_p, spearman_p, ci)
 
 
 def elasticity(

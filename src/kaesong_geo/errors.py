@@ -82,4 +82,3 @@ class KaesongGeoWarning(UserWarning):
 
 class GeometryRepairedWarning(KaesongGeoWarning):
     """An invalid footprint geometry (e.g. self-intersecting) was repaired with ``make_valid``."""
-

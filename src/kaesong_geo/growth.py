@@ -163,7 +163,7 @@ def annual_rate_pct(start_m2: float, end_m2: float, days: int) -> float | None:
     """
     if start_m2 <= 0 or days <= 0:
         return None
-    return 100.0 * ((end_m2 / start_m2) ** (DAYS_PER_YEAR / days) - 1.0)
+    return 100.0 * (float((end_m2 / start_m2) ** (DAYS_PER_YEAR / days)) - 1.0)
 
 
 def classify_lei(lei: float) -> GrowthType:
@@ -203,8 +203,8 @@ def landscape_expansion_index(
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> old = box(126.630, 37.930, 126.640, 37.940).difference(box(126.634, 37.934, 126.636, 37.936))
     >>> hole = box(126.634, 37.934, 126.636, 37.936)
+    >>> old = box(126.630, 37.930, 126.640, 37.940).difference(hole)
     >>> round(landscape_expansion_index(hole, old, 32652))
     100
     >>> landscape_expansion_index(box(126.7, 37.9, 126.71, 37.91), old, 32652)

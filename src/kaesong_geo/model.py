@@ -85,9 +85,7 @@ class Epoch:
     def class_geometries(self) -> dict[str, MultiPolygon]:
         """Union of the footprints of each class, classes in order of first appearance."""
         classes = dict.fromkeys(f.cls for f in self.footprints)
-        return {
-            c: dissolve(f.geometry for f in self.footprints if f.cls == c) for c in classes
-        }
+        return {c: dissolve(f.geometry for f in self.footprints if f.cls == c) for c in classes}
 
     @property
     def estimated(self) -> bool:

@@ -101,7 +101,9 @@ def _count(epoch: dict[str, Any], key: str, spec: str = ",.0f") -> str:
 def _flags(epoch: dict[str, Any]) -> str:
     flags = epoch["flags"]
     parts = ["/".join(flags["methods"])]
-    parts.append(f"±{flags['uncertainty_m']:,.0f} m" if flags["uncertainty_m"] is not None else "±? m")
+    parts.append(
+        f"±{flags['uncertainty_m']:,.0f} m" if flags["uncertainty_m"] is not None else "±? m"
+    )
     if flags["estimated"]:
         parts.append("ESTIMATED")
     return " ".join(parts)
@@ -122,7 +124,11 @@ def _epoch_columns() -> list[Column]:
         ("date", lambda e: e["date"], "<"),
         ("area km²", lambda e: _f(e["area_km2"], ".3f"), ">"),
         ("area ha", lambda e: _f(e["area_ha"], ",.1f"), ">"),
-        ("± ha", lambda e: _f(e["area_uncertainty_m2"] and e["area_uncertainty_m2"] / 1e4, ",.1f"), ">"),
+        (
+            "± ha",
+            lambda e: _f(e["area_uncertainty_m2"] and e["area_uncertainty_m2"] / 1e4, ",.1f"),
+            ">",
+        ),
         ("growth %", lambda e: _f(e["growth_pct"], ",.1f", True), ">"),
         ("annual %", lambda e: _f(e["annual_rate_pct"], ",.1f", True), ">"),
         ("firms", lambda e: _count(e, "firms"), ">"),
@@ -165,7 +171,8 @@ def _corr_lines(data: dict[str, Any]) -> list[str]:
     corr = data["correlation"]
     head = f"n = {corr['n']} epochs"
     if corr["descriptive_only"]:
-        head += f"; DESCRIPTIVE ONLY (fewer than {corr['min_n_for_inference']}: no significance is claimed)"
+        minimum = corr["min_n_for_inference"]
+        head += f"; DESCRIPTIVE ONLY (fewer than {minimum}: no significance is claimed)"
     lines = [head]
     for p in corr["pairs"]:
         text = (
@@ -226,7 +233,15 @@ def _markdown(data: dict[str, Any]) -> str:
     ]
     if data["intervals"]:
         out += ["", "## Intervals", "", *_md_table(_interval_columns(), data["intervals"])]
-    out += ["", "## Correlation", "", *(line.strip() for line in _corr_lines(data)), "", "## Notes", ""]
+    out += [
+        "",
+        "## Correlation",
+        "",
+        *(line.strip() for line in _corr_lines(data)),
+        "",
+        "## Notes",
+        "",
+    ]
     out += [f"{k}. {n}" for k, n in enumerate(data["notes"], 1)]
     out += [f"- **Warning:** {w}" for w in data["warnings"]]
     return "\n".join(out) + "\n"
@@ -261,7 +276,10 @@ def _csv(data: dict[str, Any], table: Table) -> str:
     else:
         writer.writerow(CORRELATION_CSV_COLUMNS)
         desc = data["correlation"]["descriptive_only"]
-        rows = [[p[c] if c != "descriptive_only" else desc for c in CORRELATION_CSV_COLUMNS] for p in data["correlation"]["pairs"]]
+        rows = [
+            [p[c] if c != "descriptive_only" else desc for c in CORRELATION_CSV_COLUMNS]
+            for p in data["correlation"]["pairs"]
+        ]
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return buf.getvalue()

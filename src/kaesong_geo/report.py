@@ -20,6 +20,7 @@ kaesong_geo.errors.UsageError: unknown epoch '2007-01' (available: 2004-04, 2006
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -50,7 +51,14 @@ from kaesong_geo.measure import Measure, geodesic_area_m2, measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
 
-__all__ = ["ALIGNED_INDICATORS", "SCHEMA_VERSION", "EpochResult", "GrowthReport", "IntervalResult", "growth_report"]
+__all__ = [
+    "ALIGNED_INDICATORS",
+    "SCHEMA_VERSION",
+    "EpochResult",
+    "GrowthReport",
+    "IntervalResult",
+    "growth_report",
+]
 
 #: Version of the JSON contract of :meth:`GrowthReport.to_dict`.
 SCHEMA_VERSION = 1
@@ -116,9 +124,7 @@ def _select(epochs: list[Epoch], wanted: Sequence[str] | None) -> list[Epoch]:
     by_label = {e.label: e for e in epochs}
     unknown = [w for w in wanted if w not in by_label]
     if unknown:
-        raise UsageError(
-            f"unknown epoch {unknown[0]!r} (available: {', '.join(by_label)})"
-        )
+        raise UsageError(f"unknown epoch {unknown[0]!r} (available: {', '.join(by_label)})")
     chosen = set(wanted)
     return [e for e in epochs if e.label in chosen]
 
@@ -200,30 +206,41 @@ def growth_report(
             )
         )
 
-    pairs = list(zip(results, results[1:], strict=False))
+    pairs = list(itertools.pairwise(results))
     if len(results) > 2:
         pairs.append((results[0], results[-1]))
     intervals = []
     for i, (a, b) in enumerate(pairs):
-        g = compare(a.epoch.geometry, b.epoch.geometry, a.epoch.epoch, b.epoch.epoch, utm_epsg=site.utm_epsg)
+        g = compare(
+            a.epoch.geometry, b.epoch.geometry, a.epoch.epoch, b.epoch.epoch, utm_epsg=site.utm_epsg
+        )
         intervals.append(
             IntervalResult(
                 growth=g,
                 kind="overall" if i == len(results) - 1 else "consecutive",
-                elasticity_workers=elasticity(a.measure.area_m2, b.measure.area_m2, a.value("workers"), b.value("workers")),
-                elasticity_firms=elasticity(a.measure.area_m2, b.measure.area_m2, a.value("firms"), b.value("firms")),
+                elasticity_workers=elasticity(
+                    a.measure.area_m2, b.measure.area_m2, a.value("workers"), b.value("workers")
+                ),
+                elasticity_firms=elasticity(
+                    a.measure.area_m2, b.measure.area_m2, a.value("firms"), b.value("firms")
+                ),
             )
         )
 
     areas = [r.measure.area_m2 for r in results]
     correlations = [
-        correlate(areas, [r.value(ind) for r in results], ("area_m2", ind)) for ind in ("firms", "workers")
+        correlate(areas, [r.value(ind) for r in results], ("area_m2", ind))
+        for ind in ("firms", "workers")
     ]
     notes = _notes(results, has_economy, correlations)
-    return GrowthReport(root, site, results, intervals, correlations, observations, notes, report_warnings)
+    return GrowthReport(
+        root, site, results, intervals, correlations, observations, notes, report_warnings
+    )
 
 
-def _notes(results: list[EpochResult], has_economy: bool, correlations: list[Correlation]) -> list[str]:
+def _notes(
+    results: list[EpochResult], has_economy: bool, correlations: list[Correlation]
+) -> list[str]:
     notes = []
     recon = [r.label for r in results if "reconstructed" in r.epoch.methods]
     if recon:
@@ -301,7 +318,7 @@ def _aligned_dict(a: Aligned) -> dict[str, Any]:
 
 
 def _to_dict(report: GrowthReport) -> dict[str, Any]:
-    epochs = []
+    epochs: list[dict[str, Any]] = []
     previous: EpochResult | None = None
     consecutive = {(i.growth.start.label, i.growth.end.label): i for i in report.intervals}
     for r in report.epochs:
@@ -373,7 +390,7 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
             }
         )
         previous = r
-    intervals = []
+    intervals: list[dict[str, Any]] = []
     for i in report.intervals:
         g = i.growth
         intervals.append(
@@ -424,16 +441,25 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                     "spearman_rho": _num(c.spearman_rho, 4),
                     "pearson_p": _num(c.pearson_p, 6),
                     "spearman_p": _num(c.spearman_p, 6),
-                    "pearson_ci95": [_num(v, 4) for v in c.pearson_ci95] if c.pearson_ci95 else None,
+                    "pearson_ci95": [_num(v, 4) for v in c.pearson_ci95]
+                    if c.pearson_ci95
+                    else None,
                 }
                 for c in corr
             ],
         },
         "provenance": {
             "footprint_files": sorted({fp["file"] for e in epochs for fp in e["footprints"]}),
-            "observations_file": str(report.data_dir / OBSERVATIONS_FILE) if report.observations else None,
+            "observations_file": str(report.data_dir / OBSERVATIONS_FILE)
+            if report.observations
+            else None,
             "observation_sources": sorted(
-                {o["source"] for e in epochs for a in e["aligned"].values() for o in a["observations"]}
+                {
+                    o["source"]
+                    for e in epochs
+                    for a in e["aligned"].values()
+                    for o in a["observations"]
+                }
             ),
             "methods": sorted({m for e in epochs for m in e["flags"]["methods"]}),
             "estimated_epochs": [e["epoch"] for e in epochs if e["flags"]["estimated"]],

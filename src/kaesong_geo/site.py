@@ -63,5 +63,5 @@ KAESONG = Site(
     lat=37.9333,
     utm_epsg=32652,
     max_distance_km=20.0,
-    reference_source='Wikipedia "Kaesong Industrial Region" (37°56\'N 126°38\'E)',
+    reference_source="Wikipedia \"Kaesong Industrial Region\" (37°56'N 126°38'E)",
 )

@@ -71,7 +71,9 @@ def add_epochs(parser: argparse.ArgumentParser) -> None:
 
 def add_output(parser: argparse.ArgumentParser) -> None:
     """Add ``--output`` and ``--overwrite``."""
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace FILE if it exists (refused otherwise)"
     )

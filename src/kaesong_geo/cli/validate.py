@@ -35,6 +35,10 @@ def register(sub: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
     from kaesong_geo.io.validate import validate_data_dir
@@ -42,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
     result = validate_data_dir(args.data_dir, strict=args.strict)
     for problem in result.problems:
         print(f"{problem.severity}: {problem}")
-    errors, warnings = len(result.errors), len(result.warnings)
+    counts = f"{_plural(len(result.errors), 'error')}, {_plural(len(result.warnings), 'warning')}"
     verdict = "ok" if result.ok else "FAILED"
-    print(f"{verdict}: {result.data_dir}: {result.summary()}; {errors} errors, {warnings} warnings")
+    print(f"{verdict}: {result.data_dir}: {result.summary()}; {counts}")
     if not result.ok:
-        raise CheckFailed(f"{errors} errors, {warnings} warnings", path=result.data_dir)
+        raise CheckFailed(counts, path=result.data_dir)
     return 0

@@ -10,7 +10,8 @@ optional):
 ``epoch``
     ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``. If absent, the file name must be the epoch,
     e.g. ``2011-03.kml``.
-``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``, ``estimated``, ``reference_area_m2``, ``note``
+``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
+``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
     ``method`` is taken as ``traced`` and a missing ``source`` as the file name; both, and a
     missing ``uncertainty_m``, are reported as warnings by ``kaesong-geo validate``.
@@ -38,7 +39,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import shapely
 from shapely.geometry import LinearRing, LineString, MultiPolygon
@@ -48,7 +49,7 @@ from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import GeometryRepairedWarning
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.measure import GEOD, geodesic_area_m2, polygons_of
-from kaesong_geo.model import METHODS, Epoch, Footprint, Method
+from kaesong_geo.model import METHODS, Epoch, Footprint
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = [
@@ -138,9 +139,9 @@ def _read_frames(path: Path) -> tuple[list[Any], str | None]:
 def _locate(geom: BaseGeometry, site: Site) -> str | None:
     """A problem with where ``geom`` lies, or None."""
     minx, miny, maxx, maxy = geom.bounds
-    swapped_ok = -90 <= minx and maxx <= 90 and -180 <= miny and maxy <= 180
+    swapped_ok = minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180
     c = geom.centroid
-    if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+    if not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
         if swapped_ok and _distance_km(c.y, c.x, site) <= site.max_distance_km:
             return (
                 f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; "
@@ -155,8 +156,7 @@ def _locate(geom: BaseGeometry, site: Site) -> str | None:
         return None
     if swapped_ok and _distance_km(c.y, c.x, site) <= site.max_distance_km:
         return (
-            f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; "
-            "write longitude first"
+            f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; write longitude first"
         )
     return (
         f"lies {dist:,.0f} km from the {site.name} (more than {site.max_distance_km:g} km): "
@@ -169,7 +169,9 @@ def _distance_km(lon: float, lat: float, site: Site) -> float:
     return float(metres) / 1000.0
 
 
-def _polygonal(geom: BaseGeometry, where: str, path: str) -> tuple[BaseGeometry | None, Problem | None]:
+def _polygonal(
+    geom: BaseGeometry, where: str, path: str
+) -> tuple[BaseGeometry | None, Problem | None]:
     """The geometry as a polygon/multipolygon, or a problem."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom, None
@@ -343,7 +345,7 @@ def _footprint(
         cls="developed" if _missing(props.get("class")) else str(props["class"]).strip(),
         name=name,
         source=source,
-        method=cast(Method, method),
+        method=method,
         uncertainty_m=uncertainty,
         area_uncertainty_pct=area_unc,
         estimated=estimated,
@@ -410,9 +412,7 @@ def inspect_footprints(
     files = [inspect_footprint_file(p, site) for p in footprint_files(data_dir)]
     problems = [problem for f in files for problem in f.problems]
     if not files:
-        problems.append(
-            Problem(str(Path(data_dir) / "boundaries"), "holds no footprint files")
-        )
+        problems.append(Problem(str(Path(data_dir) / "boundaries"), "holds no footprint files"))
     by_label: dict[str, list[Footprint]] = {}
     owner: dict[str, str] = {}
     for f in files:
@@ -422,8 +422,7 @@ def inspect_footprints(
                 problems.append(
                     Problem(
                         f.path,
-                        f"epoch {label} is already defined in {owner[label]} "
-                        "(one epoch, one file)",
+                        f"epoch {label} is already defined in {owner[label]} (one epoch, one file)",
                     )
                 )
                 continue

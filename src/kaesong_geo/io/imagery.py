@@ -33,7 +33,13 @@ from pathlib import Path
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.io.problems import Problem, raise_first
 
-__all__ = ["CATALOG_FILE", "CATALOG_COLUMNS", "ImageryRecord", "inspect_imagery_catalog", "load_imagery_catalog"]
+__all__ = [
+    "CATALOG_COLUMNS",
+    "CATALOG_FILE",
+    "ImageryRecord",
+    "inspect_imagery_catalog",
+    "load_imagery_catalog",
+]
 
 #: Path of the catalogue inside a data directory.
 CATALOG_FILE = Path("imagery") / "catalog.csv"
@@ -54,7 +60,9 @@ class ImageryRecord:
     note: str
 
 
-def inspect_imagery_catalog(data_dir: str | os.PathLike[str]) -> tuple[list[ImageryRecord], list[Problem]]:
+def inspect_imagery_catalog(
+    data_dir: str | os.PathLike[str],
+) -> tuple[list[ImageryRecord], list[Problem]]:
     """Read the catalogue, collecting problems; a missing catalogue is no problem."""
     path = Path(data_dir) / CATALOG_FILE
     name = str(path)
@@ -67,7 +75,12 @@ def inspect_imagery_catalog(data_dir: str | os.PathLike[str]) -> tuple[list[Imag
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]
             if sorted(header) != sorted(CATALOG_COLUMNS):
-                return [], [Problem(name, f"columns {', '.join(header)} differ from {', '.join(CATALOG_COLUMNS)}")]
+                return [], [
+                    Problem(
+                        name,
+                        f"columns {', '.join(header)} differ from {', '.join(CATALOG_COLUMNS)}",
+                    )
+                ]
             for row in reader:
                 line = reader.line_num
                 r = {k.strip(): (v or "").strip() for k, v in row.items() if k}
@@ -75,7 +88,9 @@ def inspect_imagery_catalog(data_dir: str | os.PathLike[str]) -> tuple[list[Imag
                     date = parse_epoch(r["date"])
                     resolution = float(r["resolution_m"]) if r["resolution_m"] else None
                     if r["redistributable"] not in ("yes", "no"):
-                        raise ValueError(f"redistributable must be yes or no, got {r['redistributable']!r}")
+                        raise ValueError(
+                            f"redistributable must be yes or no, got {r['redistributable']!r}"
+                        )
                     if not r["source"]:
                         raise ValueError("has no source")
                     if r["file"] and not (path.parent / r["file"]).is_file():
@@ -84,7 +99,15 @@ def inspect_imagery_catalog(data_dir: str | os.PathLike[str]) -> tuple[list[Imag
                     problems.append(Problem(name, f"line {line}: {exc}"))
                     continue
                 records.append(
-                    ImageryRecord(date, r["provider"], resolution, r["redistributable"] == "yes", r["file"], r["source"], r["note"])
+                    ImageryRecord(
+                        date,
+                        r["provider"],
+                        resolution,
+                        r["redistributable"] == "yes",
+                        r["file"],
+                        r["source"],
+                        r["note"],
+                    )
                 )
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         return [], [Problem(name, f"cannot read: {exc}")]

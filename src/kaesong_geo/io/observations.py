@@ -36,9 +36,8 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import cast
 
-from kaesong_geo.economy import INDICATORS, STATUSES, Observation, Status
+from kaesong_geo.economy import INDICATORS, STATUSES, Observation
 from kaesong_geo.io.problems import Problem, raise_first
 
 __all__ = ["COLUMNS", "OBSERVATIONS_FILE", "inspect_observations", "load_observations"]
@@ -85,19 +84,21 @@ def _row(row: dict[str, str]) -> Observation:
         raise ValueError(f"value {raw} is negative")
     unit = row["unit"].strip()
     if unit != INDICATORS[indicator]:
-        raise ValueError(f"unit {unit!r} does not fit {indicator} (expected {INDICATORS[indicator]!r})")
+        raise ValueError(
+            f"unit {unit!r} does not fit {indicator} (expected {INDICATORS[indicator]!r})"
+        )
     status = row["status"].strip()
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r} (expected {', '.join(STATUSES)})")
     source = row["source"].strip()
     if not source:
         raise ValueError("has no source")
-    return Observation(
-        indicator, period, as_of, value, unit, cast(Status, status), source, row["note"].strip()
-    )
+    return Observation(indicator, period, as_of, value, unit, status, source, row["note"].strip())
 
 
-def inspect_observations(data_dir: str | os.PathLike[str]) -> tuple[list[Observation], list[Problem]]:
+def inspect_observations(
+    data_dir: str | os.PathLike[str],
+) -> tuple[list[Observation], list[Problem]]:
     """Read the observations, collecting every problem instead of raising.
 
     Returns
@@ -118,13 +119,15 @@ def inspect_observations(data_dir: str | os.PathLike[str]) -> tuple[list[Observa
             unknown = [h for h in header if h not in COLUMNS]
             missing = [c for c in COLUMNS if c not in header]
             if unknown or missing:
-                parts = []
-                if unknown:
-                    parts.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
-                if missing:
-                    parts.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+                parts = [
+                    f"{word} column{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}"
+                    for word, names in (("unknown", unknown), ("missing", missing))
+                    if names
+                ]
                 return [], [Problem(name, f"{'; '.join(parts)} (expected {', '.join(COLUMNS)})")]
-            rows = [({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num) for r in reader]
+            rows = [
+                ({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num) for r in reader
+            ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         return [], [Problem(name, f"cannot read: {exc}")]
     observations: list[Observation] = []
@@ -139,7 +142,11 @@ def inspect_observations(data_dir: str | os.PathLike[str]) -> tuple[list[Observa
         key = (obs.indicator, obs.period, obs.as_of)
         if key in seen:
             problems.append(
-                Problem(name, f"line {line}: duplicate of line {seen[key]} ({obs.indicator}, {obs.period}, as of {obs.as_of})")
+                Problem(
+                    name,
+                    f"line {line}: duplicate of line {seen[key]} "
+                    f"({obs.indicator}, {obs.period}, as of {obs.as_of})",
+                )
             )
             continue
         seen[key] = line
@@ -150,7 +157,11 @@ def inspect_observations(data_dir: str | os.PathLike[str]) -> tuple[list[Observa
             key2 = (obs.indicator, obs.as_of)
             if key2 in stocks_at:
                 problems.append(
-                    Problem(name, f"two {obs.indicator} counts as of {obs.as_of} (periods {stocks_at[key2]} and {obs.period})")
+                    Problem(
+                        name,
+                        f"two {obs.indicator} counts as of {obs.as_of} "
+                        f"(periods {stocks_at[key2]} and {obs.period})",
+                    )
                 )
             stocks_at[key2] = obs.period
     return observations, problems

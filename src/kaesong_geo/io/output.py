@@ -1,4 +1,4 @@
-"""Write outputs atomically, never clobbering a file silently.
+r"""Write outputs atomically, never clobbering a file silently.
 
 Examples
 --------

@@ -68,5 +68,7 @@ def raise_first(problems: list[Problem]) -> None:
     more = len(errors) - 1
     message = first.message
     if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''}; run 'kaesong-geo validate')"
+        message += (
+            f" (and {more} more problem{'s' if more > 1 else ''}; run 'kaesong-geo validate')"
+        )
     raise DataError(message, path=first.path)

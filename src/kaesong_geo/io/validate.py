@@ -69,8 +69,9 @@ class Validation:
     def summary(self) -> str:
         """One line counting what was checked."""
         return (
-            f"{len(self.epochs)} epochs ({', '.join(self.epochs)}), {self.n_footprints} footprints, "
-            f"{self.n_observations} observations, {self.n_images} images"
+            f"{len(self.epochs)} epochs ({', '.join(self.epochs)}), "
+            f"{self.n_footprints} footprints, {self.n_observations} observations, "
+            f"{self.n_images} images"
         )
 
 

@@ -1,0 +1,87 @@
+"""Shared test geometries and file writers (plain constants, as in shapely's tests)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Polygon, box, mapping
+
+# A 0.01° x 0.01° box at the complex, and neighbours built from it.
+LON0, LAT0 = 126.630, 37.925
+BOX = box(LON0, LAT0, LON0 + 0.01, LAT0 + 0.01)
+EAST = box(LON0 + 0.01, LAT0, LON0 + 0.02, LAT0 + 0.01)  # shares BOX's east edge
+FAR = box(LON0 + 0.03, LAT0 + 0.03, LON0 + 0.035, LAT0 + 0.035)  # separate, ~3 km away
+HOLE = box(LON0 + 0.004, LAT0 + 0.004, LON0 + 0.006, LAT0 + 0.006)
+DONUT = BOX.difference(HOLE)
+BOWTIE = Polygon(
+    [(LON0, LAT0), (LON0 + 0.01, LAT0 + 0.01), (LON0 + 0.01, LAT0), (LON0, LAT0 + 0.01)]
+)
+
+PROVENANCE = {
+    "class": "developed",
+    "source": "test fixture",
+    "method": "traced",
+    "uncertainty_m": 10,
+    "estimated": False,
+    "note": "",
+}
+
+
+def feature(geom: Any, **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": {**PROVENANCE, **props},
+        "geometry": mapping(geom) if geom is not None else None,
+    }
+
+
+def write_geojson(
+    path: Path, *features: dict[str, Any], extra: dict[str, Any] | None = None
+) -> Path:
+    doc: dict[str, Any] = {"type": "FeatureCollection", "features": list(features)}
+    if extra:
+        doc.update(extra)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def kml_text(
+    coords: list[tuple[float, float]], name: str = "Complex", epoch: str | None = None
+) -> str:
+    """A Google Earth Pro style KML document with one polygon placemark (with altitudes)."""
+    ring = " ".join(f"{x},{y},0" for x, y in coords)
+    extended = (
+        f'<ExtendedData><Data name="epoch"><value>{epoch}</value></Data></ExtendedData>'
+        if epoch
+        else ""
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">
+<Document>
+  <name>kaesong.kml</name>
+  <Folder><name>Footprints</name>
+  <Placemark>
+    <name>{name}</name>
+    <description>Traced in Google Earth Pro over historical imagery</description>
+    {extended}
+    <Polygon><tessellate>1</tessellate><outerBoundaryIs><LinearRing>
+      <coordinates>{ring}</coordinates>
+    </LinearRing></outerBoundaryIs></Polygon>
+  </Placemark>
+  </Folder>
+</Document>
+</kml>
+"""
+
+
+def write_kmz(path: Path, kml: str) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("doc.kml", kml)
+    return path
+
+
+def ring(geom: Polygon) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in geom.exterior.coords]

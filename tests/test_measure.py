@@ -1,0 +1,153 @@
+"""Measurement against independent formulas and known shapes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from pyproj import Transformer
+from scipy.integrate import quad
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+from shapely.geometry.polygon import orient
+
+from kaesong_geo.measure import (
+    dissolve,
+    geodesic_area_perimeter,
+    measure_geometry,
+    polygons_of,
+    utm_area_perimeter,
+)
+
+from .common import BOX, DONUT, EAST, HOLE
+
+A = 6378137.0
+F = 1 / 298.257223563
+B = A * (1 - F)
+E2 = F * (2 - F)
+E = math.sqrt(E2)
+
+
+def quadrangle_area(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Exact area between two parallels and two meridians on the WGS 84 ellipsoid."""
+
+    def q(lat_deg: float) -> float:
+        s = math.sin(math.radians(lat_deg))
+        return s / (1 - E2 * s * s) + math.log((1 + E * s) / (1 - E * s)) / (2 * E)
+
+    return B * B * math.radians(lon2 - lon1) / 2 * (q(lat2) - q(lat1))
+
+
+def quadrangle_perimeter(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Two meridian arcs (integrated) plus two parallel arcs."""
+    meridian, _ = quad(
+        lambda p: A * (1 - E2) / (1 - E2 * math.sin(p) ** 2) ** 1.5,
+        math.radians(lat1),
+        math.radians(lat2),
+    )
+
+    def parallel(lat_deg: float) -> float:
+        p = math.radians(lat_deg)
+        return A / math.sqrt(1 - E2 * math.sin(p) ** 2) * math.cos(p) * math.radians(lon2 - lon1)
+
+    return 2 * meridian + parallel(lat1) + parallel(lat2)
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        (126.630, 37.925, 126.640, 37.935),  # ~1 km², the complex
+        (126.600, 37.900, 126.700, 38.000),  # ~100 km²
+        (126.633, 37.930, 126.6331, 37.9301),  # ~100 m²
+        (10.0, -0.005, 10.01, 0.005),  # on the equator
+    ],
+)
+def test_area_of_quadrangle_matches_closed_form(bounds: tuple[float, float, float, float]) -> None:
+    area, _ = geodesic_area_perimeter(box(*bounds))
+    # Geodesic edges differ from parallels by a relative 1e-6 or less at these sizes.
+    assert area == pytest.approx(quadrangle_area(*bounds), rel=2e-5)
+
+
+def test_perimeter_of_quadrangle_matches_meridian_and_parallel_arcs() -> None:
+    bounds = (126.630, 37.925, 126.640, 37.935)
+    _, perimeter = geodesic_area_perimeter(box(*bounds))
+    assert perimeter == pytest.approx(quadrangle_perimeter(*bounds), rel=1e-7)
+
+
+def test_utm_agrees_with_geodesic_within_a_tenth_of_a_percent() -> None:
+    m = measure_geometry(BOX)
+    assert abs(m.utm_diff_pct) < 0.1
+    # Zone 52N's scale factor at ~208 km from the central meridian is ~1.00013, so the
+    # UTM area is larger by ~0.027 %.
+    assert 0.02 < m.utm_diff_pct < 0.035
+
+
+def test_holes_are_subtracted_and_their_edges_counted() -> None:
+    outer, p_outer = geodesic_area_perimeter(BOX)
+    hole, p_hole = geodesic_area_perimeter(HOLE)
+    area, perimeter = geodesic_area_perimeter(DONUT)
+    assert area == pytest.approx(outer - hole, rel=1e-9)
+    assert perimeter == pytest.approx(p_outer + p_hole, rel=1e-9)
+    assert measure_geometry(DONUT).n_holes == 1
+
+
+def test_orientation_does_not_change_area() -> None:
+    cw = orient(DONUT, -1.0)
+    ccw = orient(DONUT, 1.0)
+    assert geodesic_area_perimeter(cw)[0] == pytest.approx(
+        geodesic_area_perimeter(ccw)[0], rel=1e-12
+    )
+    assert geodesic_area_perimeter(cw)[0] > 0
+
+
+def test_overlapping_parts_count_once() -> None:
+    overlapping = MultiPolygon([BOX, box(126.635, 37.925, 126.645, 37.935)])
+    m = measure_geometry(overlapping)
+    expected = quadrangle_area(126.630, 37.925, 126.645, 37.935)
+    assert m.area_m2 == pytest.approx(expected, rel=2e-5)
+    assert m.n_polygons == 1
+
+
+def test_adjacent_boxes_dissolve_into_one_polygon() -> None:
+    merged = dissolve([BOX, EAST])
+    assert len(merged.geoms) == 1
+    assert geodesic_area_perimeter(merged)[0] == pytest.approx(
+        quadrangle_area(126.630, 37.925, 126.650, 37.935), rel=2e-5
+    )
+
+
+def test_shape_indices_of_known_shapes() -> None:
+    to_lonlat = Transformer.from_crs(32652, 4326, always_xy=True)
+
+    def from_utm(coords: list[tuple[float, float]]) -> Polygon:
+        return Polygon([to_lonlat.transform(x, y) for x, y in coords])
+
+    x0, y0 = 292000.0, 4201000.0
+    square = measure_geometry(
+        from_utm([(x0, y0), (x0 + 1000, y0), (x0 + 1000, y0 + 1000), (x0, y0 + 1000)])
+    )
+    assert square.polsby_popper == pytest.approx(math.pi / 4, rel=1e-3)
+    assert square.convex_hull_ratio == pytest.approx(1.0, rel=1e-9)
+    # An L of three 500 m squares: its convex hull adds half a square, so the ratio is 3/3.5.
+    ell = [(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]
+    m = measure_geometry(from_utm([(x0 + 500 * x, y0 + 500 * y) for x, y in ell]))
+    assert m.convex_hull_ratio == pytest.approx(3 / 3.5, rel=1e-6)
+    assert m.area_m2 == pytest.approx(3 * 500 * 500 / 1.00013**2, rel=1e-4)
+
+
+def test_empty_and_none_measure_zero() -> None:
+    for geom in (None, Polygon(), MultiPolygon()):
+        m = measure_geometry(geom)
+        assert m.area_m2 == 0 and m.perimeter_m == 0 and m.n_polygons == 0
+        assert math.isnan(m.polsby_popper)
+        assert m.utm_diff_pct == 0.0
+
+
+def test_non_polygonal_parts_are_ignored() -> None:
+    assert polygons_of(Point(126.63, 37.93)) == []
+    assert utm_area_perimeter(Point(126.63, 37.93), 32652) == (0.0, 0.0)
+
+
+def test_units_helpers() -> None:
+    m = measure_geometry(BOX)
+    assert m.area_km2 == pytest.approx(m.area_m2 / 1e6)
+    assert m.area_ha == pytest.approx(m.area_m2 / 1e4)
