@@ -8,11 +8,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from kaesong_geo.cli import main
 from kaesong_geo.io.datadir import bundled_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
+
+# CI runs the same examples every time (a red CI must mean a real regression); a developer's
+# run explores new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

@@ -43,11 +43,15 @@ T0, T1 = parse_epoch("2004-04"), parse_epoch("2009-09")
 
 
 @given(polygons(), polygons())
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_area_of_union_at_most_sum_of_areas(a: Polygon, b: Polygon) -> None:
     union = geodesic_area_m2(dissolve([a, b]))
-    assert union <= (geodesic_area_m2(a) + geodesic_area_m2(b)) * (1 + 1e-9)
-    assert union >= max(geodesic_area_m2(a), geodesic_area_m2(b)) * (1 - 1e-6)
+    area_a, area_b = geodesic_area_m2(a), geodesic_area_m2(b)
+    # The union splits edges at new vertices, and a geodesic edge split in two encloses a
+    # slightly different area (seen: 2.8 m² in 2.2 km², about 1e-6): allow 1e-5.
+    slack = 1e-5 * (area_a + area_b)
+    assert union <= area_a + area_b + slack
+    assert union >= max(area_a, area_b) - slack
 
 
 @given(polygons())
