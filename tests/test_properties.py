@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+import shapely
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
@@ -45,11 +46,14 @@ T0, T1 = parse_epoch("2004-04"), parse_epoch("2009-09")
 @given(polygons(), polygons())
 @settings(max_examples=200, deadline=None)
 def test_area_of_union_at_most_sum_of_areas(a: Polygon, b: Polygon) -> None:
+    # The union puts new vertices where edges cross, computed on straight lon/lat segments,
+    # which depart from the geodesic by up to L²·tan(lat)/8R (~14 cm on a 3 km edge) and so
+    # change the enclosed area by square metres. Footprints are digitized with short edges;
+    # with vertices every ~50 m the departure is below 0.1 mm and the invariant holds tightly.
+    a, b = shapely.segmentize(a, 0.0005), shapely.segmentize(b, 0.0005)
     union = geodesic_area_m2(dissolve([a, b]))
     area_a, area_b = geodesic_area_m2(a), geodesic_area_m2(b)
-    # The union splits edges at new vertices, and a geodesic edge split in two encloses a
-    # slightly different area (seen: 2.8 m² in 2.2 km², about 1e-6): allow 1e-5.
-    slack = 1e-5 * (area_a + area_b)
+    slack = 1e-7 * (area_a + area_b) + 1e-2
     assert union <= area_a + area_b + slack
     assert union >= max(area_a, area_b) - slack
 
