@@ -1,6 +1,7 @@
 """The ``kaesong-geo`` command line.
 
-One module per command (:mod:`~kaesong_geo.cli.growth`, :mod:`~kaesong_geo.cli.validate`);
+One module per command (:mod:`~kaesong_geo.cli.growth`, :mod:`~kaesong_geo.cli.map`,
+:mod:`~kaesong_geo.cli.chart`, :mod:`~kaesong_geo.cli.report`, :mod:`~kaesong_geo.cli.validate`);
 shared options in :mod:`~kaesong_geo.cli.options`. Commands import the library only when they
 run, so ``kaesong-geo --help`` starts instantly.
 
@@ -17,7 +18,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kaesong_geo import __version__
-from kaesong_geo.cli import growth, validate
+from kaesong_geo.cli import chart, growth, validate
+from kaesong_geo.cli import map as map_command
+from kaesong_geo.cli import report as report_command
 from kaesong_geo.cli.options import common_parser
 from kaesong_geo.errors import KaesongGeoError
 
@@ -32,6 +35,8 @@ examples:
   $ kaesong-geo growth                          # the bundled epochs, as a table
   $ kaesong-geo growth --format json --output growth.json
   $ kaesong-geo growth --epochs 2004-04 2009-09 --format markdown
+  $ kaesong-geo map --self-contained            # interactive map that works offline
+  $ kaesong-geo report --output report.html     # tables, chart and map in one file
   $ kaesong-geo validate --data-dir my-data     # list every problem, exit 1 if any
 
 data directory: --data-dir, else $KAESONG_GEO_DATA, else the bundled data.
@@ -49,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (growth, validate):
+    for module in (growth, map_command, chart, report_command, validate):
         module.register(sub)
     return parser
 

@@ -69,10 +69,13 @@ def add_epochs(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_output(parser: argparse.ArgumentParser) -> None:
-    """Add ``--output`` and ``--overwrite``."""
+def add_output(
+    parser: argparse.ArgumentParser, default: str | None = None, metavar: str = "FILE"
+) -> None:
+    """Add ``--output`` (standard output, or ``default`` when given) and ``--overwrite``."""
+    where = f"(default: {default})" if default else "instead of standard output"
     parser.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output"
+        "-o", "--output", metavar=metavar, default=default, help=f"write to FILE {where}"
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace FILE if it exists (refused otherwise)"

@@ -1,0 +1,8 @@
+"""Interactive maps (Folium/Leaflet), charts (matplotlib) and the one-file HTML report.
+
+* :func:`~kaesong_geo.maps.build.make_map` - the map as HTML, optionally self-contained;
+* :func:`~kaesong_geo.maps.charts.make_chart` - area beside firms and workers, PNG or SVG;
+* :func:`~kaesong_geo.maps.report.make_report` - tables, charts, map and provenance in one file.
+
+folium, branca and matplotlib are imported only inside these functions.
+"""

@@ -1,0 +1,341 @@
+"""The interactive map: footprints per epoch, added area by growth type, imagery, controls.
+
+The map is a Folium (Leaflet) page. Folium makes the map, the two basemaps (OpenStreetMap
+and Esri World Imagery, with their attributions), the scale bar, the fullscreen button and the
+measuring tool; ``static/kaesong-map.js`` adds the epoch layers with their tooltips and popups,
+the layer control, the time control, the swipe comparison, the imagery opacity slider, the
+legend and the provenance note. Everything the data says reaches the page as JSON and is
+written into it with ``textContent``, so no text from a footprint file is ever parsed as HTML.
+
+Examples
+--------
+>>> html = make_map(self_contained=True)
+>>> "KaesongMap.init(" in html, "cdn.jsdelivr" in html
+(True, False)
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from shapely.geometry import mapping
+
+from kaesong_geo.io.raster import Overlay, read_overlay
+from kaesong_geo.maps import assets
+from kaesong_geo.measure import geodesic_area_m2
+from kaesong_geo.report import GrowthReport, growth_report
+
+if TYPE_CHECKING:
+    import folium
+    from branca.element import Figure
+
+__all__ = ["GROWTH_COLORS", "MAP_FILENAME", "build_map", "epoch_colors", "make_map", "safe_json"]
+
+#: Default output file name of ``kaesong-geo map``.
+MAP_FILENAME = "kaesong-map.html"
+#: Colours of the growth types (ColorBrewer Dark2).
+GROWTH_COLORS = {"infill": "#1b9e77", "extension": "#d95f02", "leapfrog": "#7570b3"}
+_STATIC = Path(__file__).resolve().parent / "static"
+_STREET = ("OpenStreetMap", "Street (OpenStreetMap)")
+_SATELLITE = (
+    "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+    "Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics, "
+    "and the GIS User Community",
+    "Satellite (Esri World Imagery)",
+)
+
+
+def safe_json(value: Any) -> str:
+    r"""JSON that can sit inside a ``<script>`` element whatever strings it holds.
+
+    Examples
+    --------
+    >>> safe_json({"name": "</script><img src=x onerror=alert(1)>"})
+    '{"name": "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e"}'
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return text
+
+
+def epoch_colors(dates: Sequence[dt.date]) -> list[str]:
+    """Colours on a sequential scale (viridis) by date: oldest dark, newest light.
+
+    Examples
+    --------
+    >>> epoch_colors([dt.date(2004, 4, 15), dt.date(2009, 9, 15)])
+    ['#440154', '#fde725']
+    """
+    import branca.colormap as cm
+
+    scale = cm.linear.viridis.scale(0.0, 1.0)  # type: ignore[attr-defined]
+    if len(dates) == 1:
+        return [str(scale(1.0))[:7]]
+    first, last = min(dates), max(dates)
+    span = (last - first).days or 1
+    return [str(scale((d - first).days / span))[:7] for d in dates]
+
+
+def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
+    return "n/a" if value is None else format(value, spec) + suffix
+
+
+def _count(aligned: dict[str, Any]) -> str:
+    if aligned["value"] is None:
+        return f"n/a ({aligned['reason']})"
+    text = f"{aligned['value']:,.0f} ({aligned['method']}"
+    if not aligned["verified"]:
+        text += ", rests on unverified, approximate or derived figures"
+    return text + ")"
+
+
+def _round_coords(geom: Any) -> Any:
+    if isinstance(geom, list | tuple):
+        if geom and isinstance(geom[0], float | int):
+            return [round(float(v), 7) for v in geom]
+        return [_round_coords(g) for g in geom]
+    return geom
+
+
+def _geojson(features: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
+    out = []
+    for geom, props in features:
+        g = mapping(geom)
+        out.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": g["type"], "coordinates": _round_coords(g["coordinates"])},
+            }
+        )
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any]:
+    data = report.to_dict()
+    colors = epoch_colors([r.epoch.epoch.placed for r in report.epochs])
+    epochs = []
+    for r, e, color in zip(report.epochs, data["epochs"], colors, strict=True):
+        growth = "" if e["growth_pct"] is None else f", {e['growth_pct']:+,.1f}% from previous"
+        headline = f"{e['area_km2']:.3f} km² ({e['area_ha']:,.1f} ha){growth}"
+        rows = [
+            ["Date", f"{e['date']} ({e['date_precision']} precision)"],
+            ["Area", f"{e['area_km2']:.3f} km² = {e['area_ha']:,.1f} ha (geodesic, WGS 84)"],
+            [
+                "Area uncertainty",
+                _fmt(e["area_uncertainty_m2"] and e["area_uncertainty_m2"] / 1e4, ",.1f", " ha"),
+            ],
+            ["UTM cross-check", f"{e['utm_diff_pct']:+.3f}%"],
+            ["Growth from previous", _fmt(e["growth_pct"], "+,.1f", "%")],
+            ["Annual rate", _fmt(e["annual_rate_pct"], "+,.1f", "%/yr")],
+            ["Firms", _count(e["aligned"]["firms"])],
+            ["Workers", _count(e["aligned"]["workers"])],
+            ["Workers per ha", _fmt(e["workers_per_ha"], ",.1f")],
+            ["Method", ", ".join(e["flags"]["methods"])],
+            ["Positional uncertainty", _fmt(e["flags"]["uncertainty_m"], ",.0f", " m")],
+            [
+                "Estimated",
+                "YES: no documented figure backs it" if e["flags"]["estimated"] else "no",
+            ],
+        ]
+        features = []
+        for fp in r.epoch.footprints:
+            fp_rows = [
+                ["Class", fp.cls],
+                ["Area", f"{geodesic_area_m2(fp.geometry) / 1e4:,.1f} ha"],
+                ["Method", fp.method],
+                ["Estimated", "yes" if fp.estimated else "no"],
+                ["Positional uncertainty", _fmt(fp.uncertainty_m, ",.0f", " m")],
+                ["Area uncertainty", _fmt(fp.area_uncertainty_pct, "g", "%")],
+                ["Source", fp.source],
+                ["Note", fp.note],
+                ["File", f"{Path(fp.file).name}, feature {fp.feature}"],
+            ]
+            features.append((fp.geometry, {"name": fp.name, "headline": headline, "rows": fp_rows}))
+        epochs.append(
+            {
+                "label": r.label,
+                "date": e["date"],
+                "color": color,
+                "estimated": e["flags"]["estimated"],
+                "headline": headline,
+                "rows": rows,
+                "geojson": _geojson(features),
+            }
+        )
+    intervals = []
+    for i in report.intervals:
+        if i.kind != "consecutive":
+            continue
+        g = i.growth
+        patches = [
+            (
+                p.geometry,
+                {
+                    "type": p.growth_type,
+                    "lei": f"{p.lei:.1f}",
+                    "area": f"{p.area_m2 / 1e4:,.2f} ha",
+                },
+            )
+            for p in g.patches
+        ]
+        intervals.append({"start": g.start.label, "end": g.end.label, "geojson": _geojson(patches)})
+    imagery = []
+    for label, ov in overlays.items():
+        imagery.append(
+            {
+                "epoch": label,
+                "url": "data:image/png;base64," + base64.b64encode(ov.png).decode("ascii"),
+                "bounds": [list(ov.bounds[0]), list(ov.bounds[1])],
+            }
+        )
+    bounds = None
+    if report.epochs:
+        xs, ys = [], []
+        for r in report.epochs:
+            minx, miny, maxx, maxy = r.epoch.geometry.bounds
+            xs += [minx, maxx]
+            ys += [miny, maxy]
+        bounds = [[min(ys), min(xs)], [max(ys), max(xs)]]
+    return {
+        "epochs": epochs,
+        "intervals": intervals,
+        "imagery": imagery,
+        "growthColors": GROWTH_COLORS,
+        "notes": data["notes"] + [f"Warning: {w}" for w in data["warnings"]],
+        "provenanceTitle": "Data provenance and quality (read me)",
+        "bounds": bounds,
+    }
+
+
+def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) -> folium.Map:
+    """A Folium map of ``report``, with image ``overlays`` keyed by epoch label.
+
+    The page links Leaflet and its plugins from the CDN; :func:`make_map` can inline them.
+    """
+    import folium
+    import folium.plugins
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    class _Map(folium.Map):
+        default_js = [  # noqa: RUF012
+            ("leaflet", assets.url("leaflet_js"))
+        ]
+        default_css = [  # noqa: RUF012
+            ("leaflet_css", assets.url("leaflet_css"))
+        ]
+
+    class _Measure(folium.plugins.MeasureControl):
+        default_js = [  # noqa: RUF012
+            ("measure_js", assets.url("measure_js"))
+        ]
+        default_css = [  # noqa: RUF012
+            ("measure_css", assets.url("measure_css"))
+        ]
+
+    class _Fullscreen(folium.elements.JSCSSMixin, MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "new L.Control.FullScreen({position: 'topleft', title: 'Full screen', "
+            "titleCancel: 'Exit full screen'}).addTo({{ this._parent.get_name() }});"
+            "{% endmacro %}"
+        )
+        default_js = [  # noqa: RUF012
+            ("fullscreen_js", assets.url("fullscreen_js"))
+        ]
+        default_css = [  # noqa: RUF012
+            ("fullscreen_css", assets.url("fullscreen_css"))
+        ]
+
+    class _Kaesong(MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "{{ this.library }}\n"
+            "KaesongMap.init({{ this._parent.get_name() }}, {{ this.config }}, "
+            "[{% for var, name in this.bases %}{layer: {{ var }}, name: {{ name }}}"
+            "{{ ',' if not loop.last }}{% endfor %}]);"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, config: dict[str, Any], bases: list[tuple[str, str]]) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]
+            self._name = "KaesongMap"
+            self.library = (_STATIC / "kaesong-map.js").read_text(encoding="utf-8")
+            self.config = safe_json(config)
+            self.bases = [(var, safe_json(name)) for var, name in bases]
+
+    config = _config(report, overlays or {})
+    center = [report.site.lat, report.site.lon]
+    m = _Map(location=center, zoom_start=14, tiles=None, control_scale=True, prefer_canvas=False)
+    street = folium.TileLayer(_STREET[0], name=_STREET[1], show=True).add_to(m)
+    satellite = folium.TileLayer(
+        tiles=_SATELLITE[0], attr=_SATELLITE[1], name=_SATELLITE[2], show=False
+    ).add_to(m)
+    root = cast("Figure", m.get_root())
+    css = (_STATIC / "kaesong-map.css").read_text(encoding="utf-8")
+    root.header.add_child(Element(f"<style>{css}</style>"))
+    root.header.add_child(Element("<title>Kaesong Industrial Complex: footprint growth</title>"))
+    _Fullscreen().add_to(m)  # type: ignore[no-untyped-call]
+    _Measure(  # type: ignore[no-untyped-call]
+        position="topleft",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="hectares",
+        secondary_area_unit="sqmeters",
+    ).add_to(m)
+    _Kaesong(
+        config, [(street.get_name(), _STREET[1]), (satellite.get_name(), _SATELLITE[2])]
+    ).add_to(m)
+    return m
+
+
+def load_overlays(report: GrowthReport, *, progress: bool | None = None) -> dict[str, Overlay]:
+    """Read the imagery catalogued for the report's epochs (``file`` column set)."""
+    out: dict[str, Overlay] = {}
+    for r in report.epochs:
+        for record in r.imagery:
+            if record.file:
+                out[r.label] = read_overlay(
+                    report.data_dir / "imagery" / record.file, progress=progress
+                )
+    return out
+
+
+def make_map(
+    data_dir: str | os.PathLike[str] | None = None,
+    epochs: Sequence[str] | None = None,
+    *,
+    self_contained: bool = False,
+    progress: bool | None = None,
+) -> str:
+    """The map of a data directory as one HTML document.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Data directory (default ``KAESONG_GEO_DATA`` or the bundled data).
+    epochs : sequence of str, optional
+        Epochs to show (default all).
+    self_contained : bool, default False
+        Inline every script and stylesheet, so the file works with no network at all
+        (basemap tiles then do not appear; the page switches to a blank basemap offline).
+    progress : bool, optional
+        Progress bars while warping imagery (default: on a terminal).
+    """
+    report = growth_report(data_dir, epochs)
+    html: str = build_map(report, load_overlays(report, progress=progress)).get_root().render()
+    return assets.inline_html(html) if self_contained else html
