@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,54 @@ def write_kmz(path: Path, kml: str) -> Path:
 
 def ring(geom: Polygon) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in geom.exterior.coords]
+
+
+MALICIOUS = "<img src=x onerror=alert(1)>"
+
+
+def write_geotiff(path: Path, *, crs: str | None = "EPSG:32652", gcps: bool = False) -> Path:
+    """A 200 x 150 RGB GeoTIFF over the complex (UTM 52N, 10 m pixels), with a gradient."""
+    import numpy as np
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.transform import from_origin
+
+    width, height = 200, 150
+    x0, y0 = 290500.0, 4202200.0
+    yy, xx = np.mgrid[0:height, 0:width]
+    rgb = np.stack([(xx * 255 // width), (yy * 255 // height), np.full_like(xx, 90)]).astype(
+        "uint8"
+    )
+    profile: dict[str, Any] = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 3,
+        "dtype": "uint8",
+    }
+    if gcps:
+        points = [
+            GroundControlPoint(row=r, col=c, x=x0 + c * 10.0, y=y0 - r * 10.0)
+            for r, c in ((0, 0), (0, width), (height, 0), (height, width))
+        ]
+        with warnings.catch_warnings():  # no geotransform until the GCPs are set
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            with rasterio.open(path, "w", **profile) as dst:
+                dst.write(rgb)
+                dst.gcps = (points, rasterio.crs.CRS.from_string("EPSG:32652"))
+        return path
+    if crs:
+        profile.update(crs=crs, transform=from_origin(x0, y0, 10.0, 10.0))
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(rgb)
+    return path
+
+
+def add_imagery(data_dir: Path, epoch: str, name: str = "scene.tif") -> Path:
+    """Put a GeoTIFF in data_dir/imagery and catalogue it for ``epoch``."""
+    tif = write_geotiff(data_dir / "imagery" / name)
+    catalog = data_dir / "imagery" / "catalog.csv"
+    text = catalog.read_text(encoding="utf-8")
+    text += f"{epoch},Test scene (synthetic gradient),10,yes,{name},test fixture,\n"
+    catalog.write_text(text, encoding="utf-8")
+    return tif

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -35,6 +36,11 @@ def test_wheel_contains_data_and_type_marker(wheel: Path) -> None:
         "kaesong_geo/_data/boundaries/2009-09.geojson",
         "kaesong_geo/_data/economy/observations.csv",
         "kaesong_geo/_data/imagery/catalog.csv",
+        "kaesong_geo/_web/leaflet/dist/leaflet.js",
+        "kaesong_geo/_web/leaflet/dist/images/layers.png",
+        "kaesong_geo/_web/leaflet-measure/dist/assets/rulers.png",
+        "kaesong_geo/_web/leaflet.fullscreen/package.json",
+        "kaesong_geo/maps/static/kaesong-map.js",
     ):
         assert expected in names
 
@@ -61,6 +67,19 @@ def test_plain_install_uses_bundled_data(wheel: Path, tmp_path: Path) -> None:
     assert Path(data["data_dir"]).parts[-2:] == ("kaesong_geo", "_data")
     assert str(env_dir) in data["data_dir"]
     assert [e["epoch"] for e in data["epochs"]] == ["2004-04", "2006-01", "2009-09"]
+    # The wheel's own npm assets make a self-contained map, without the checkout.
+    env = {"PATH": os.environ["PATH"], "KAESONG_GEO_WEB_ASSETS": str(tmp_path / "nowhere")}
+    out = tmp_path / "offline.html"
+    m = subprocess.run(
+        [env_dir / "bin" / "kaesong-geo", "map", "--self-contained", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=env,
+    )
+    assert m.returncode == 0, m.stderr
+    assert "/* leaflet@1.9.4 */" in out.read_text()
 
 
 def test_cli_start_up_imports_no_heavy_module() -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def read_overlay(
         The file cannot be read, or has neither a CRS nor ground control points.
     """
     import rasterio
+    from affine import Affine
     from pyproj import Transformer
     from rasterio.enums import ColorInterp, Resampling
     from rasterio.io import MemoryFile
@@ -124,7 +126,8 @@ def read_overlay(
         scale = max(width, height) / max_size
         if scale > 1:
             width, height = math.ceil(width / scale), math.ceil(height / scale)
-            transform = transform * transform.scale(scale, scale)
+            a, b, c, d, e, f = transform[:6]
+            transform = Affine(a * scale, b, c, d, e * scale, f)
         interp = list(src.colorinterp)
         alpha_band = interp.index(ColorInterp.alpha) + 1 if ColorInterp.alpha in interp else None
         colour = [b for b in range(1, src.count + 1) if b != alpha_band][:3]
@@ -157,12 +160,14 @@ def read_overlay(
     if len(rgb) == 1:
         rgb = rgb * 3
     rgba = np.stack([*rgb, np.where(valid, 255, 0).astype(np.uint8)])
-    with MemoryFile() as mem:
+    with warnings.catch_warnings(), MemoryFile() as mem:
+        # A PNG has no georeference by design: its corners travel as Overlay.bounds.
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
         with mem.open(driver="PNG", width=width, height=height, count=4, dtype="uint8") as png:
             png.write(rgba)
         data = mem.read()
-    west, north = transform * (0, 0)
-    east, south = transform * (width, height)
+    west, north = transform.c, transform.f  # north-up grid from calculate_default_transform
+    east, south = west + transform.a * width, north + transform.e * height
     to_lonlat = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     (w, e), (s, n) = to_lonlat.transform([west, east], [south, north])
     return Overlay(data, ((float(s), float(w)), (float(n), float(e))), width, height, source_crs)
