@@ -107,7 +107,9 @@ def footprint_epochs(frame: object, pane: str = "overlay") -> list[str]:
     """Epoch labels of the footprint paths drawn in a map pane."""
     return frame.eval_on_selector_all(  # type: ignore[attr-defined]
         f".leaflet-{pane}-pane path.ks-footprint",
-        "els => [...new Set(els.map(e => [...e.classList].find(c => c.startsWith('ks-epoch-')).slice(9)))].sort()",
+        "els => [...new Set(els.map("
+        "  e => [...e.classList].find(c => c.startsWith('ks-epoch-')).slice('ks-epoch-'.length)"
+        "))].sort()",
     )
 
 
@@ -156,7 +158,7 @@ def test_swipe_compares_two_epochs(map_page: Page) -> None:
     def clip_x() -> float:
         clip = page.evaluate("() => document.querySelector('.leaflet-ksLeft-pane').style.clip")
         nw_x = page.evaluate(
-            "() => { const m = window[Object.keys(window).find(k => k.startsWith('map_'))]; return m.containerPointToLayerPoint([0, 0]).x; }"
+            "() => KaesongMap.instances[0].map.containerPointToLayerPoint([0, 0]).x"
         )
         right = float(clip.split("(")[1].split(",")[1].strip().removesuffix("px"))
         return (right - nw_x) / width

@@ -10,7 +10,7 @@
  *   - a swipe control comparing any two epochs, footprints and imagery alike (panes clipped
  *     with CSS, which works for vector layers and image overlays, not only tiles).
  * Text from the data is always inserted with textContent, never parsed as HTML.
- * The state is exposed as map.kaesong for tests and scripting.
+ * The state is exposed as map.kaesong and KaesongMap.instances for tests and scripting.
  */
 (function (global) {
   'use strict';
@@ -98,10 +98,13 @@
                                                      className: 'ks-image ks-image-' + image.epoch});
   }
 
+  var instances = [];
+
   function init(map, config, baseLayers) {
     var state = {map: map, config: config, footprints: {}, added: [], images: {},
                  opacity: 0.85, current: null, swipe: null};
     map.kaesong = state;
+    instances.push(state);
 
     // Base layers: the Folium tile layers plus a blank one for offline use.
     var bases = {};
@@ -349,5 +352,5 @@
     return state;
   }
 
-  global.KaesongMap = {init: init, escapeHtml: escapeHtml};
+  global.KaesongMap = {init: init, escapeHtml: escapeHtml, instances: instances};
 }(window));
