@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from kaesong_geo.cli.options import add_data_dir, add_epochs, add_output, common_parser, epoch_list
+from kaesong_geo.cli.options import (
+    add_command,
+    add_data_dir,
+    add_epochs,
+    add_output,
+    epoch_list,
+    write_result,
+)
 from kaesong_geo.errors import UsageError
+from kaesong_geo.maps import CHART_FILENAME
 
-CHART_FILENAME = "kaesong-chart.png"  # kaesong_geo.maps.charts.CHART_FILENAME
 HELP = "draw footprint area per epoch beside firms and workers (PNG or SVG)"
 EPILOG = f"""\
 examples:
@@ -20,14 +26,7 @@ examples:
 
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
-    parser = sub.add_parser(
-        "chart",
-        help=HELP,
-        description=HELP[0].upper() + HELP[1:] + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_parser()],
-    )
+    parser = add_command(sub, "chart", HELP, EPILOG)
     add_data_dir(parser)
     add_epochs(parser)
     add_output(parser, default=CHART_FILENAME, metavar="FILE.png|FILE.svg")
@@ -39,11 +38,10 @@ def run(args: argparse.Namespace) -> int:
     suffix = Path(args.output).suffix.lower().lstrip(".")
     if suffix not in ("png", "svg"):
         raise UsageError("the chart is written as .png or .svg", path=args.output)
-    from kaesong_geo.io.output import check_output_path, write_bytes
+    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.maps.charts import make_chart
 
     check_output_path(args.output, args.overwrite)
     data = make_chart(args.data_dir, epoch_list(args.epochs), fmt=suffix)  # type: ignore[arg-type]
-    write_bytes(args.output, data, overwrite=args.overwrite)
-    print(f"wrote {args.output}", file=sys.stderr)
+    write_result(args.output, data, args.overwrite)
     return 0

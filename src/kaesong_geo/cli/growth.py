@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from kaesong_geo.cli.options import add_data_dir, add_epochs, add_output, common_parser, epoch_list
+from kaesong_geo.cli.options import (
+    add_command,
+    add_data_dir,
+    add_epochs,
+    add_output,
+    epoch_list,
+    write_result,
+)
 from kaesong_geo.render import FORMATS, TABLES
 
 HELP = "measure footprints per epoch, growth between epochs, and counts beside them"
@@ -22,14 +29,7 @@ examples:
 
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
-    parser = sub.add_parser(
-        "growth",
-        help=HELP,
-        description=HELP[0].upper() + HELP[1:] + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_parser()],
-    )
+    parser = add_command(sub, "growth", HELP, EPILOG)
     add_data_dir(parser)
     add_epochs(parser)
     parser.add_argument(
@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.io.output import check_output_path, write_text
+    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.render import render_report
     from kaesong_geo.report import growth_report
 
@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     report = growth_report(args.data_dir, epoch_list(args.epochs))
     text = render_report(report, args.format, table=args.table)
     if args.output:
-        write_text(args.output, text, overwrite=args.overwrite)
-        print(f"wrote {args.output}", file=sys.stderr)
+        write_result(args.output, text, args.overwrite)
     else:
         sys.stdout.write(text)
     return 0

@@ -14,8 +14,18 @@ option                    meaning
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
-__all__ = ["add_data_dir", "add_epochs", "add_output", "common_parser", "epoch_list"]
+__all__ = [
+    "add_command",
+    "add_data_dir",
+    "add_epochs",
+    "add_output",
+    "common_parser",
+    "epoch_list",
+    "write_result",
+]
 
 
 def common_parser(suppress: bool = True) -> argparse.ArgumentParser:
@@ -80,3 +90,25 @@ def add_output(
     parser.add_argument(
         "--overwrite", action="store_true", help="replace FILE if it exists (refused otherwise)"
     )
+
+
+def add_command(sub: Any, name: str, help_text: str, epilog: str) -> argparse.ArgumentParser:
+    """Add a command with its one-line help, a description and an epilog of examples."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common_parser()],
+    )
+    return parser
+
+
+def write_result(path: str, data: str | bytes, overwrite: bool) -> None:
+    """Write an output file atomically and say so on standard error."""
+    from kaesong_geo.io.output import write_bytes
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    write_bytes(path, raw, overwrite=overwrite)
+    print(f"wrote {path} ({len(raw) / 1e6:.2f} MB)", file=sys.stderr)

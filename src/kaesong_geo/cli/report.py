@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from kaesong_geo.cli.options import add_data_dir, add_epochs, add_output, common_parser, epoch_list
+from kaesong_geo.cli.options import (
+    add_command,
+    add_data_dir,
+    add_epochs,
+    add_output,
+    epoch_list,
+    write_result,
+)
+from kaesong_geo.maps import REPORT_FILENAME
 
-REPORT_FILENAME = "kaesong-report.html"  # kaesong_geo.maps.htmlreport.REPORT_FILENAME
 HELP = "write one self-contained HTML report: tables, chart, interactive map, provenance"
 EPILOG = f"""\
 examples:
@@ -20,14 +26,7 @@ The file opens offline: scripts, styles, chart and map are all inside it."""
 
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
-    parser = sub.add_parser(
-        "report",
-        help=HELP,
-        description=HELP[0].upper() + HELP[1:] + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_parser()],
-    )
+    parser = add_command(sub, "report", HELP, EPILOG)
     add_data_dir(parser)
     add_epochs(parser)
     add_output(parser, default=REPORT_FILENAME)
@@ -36,11 +35,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.io.output import check_output_path, write_text
+    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.maps.htmlreport import make_report
 
     check_output_path(args.output, args.overwrite)
-    html = make_report(args.data_dir, epoch_list(args.epochs))
-    write_text(args.output, html, overwrite=args.overwrite)
-    print(f"wrote {args.output} ({len(html.encode('utf-8')) / 1e6:.2f} MB)", file=sys.stderr)
+    write_result(args.output, make_report(args.data_dir, epoch_list(args.epochs)), args.overwrite)
     return 0

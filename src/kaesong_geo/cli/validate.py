@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kaesong_geo.cli.options import add_data_dir, common_parser
+from kaesong_geo.cli.options import add_command, add_data_dir
 from kaesong_geo.errors import CheckFailed
 
 HELP = "check a data directory; list every problem and exit 1 if there are errors"
@@ -22,14 +22,7 @@ imagery metadata (errors too with --strict)."""
 
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
-    parser = sub.add_parser(
-        "validate",
-        help=HELP,
-        description=HELP[0].upper() + HELP[1:] + ".",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_parser()],
-    )
+    parser = add_command(sub, "validate", HELP, EPILOG)
     add_data_dir(parser)
     parser.add_argument("--strict", action="store_true", help="count warnings as failures")
     parser.set_defaults(run=run)

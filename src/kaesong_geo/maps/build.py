@@ -35,10 +35,8 @@ if TYPE_CHECKING:
     import folium
     from branca.element import Figure
 
-__all__ = ["GROWTH_COLORS", "MAP_FILENAME", "build_map", "epoch_colors", "make_map", "safe_json"]
+__all__ = ["GROWTH_COLORS", "build_map", "epoch_colors", "make_map", "safe_json"]
 
-#: Default output file name of ``kaesong-geo map``.
-MAP_FILENAME = "kaesong-map.html"
 #: Colours of the growth types (ColorBrewer Dark2).
 GROWTH_COLORS = {"infill": "#1b9e77", "extension": "#d95f02", "leapfrog": "#7570b3"}
 _STATIC = Path(__file__).resolve().parent / "static"

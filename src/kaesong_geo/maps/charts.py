@@ -28,11 +28,9 @@ from typing import Literal
 
 from kaesong_geo.report import GrowthReport, growth_report
 
-__all__ = ["CHART_FILENAME", "ChartFormat", "chart_bytes", "make_chart"]
+__all__ = ["ChartFormat", "chart_bytes", "make_chart"]
 
 ChartFormat = Literal["png", "svg"]
-#: Default output file name of ``kaesong-geo chart``.
-CHART_FILENAME = "kaesong-chart.png"
 _AREA = "#3b528b"
 _FIRMS = "#d95f02"
 _WORKERS = "#1b9e77"

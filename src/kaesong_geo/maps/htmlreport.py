@@ -24,10 +24,8 @@ from kaesong_geo.maps.build import build_map, load_overlays
 from kaesong_geo.maps.charts import chart_bytes
 from kaesong_geo.report import growth_report
 
-__all__ = ["REPORT_FILENAME", "make_report"]
+__all__ = ["make_report"]
 
-#: Default output file name of ``kaesong-geo report``.
-REPORT_FILENAME = "kaesong-report.html"
 
 _CSS = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1200px;
