@@ -177,11 +177,15 @@ def test_swipe_compares_two_epochs(map_page: Page) -> None:
     page.select_option(".ks-compare-right", "2009-09")
     assert footprint_epochs(page, "ksRight") == ["2009-09"]
     page.click(".ks-compare-toggle")
-    assert footprint_epochs(page, "ksLeft") == [] and footprint_epochs(page) == [
-        "2004-04",
-        "2006-01",
-        "2009-09",
-    ]
+    assert footprint_epochs(page, "ksLeft") == []
+    assert footprint_epochs(page) == ["2004-04", "2006-01", "2009-09"]
+    # Touching the time control while swiping ends the swipe and shows that epoch.
+    page.click(".ks-compare-toggle")
+    assert page.inner_text(".ks-compare-toggle") == "End swipe"
+    page.locator(".ks-time-range").fill("0")
+    assert page.locator(".ks-swipe-range").count() == 0
+    assert page.inner_text(".ks-compare-toggle") == "Swipe"
+    assert footprint_epochs(page, "ksRight") == [] and footprint_epochs(page) == ["2004-04"]
 
 
 def test_popup_shows_provenance(map_page: Page) -> None:

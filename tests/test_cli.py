@@ -126,6 +126,8 @@ def test_usage_errors(cli, args: list[str], code: int, message: str) -> None:
 
 def test_argparse_usage_errors_exit_2(cli) -> None:
     assert cli("growth", "--format", "xml").code == 2
+    r = cli("growth", "--format", "json", "--table", "intervals")
+    assert r.code == 2 and "--table chooses the table of --format csv" in r.err
     assert cli("frobnicate").code == 2
 
 

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "GEOD",
+    "UTM_TOLERANCE_PCT",
     "Measure",
     "dissolve",
     "geodesic_area_m2",
@@ -47,6 +48,8 @@ __all__ = [
 
 #: The WGS 84 ellipsoid.
 GEOD = Geod(ellps="WGS84")
+#: The UTM cross-check must agree with the geodesic area within this many percent.
+UTM_TOLERANCE_PCT = 0.1
 
 
 @lru_cache(maxsize=16)

@@ -47,7 +47,7 @@ from kaesong_geo.io.footprints import inspect_footprints
 from kaesong_geo.io.imagery import ImageryRecord, load_imagery_catalog
 from kaesong_geo.io.observations import OBSERVATIONS_FILE, load_observations
 from kaesong_geo.io.problems import raise_first
-from kaesong_geo.measure import Measure, geodesic_area_m2, measure_geometry
+from kaesong_geo.measure import UTM_TOLERANCE_PCT, Measure, geodesic_area_m2, measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
 
@@ -64,8 +64,6 @@ __all__ = [
 SCHEMA_VERSION = 1
 #: Indicators placed on every epoch.
 ALIGNED_INDICATORS = ("firms", "workers", "production_usd")
-#: UTM and geodesic areas must agree within this many percent.
-UTM_TOLERANCE_PCT = 0.1
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from kaesong_geo.cli.options import (
     epoch_list,
     write_result,
 )
+from kaesong_geo.errors import UsageError
 from kaesong_geo.render import FORMATS, TABLES
 
 HELP = "measure footprints per epoch, growth between epochs, and counts beside them"
@@ -38,7 +39,6 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--table",
         choices=TABLES,
-        default="epochs",
         help="which table --format csv writes (default: epochs)",
     )
     add_output(parser)
@@ -51,10 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from kaesong_geo.render import render_report
     from kaesong_geo.report import growth_report
 
+    if args.table and args.format != "csv":
+        raise UsageError("--table chooses the table of --format csv; the other formats hold all")
     if args.output:
         check_output_path(args.output, args.overwrite)
     report = growth_report(args.data_dir, epoch_list(args.epochs))
-    text = render_report(report, args.format, table=args.table)
+    text = render_report(report, args.format, table=args.table or "epochs")
     if args.output:
         write_result(args.output, text, args.overwrite)
     else:

@@ -29,14 +29,13 @@ from kaesong_geo.io.footprints import inspect_footprints
 from kaesong_geo.io.imagery import inspect_imagery_catalog
 from kaesong_geo.io.observations import inspect_observations
 from kaesong_geo.io.problems import Problem
-from kaesong_geo.measure import geodesic_area_m2, measure_geometry
+from kaesong_geo.measure import UTM_TOLERANCE_PCT, geodesic_area_m2, measure_geometry
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = ["DEFAULT_AREA_TOLERANCE_PCT", "Validation", "validate_data_dir"]
 
 #: Tolerance for a reference area when a footprint records no ``area_uncertainty_pct``.
 DEFAULT_AREA_TOLERANCE_PCT = 10.0
-_UTM_TOLERANCE_PCT = 0.1
 
 
 @dataclass(frozen=True)
@@ -114,12 +113,12 @@ def validate_data_dir(
                     )
                 )
         m = measure_geometry(epoch.geometry, site.utm_epsg)
-        if abs(m.utm_diff_pct) > _UTM_TOLERANCE_PCT:
+        if abs(m.utm_diff_pct) > UTM_TOLERANCE_PCT:
             problems.append(
                 Problem(
                     epoch.files[0] if epoch.files else str(root),
                     f"epoch {epoch.label}: UTM area differs from geodesic area by "
-                    f"{m.utm_diff_pct:+.3f}% (more than {_UTM_TOLERANCE_PCT}%)",
+                    f"{m.utm_diff_pct:+.3f}% (more than {UTM_TOLERANCE_PCT}%)",
                     "warning",
                     "utm",
                 )

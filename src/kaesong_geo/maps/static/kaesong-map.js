@@ -145,6 +145,7 @@
 
     // Time control: show the footprint as of one epoch, or all of them.
     state.showEpoch = function (index) {
+      state.stopSwipe();  // the time control acts on the ordinary layers
       state.current = index;
       config.epochs.forEach(function (epoch, i) {
         var layer = state.footprints[epoch.label];
@@ -277,6 +278,7 @@
       s.left.style.clip = ''; s.right.style.clip = '';
       s.hidden.forEach(function (l) { map.addLayer(l); });
       state.swipe = null;
+      if (state.swipeButton) { state.swipeButton.textContent = 'Swipe'; }
       state.restack();
     };
     control('topleft', function () {
@@ -298,11 +300,12 @@
       var left = picker('left', first);
       var right = picker('right', last);
       var toggle = el('button', 'ks-compare-toggle', 'Swipe');
+      state.swipeButton = toggle;
       function restart() { if (state.swipe) { state.startSwipe(left.value, right.value); } }
       left.addEventListener('change', restart);
       right.addEventListener('change', restart);
       toggle.addEventListener('click', function () {
-        if (state.swipe) { state.stopSwipe(); toggle.textContent = 'Swipe'; }
+        if (state.swipe) { state.stopSwipe(); }
         else { state.startSwipe(left.value, right.value); toggle.textContent = 'End swipe'; }
       });
       div.appendChild(left); div.appendChild(el('span', null, ' | ')); div.appendChild(right);
