@@ -293,3 +293,46 @@ def test_imagery_overlay_and_opacity(browser: object, tmp_path: Path, data_dir: 
         page.page.screenshot(path=str(SCREENSHOTS / "map-imagery-swipe.png"))
     finally:
         page.close()
+
+
+def test_online_map_works_when_its_cdn_answers(browser: object, tmp_path: Path) -> None:
+    """The CDN-linked page, with the CDN served from the npm packages and tiles stubbed."""
+    from kaesong_geo.maps import assets
+
+    path = tmp_path / "online.html"
+    path.write_text(make_map(), encoding="utf-8")
+    root = assets.asset_root()
+    assert root is not None
+    prefix = "https://cdn.jsdelivr.net/npm/"
+    tiles: list[str] = []
+    png = (REPO / "node_modules" / "leaflet" / "dist" / "images" / "layers.png").read_bytes()
+    context = browser.new_context(viewport={"width": 1024, "height": 700})  # type: ignore[attr-defined]
+    errors: list[str] = []
+
+    def route(r: object) -> None:
+        url = r.request.url  # type: ignore[attr-defined]
+        if url.startswith("file:"):
+            r.continue_()  # type: ignore[attr-defined]
+        elif url.startswith(prefix):
+            package_version, _, rest = url[len(prefix) :].partition("/")
+            package = package_version.rsplit("@", 1)[0]
+            r.fulfill(path=str(root / package / rest))  # type: ignore[attr-defined]
+        elif "tile.openstreetmap.org" in url:
+            tiles.append(url)
+            r.fulfill(body=png, content_type="image/png")  # type: ignore[attr-defined]
+        else:
+            r.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.KaesongMap && KaesongMap.instances.length === 1")
+        page.wait_for_timeout(300)
+        assert errors == []
+        assert page.is_checked("text=Street (OpenStreetMap)")  # online: the street basemap
+        assert tiles and all(t.endswith(".png") for t in tiles)
+        assert footprint_epochs(page) == ["2004-04", "2006-01", "2009-09"]
+    finally:
+        context.close()
