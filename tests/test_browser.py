@@ -188,6 +188,19 @@ def test_swipe_compares_two_epochs(map_page: Page) -> None:
     assert footprint_epochs(page, "ksRight") == [] and footprint_epochs(page) == ["2004-04"]
 
 
+def test_measuring_tool_fullscreen_and_scale_are_there(map_page: Page) -> None:
+    page = map_page.page
+    page.hover(".leaflet-control-measure")
+    page.click("text=Create a new measurement")
+    assert page.locator(".leaflet-control-measure .js-measuringprompt").is_visible()
+    assert page.locator(".leaflet-control-zoom-fullscreen").count() == 1
+    assert page.inner_text(".leaflet-control-scale").strip().splitlines()[0].endswith("m")
+    legend = page.inner_text(".ks-legend")
+    assert "2009-09 3.300 km² (330.0 ha)" in legend and "ESTIMATED" in legend
+    page.click("text=Data provenance and quality (read me)")
+    assert "APPROXIMATE RECONSTRUCTIONS" in page.inner_text(".ks-notes")
+
+
 def test_popup_shows_provenance(map_page: Page) -> None:
     # Newer, larger footprints lie on top; the time control brings one epoch alone.
     map_page.page.locator(".ks-time-range").fill("1")
@@ -218,6 +231,7 @@ def test_report_loads_offline_with_its_map(browser: object, tmp_path: Path) -> N
     try:
         assert page.failed == [] and page.errors == [] and page.network_attempts() == []
         assert page.page.locator("table").count() == 4
+        assert page.page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
         assert page.page.locator("img.chart").evaluate(
             "img => img.complete && img.naturalWidth > 0"
         )

@@ -36,6 +36,7 @@ h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding
 .warning { background: #fff4e5; border-left: 5px solid #e67e00; padding: 10px 14px;
   margin: 14px 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
+.scroll { overflow-x: auto; max-width: 100%; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 9px; text-align: right; vertical-align: top;
   white-space: nowrap; }
 td.wrap { white-space: normal; min-width: 220px; }
@@ -72,7 +73,8 @@ def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
         + "</tr>"
         for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll">{table}</div>'
 
 
 def _count(aligned: dict[str, Any]) -> str:
