@@ -91,3 +91,12 @@ def test_cli_start_up_imports_no_heavy_module() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_every_public_name_resolves() -> None:
+    import kaesong_geo
+
+    for name in kaesong_geo.__all__:
+        assert getattr(kaesong_geo, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        kaesong_geo.nope  # noqa: B018
