@@ -8,9 +8,8 @@ from typing import Any
 
 from kaesong_geo.cli.options import (
     add_command,
-    add_data_dir,
-    add_epochs,
     add_output,
+    add_selection,
     epoch_list,
     write_result,
 )
@@ -27,8 +26,7 @@ examples:
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "chart", HELP, EPILOG)
-    add_data_dir(parser)
-    add_epochs(parser)
+    add_selection(parser)
     add_output(parser, default=CHART_FILENAME, metavar="FILE.png|FILE.svg")
     parser.set_defaults(run=run)
 

@@ -7,9 +7,8 @@ from typing import Any
 
 from kaesong_geo.cli.options import (
     add_command,
-    add_data_dir,
-    add_epochs,
     add_output,
+    add_selection,
     epoch_list,
     write_result,
 )
@@ -29,8 +28,7 @@ stylesheet is inlined (from the npm packages installed with kaesong-geo)."""
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "map", HELP, EPILOG)
-    add_data_dir(parser)
-    add_epochs(parser)
+    add_selection(parser)
     add_output(parser, default=MAP_FILENAME)
     parser.add_argument(
         "--self-contained",

@@ -5,7 +5,8 @@ option                    meaning
 ========================  ==============================================================
 ``--debug``               show tracebacks (every command)
 ``--data-dir DIR``        data directory (else ``$KAESONG_GEO_DATA``, else bundled data)
-``--epochs E [E ...]``    epochs to include, by label (space- or comma-separated)
+``--epochs E [E ...]``    epochs to include, by label (space- or comma-separated);
+                          ``add_selection`` adds it with ``--data-dir``
 ``--output FILE``         write here instead of standard output
 ``--overwrite``           allow ``--output`` to replace an existing file
 ========================  ==============================================================
@@ -22,6 +23,7 @@ __all__ = [
     "add_data_dir",
     "add_epochs",
     "add_output",
+    "add_selection",
     "common_parser",
     "epoch_list",
     "write_result",
@@ -67,6 +69,12 @@ def epoch_list(values: list[str] | None) -> list[str] | None:
     if values is None:
         return None
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def add_selection(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data-dir`` and ``--epochs``: which data a report-making command reads."""
+    add_data_dir(parser)
+    add_epochs(parser)
 
 
 def add_epochs(parser: argparse.ArgumentParser) -> None:

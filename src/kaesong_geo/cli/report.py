@@ -7,9 +7,8 @@ from typing import Any
 
 from kaesong_geo.cli.options import (
     add_command,
-    add_data_dir,
-    add_epochs,
     add_output,
+    add_selection,
     epoch_list,
     write_result,
 )
@@ -27,8 +26,7 @@ The file opens offline: scripts, styles, chart and map are all inside it."""
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "report", HELP, EPILOG)
-    add_data_dir(parser)
-    add_epochs(parser)
+    add_selection(parser)
     add_output(parser, default=REPORT_FILENAME)
     parser.set_defaults(run=run)
 
