@@ -313,7 +313,10 @@ def test_interpolation_never_uses_a_pair_that_brackets_an_event(
         data = [obs("workers", str(d.year), d, v) for d, v in zip(days, values, strict=False)]
     else:
         years = sorted({d.year for d in days})
-        data = [obs(indicator, str(y), dt.date(y, 12, 31), v) for y, v in zip(years, values)]
+        data = [
+            obs(indicator, str(y), dt.date(y, 12, 31), v)
+            for y, v in zip(years, values, strict=False)
+        ]
     a = align(data, indicator, day, events)
     breaking = [e.date for e in events if e.breaks_counts]
     if stopped_on(events, day):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from kaesong_geo.economy import EFFECTS, EVENT_STATUSES, STOPPING, Event
@@ -47,16 +48,17 @@ __all__ = ["COLUMNS", "EVENTS_FILE", "inspect_events", "load_events"]
 EVENTS_FILE = Path("economy") / "events.csv"
 #: Columns of the file, all required.
 COLUMNS = ("date", "event", "effect", "status", "source", "note")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _row(row: dict[str, str]) -> Event:
     text = row["date"].strip()
     try:
+        if not _DATE.match(text):
+            raise ValueError
         date = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"date {text!r} is not a YYYY-MM-DD date") from None
-    if len(text) != 10:
-        raise ValueError(f"date {text!r} is not a YYYY-MM-DD date")
     event = row["event"].strip()
     if not event:
         raise ValueError("has no event (say what happened)")
