@@ -278,6 +278,11 @@ def _event_notes(results: list[EpochResult], events: list[Event]) -> list[str]:
             if a.events
         )
         notes.append(f"Epoch {r.label}: {states}, decided by {'; '.join(e.label for e in named)}.")
+    if any(a.method == "event" for r in results for a in r.aligned.values()):
+        notes[0] += (
+            " These 0 counts (no operations, not a smaller complex) enter the correlation and "
+            "the elasticities as they are: read those across a stoppage with care."
+        )
     return notes
 
 
