@@ -3,9 +3,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
-from kaesong_geo.economy import Observation, align, correlate, elasticity, per_area
+from kaesong_geo.economy import (
+    Event,
+    Observation,
+    align,
+    correlate,
+    elasticity,
+    per_area,
+    stoppages,
+)
 
 
 def obs(
@@ -99,3 +109,230 @@ def test_elasticity_and_intensity() -> None:
     assert elasticity(100.0, 150.0, 0.0, 20.0) is None
     assert elasticity(100.0, 150.0, None, 20.0) is None
     assert per_area(100.0, 2e4, 1e4) == pytest.approx(50.0)
+
+
+# ---------------------------------------------------------------- operating events
+
+
+def event(day: str, effect: str, what: str = "test event", status: str = "reported") -> Event:
+    return Event(dt.date.fromisoformat(day), what, effect, status, "test source")  # type: ignore[arg-type]
+
+
+# The shipped 2013 shutdown and 2016 closure, with the figures around them.
+WITHDRAWN = event("2013-04-08", "suspended", "North Korea withdraws all workers")
+RESUMED = event("2013-09-16", "resumed", "Operations resume")
+SUSPENDED_2016 = event("2016-02-10", "suspended", "South Korea suspends all operations")
+CLOSED = event("2016-02-11", "closed", "North Korea expels South Koreans")
+RESTRICTION = event("2010-05-24", "restriction", "5.24 measures")
+EVENTS = [RESTRICTION, WITHDRAWN, RESUMED, SUSPENDED_2016, CLOSED]
+SHUTDOWN_YEARS = [
+    obs("workers", "2011", dt.date(2011, 11, 30), 48708),
+    obs("workers", "2012", dt.date(2012, 12, 31), 53000, "approximate"),
+    obs("workers", "2013", dt.date(2013, 12, 31), 52000, "approximate"),
+    obs("workers", "2014", dt.date(2014, 12, 31), 53947, "unverified"),
+    obs("workers", "2015", dt.date(2015, 12, 31), 54988),
+    obs("firms", "2012", dt.date(2012, 12, 31), 123),
+    obs("firms", "2013", dt.date(2013, 12, 31), 123),
+    *(
+        obs("production_usd", str(y), dt.date(y, 12, 31), v)
+        for y, v in [(2011, 400e6), (2012, 469.5e6), (2013, 223.78e6), (2014, 469.97e6)]
+    ),
+]
+
+
+def test_issue_case_2013_06_is_zero_workers_not_52545() -> None:
+    before = align(SHUTDOWN_YEARS, "workers", dt.date(2013, 6, 15))
+    assert before.method == "interpolated" and round(before.value or 0) == 52545
+    a = align(SHUTDOWN_YEARS, "workers", dt.date(2013, 6, 15), EVENTS)
+    assert (a.value, a.method, a.events, a.used) == (0.0, "event", (WITHDRAWN,), ())
+    assert a.reason == (
+        "0 from the event 2013-04-08 (suspended: North Korea withdraws all workers; "
+        "test source), until 2013-09-16"
+    )
+    assert a.statuses == {"derived"} and not a.verified
+
+
+@pytest.mark.parametrize("indicator", ["firms", "workers"])
+def test_stocks_inside_a_suspension_are_zero(indicator: str) -> None:
+    a = align(SHUTDOWN_YEARS, indicator, dt.date(2013, 7, 2), EVENTS)
+    assert (a.value, a.method, a.events) == (0.0, "event", (WITHDRAWN,))
+
+
+def test_flows_inside_a_suspension_are_unavailable_with_the_event() -> None:
+    # 2013-07-02 is where the 2013 total would be "observed": it must not be.
+    a = align(SHUTDOWN_YEARS, "production_usd", dt.date(2013, 7, 2), EVENTS)
+    assert (a.value, a.method, a.events) == (None, "unavailable", (WITHDRAWN,))
+    assert a.reason.startswith("production stopped from the event 2013-04-08 (suspended")
+    assert "until 2013-09-16" in a.reason
+
+
+def test_after_closure_counts_are_zero_and_name_both_events() -> None:
+    a = align(SHUTDOWN_YEARS, "workers", dt.date(2016, 6, 15), EVENTS)
+    assert (a.value, a.method, a.events) == (0.0, "event", (SUSPENDED_2016, CLOSED))
+    assert "2016-02-10 (suspended" in a.reason and "then 2016-02-11 (closed" in a.reason
+    assert a.reason.endswith("no end recorded")
+    p = align(SHUTDOWN_YEARS, "production_usd", dt.date(2016, 6, 15), EVENTS)
+    assert (p.value, p.method, p.events) == (None, "unavailable", (SUSPENDED_2016, CLOSED))
+
+
+@pytest.mark.parametrize(
+    ("day", "value", "method", "events"),
+    [
+        # the first day of a stoppage is inside it
+        ("2013-04-08", 0.0, "event", (WITHDRAWN,)),
+        ("2016-02-10", 0.0, "event", (SUSPENDED_2016,)),
+        ("2016-02-11", 0.0, "event", (SUSPENDED_2016, CLOSED)),
+        # the day operations resume is outside it, with no observation yet on that side
+        ("2013-09-16", None, "unavailable", (WITHDRAWN, RESUMED)),
+        # the day before the withdrawal: the next observation is across it
+        ("2013-04-07", None, "unavailable", (WITHDRAWN, RESUMED)),
+        # an informational event changes nothing
+        ("2010-05-24", None, "unavailable", ()),
+    ],
+)
+def test_epoch_exactly_on_an_event_day(
+    day: str, value: float | None, method: str, events: tuple[Event, ...]
+) -> None:
+    a = align(SHUTDOWN_YEARS, "workers", dt.date.fromisoformat(day), EVENTS)
+    assert (a.value, a.method, a.events) == (value, method, events)
+
+
+def test_observation_on_the_resumption_day_is_used() -> None:
+    data = [*SHUTDOWN_YEARS, obs("workers", "2013-09", dt.date(2013, 9, 16), 30000)]
+    assert align(data, "workers", dt.date(2013, 9, 16), EVENTS).method == "observed"
+    a = align(data, "workers", dt.date(2013, 10, 15), EVENTS)
+    assert a.method == "interpolated"
+    assert [o.as_of for o in a.used] == [dt.date(2013, 9, 16), dt.date(2013, 12, 31)]
+
+
+def test_straddling_epochs_use_only_their_side() -> None:
+    # After the resumption, before the first count after it: no interpolation through 0.
+    a = align(SHUTDOWN_YEARS, "workers", dt.date(2013, 10, 15), EVENTS)
+    assert (a.value, a.method, a.events) == (None, "unavailable", (WITHDRAWN, RESUMED))
+    assert a.reason.startswith("not interpolated across the stoppage of the events 2013-04-08")
+    # Before the withdrawal, after the last count before it.
+    b = align(SHUTDOWN_YEARS, "workers", dt.date(2013, 3, 15), EVENTS)
+    assert (b.value, b.method) == (None, "unavailable")
+    assert "last: 2012-12-31" in b.reason and b.events == (WITHDRAWN, RESUMED)
+    # Both ends on one side: interpolated as before, no event attached.
+    c = align(SHUTDOWN_YEARS, "workers", dt.date(2014, 6, 15), EVENTS)
+    assert c.method == "interpolated" and c.events == ()
+    assert [o.period for o in c.used] == ["2013", "2014"]
+    assert c == align(SHUTDOWN_YEARS, "workers", dt.date(2014, 6, 15))
+
+
+def test_annual_flows_spanning_a_stoppage_are_never_end_points() -> None:
+    # 2013's total includes the five-month shutdown: neither 2012-10 nor 2014-03 may use it.
+    for day in (dt.date(2012, 10, 15), dt.date(2014, 3, 15)):
+        a = align(SHUTDOWN_YEARS, "production_usd", day, EVENTS)
+        assert (a.value, a.method, a.events) == (None, "unavailable", (WITHDRAWN, RESUMED))
+        assert all(o.period != "2013" for o in a.used)
+    ok = align(SHUTDOWN_YEARS, "production_usd", dt.date(2012, 3, 15), EVENTS)
+    assert ok.method == "interpolated" and [o.period for o in ok.used] == ["2011", "2012"]
+
+
+def test_no_events_keeps_the_old_rule_and_informational_events_change_nothing() -> None:
+    day = dt.date(2013, 6, 15)
+    assert align(SHUTDOWN_YEARS, "workers", day, ()) == align(SHUTDOWN_YEARS, "workers", day)
+    assert align(SHUTDOWN_YEARS, "workers", day, [RESTRICTION]) == align(
+        SHUTDOWN_YEARS, "workers", day
+    )
+
+
+def test_unverified_event_flags_the_value() -> None:
+    doubtful = event("2013-04-08", "suspended", status="unverified")
+    a = align(SHUTDOWN_YEARS, "workers", dt.date(2013, 6, 15), [doubtful])
+    assert a.statuses == {"derived", "unverified"}
+
+
+def test_stoppages_join_a_suspension_and_a_closure() -> None:
+    found = stoppages(EVENTS)
+    assert [(s.start, s.end) for s in found] == [
+        (dt.date(2013, 4, 8), dt.date(2013, 9, 16)),
+        (dt.date(2016, 2, 10), None),
+    ]
+    assert found[1].events == (SUSPENDED_2016, CLOSED)
+    assert dt.date(2013, 9, 15) in found[0] and dt.date(2013, 9, 16) not in found[0]
+    assert stoppages([RESUMED]) == []  # a resumption with nothing stopped is ignored
+
+
+# ---------------------------------------------------------------- property: never across
+
+DAYS = st.integers(0, 4000).map(lambda n: dt.date(2005, 1, 1) + dt.timedelta(days=n))
+
+
+@st.composite
+def event_sequences(draw: st.DrawFn) -> list[Event]:
+    days = sorted(draw(st.sets(DAYS, max_size=6)))
+    out, stopped = [], False
+    for day in days:
+        if stopped:
+            effect = draw(st.sampled_from(["resumed", "closed", "restriction"]))
+        else:
+            effect = draw(st.sampled_from(["suspended", "closed", "restriction", "other"]))
+        stopped = (stopped and effect != "resumed") or effect in ("suspended", "closed")
+        out.append(event(day.isoformat(), effect))
+    return out
+
+
+def stopped_on(events: list[Event], day: dt.date) -> bool:
+    """Independent of the module: replay the events up to ``day``."""
+    state = False
+    for e in sorted(events, key=lambda e: e.date):
+        if e.date <= day and e.breaks_counts:
+            state = e.effect != "resumed"
+    return state
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    events=event_sequences(),
+    days=st.lists(DAYS, min_size=1, max_size=8, unique=True),
+    values=st.lists(st.floats(0, 1e5), min_size=8, max_size=8),
+    indicator=st.sampled_from(["workers", "production_usd"]),
+    day=DAYS,
+)
+@example(
+    events=[WITHDRAWN, RESUMED],
+    days=[dt.date(2012, 12, 31), dt.date(2013, 12, 31)],
+    values=[53000.0, 52000.0] + [0.0] * 6,
+    indicator="workers",
+    day=dt.date(2013, 6, 15),
+)
+@example(  # a short stoppage inside a year: that year's total is no end point
+    events=[event("2010-02-01", "suspended"), event("2010-03-01", "resumed")],
+    days=[dt.date(2010, 12, 31), dt.date(2011, 12, 31)],
+    values=[1e5, 2e5] + [0.0] * 6,
+    indicator="production_usd",
+    day=dt.date(2010, 10, 1),
+)
+def test_interpolation_never_uses_a_pair_that_brackets_an_event(
+    events: list[Event], days: list[dt.date], values: list[float], indicator: str, day: dt.date
+) -> None:
+    if indicator == "workers":
+        data = [obs("workers", str(d.year), d, v) for d, v in zip(days, values, strict=False)]
+    else:
+        years = sorted({d.year for d in days})
+        data = [
+            obs(indicator, str(y), dt.date(y, 12, 31), v)
+            for y, v in zip(years, values, strict=False)
+        ]
+    a = align(data, indicator, day, events)
+    breaking = [e.date for e in events if e.breaks_counts]
+    if stopped_on(events, day):
+        assert a.method in ("event", "unavailable") and not a.used
+        assert a.value == (0.0 if indicator == "workers" else None)
+        assert a.events and all(e.date <= day for e in a.events)
+    for o in a.used:
+        first = dt.date(int(o.period[:4]), 1, 1) if indicator != "workers" else o.as_of
+        # every observation used lies wholly in an operating period
+        assert not stopped_on(events, first)
+        assert not any(first < d <= o.as_of for d in breaking)
+    if a.method == "interpolated":
+        lo, hi = a.used
+        start = dt.date(int(lo.period[:4]), 1, 1) if indicator != "workers" else lo.reference_date
+        end = hi.as_of if indicator != "workers" else hi.reference_date
+        assert not any(start < d <= end for d in breaking)
+        assert min(lo.value, hi.value) - 1e-6 <= (a.value or 0) <= max(lo.value, hi.value) + 1e-6
+    if not breaking:
+        assert a == align(data, indicator, day)

@@ -75,3 +75,12 @@ def test_duplicates_are_reported_and_all_problems_listed(tmp_path: Path) -> None
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"observations\.csv: is missing"):
         load_observations(tmp_path)
+
+
+def test_excel_utf8_bom_is_read(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" puts EF BB BF before the header; the first column must still be found.
+    path = write(tmp_path, GOOD)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    observations, problems = inspect_observations(tmp_path)
+    assert problems == []
+    assert [(o.indicator, o.value) for o in observations] == [("workers", 46284.0)]

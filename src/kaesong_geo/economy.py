@@ -19,6 +19,21 @@ placed day (see :mod:`kaesong_geo.dates`) as follows, and reports which observat
 A value computed from an observation whose status is ``unverified``, ``approximate`` or
 ``derived`` carries that status along (:attr:`Aligned.statuses`).
 
+Operating events
+----------------
+Counts are broken by dated :class:`Event` s (``economy/events.csv``): the effect
+``suspended`` or ``closed`` stops operations from its day, ``resumed`` restarts them;
+``restriction`` and ``other`` are informational. :func:`stoppages` turns the events into
+periods ``[start, end)`` when nothing operated, and :func:`align` never reaches across one:
+
+* an epoch inside a stoppage gets the documented state: ``firms`` and ``workers`` are 0
+  (method ``event``, status ``derived``, the events named); flows are ``unavailable``,
+  because an annual rate is not defined inside a stoppage (production stopped);
+* elsewhere only observations of the same operating period are used: stocks dated inside
+  it, and annual flows whose whole calendar year lies inside it (a total such as 2013's,
+  which includes a five-month shutdown, is never an interpolation end point). Where that
+  leaves no bracketing pair the value is ``unavailable`` and the reason names the event.
+
 Correlation
 -----------
 :func:`correlate` gives Pearson's r and Spearman's rho with n. With fewer than
@@ -38,6 +53,15 @@ Examples
 ('interpolated', 6225, ['reported', 'unverified'])
 >>> align(obs, "workers", dt.date(2004, 4, 15)).reason
 'before the first observation (2005-12-31); no extrapolation'
+
+With an event that stops operations between the two observations:
+
+>>> stop = Event(dt.date(2006, 3, 1), "All workers withdrawn", "suspended", "reported", "MOU")
+>>> a = align(obs, "workers", dt.date(2006, 5, 1), events=[stop])
+>>> a.method, a.value, a.events == (stop,)
+('event', 0.0, True)
+>>> a.reason
+'0 from the event 2006-03-01 (suspended: All workers withdrawn; MOU), no end recorded'
 """
 
 from __future__ import annotations
@@ -51,22 +75,39 @@ from typing import Literal
 import numpy as np
 
 __all__ = [
+    "BREAKING",
+    "EFFECTS",
+    "EVENT_STATUSES",
     "FLOWS",
     "INDICATORS",
     "MIN_N_INFERENCE",
     "STATUSES",
     "STOCKS",
+    "STOPPING",
     "Aligned",
     "Correlation",
+    "Event",
     "Observation",
+    "Stoppage",
     "align",
     "correlate",
     "elasticity",
     "per_area",
+    "stoppages",
 ]
 
 Status = Literal["reported", "approximate", "unverified", "derived"]
 STATUSES: tuple[Status, ...] = ("reported", "approximate", "unverified", "derived")
+Effect = Literal["suspended", "resumed", "closed", "restriction", "other"]
+#: What an operating event does to the counts, in the order documented in ``events.csv``.
+EFFECTS: tuple[Effect, ...] = ("suspended", "resumed", "closed", "restriction", "other")
+#: Effects that stop operations (counts are 0 from that day).
+STOPPING: tuple[Effect, ...] = ("suspended", "closed")
+#: Effects that break an interpolation of counts.
+BREAKING: tuple[Effect, ...] = ("suspended", "resumed", "closed")
+EventStatus = Literal["reported", "approximate", "unverified"]
+#: How well an event is sourced (its date or its scope).
+EVENT_STATUSES: tuple[EventStatus, ...] = ("reported", "approximate", "unverified")
 
 #: Indicators counted at a point in time.
 STOCKS = ("firms", "workers")
@@ -126,6 +167,110 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A dated change in how the complex operated.
+
+    Attributes
+    ----------
+    date : datetime.date
+        The first day the effect applies.
+    event : str
+        What happened, in a few words.
+    effect : {'suspended', 'resumed', 'closed', 'restriction', 'other'}
+        ``suspended`` and ``closed``: no worker present and no firm operating from this day
+        (``closed``: with no resumption expected); ``resumed``: operations restart;
+        ``restriction`` and ``other``: operations continue (informational).
+    status : {'reported', 'approximate', 'unverified'}
+    source : str
+    note : str
+
+    Examples
+    --------
+    >>> e = Event(dt.date(2016, 2, 10), "Operations suspended", "suspended", "reported", "MOU")
+    >>> e.label, e.breaks_counts
+    ('2016-02-10 (suspended: Operations suspended; MOU)', True)
+    """
+
+    date: dt.date
+    event: str
+    effect: Effect
+    status: EventStatus
+    source: str
+    note: str = ""
+
+    @property
+    def breaks_counts(self) -> bool:
+        """Whether counts may not be interpolated across this event."""
+        return self.effect in BREAKING
+
+    @property
+    def label(self) -> str:
+        """The event in one line: date, effect, what happened and the source."""
+        return f"{self.date.isoformat()} ({self.effect}: {self.event}; {self.source})"
+
+
+@dataclass(frozen=True)
+class Stoppage:
+    """A period with no operations: from ``start`` (included) to ``end`` (excluded).
+
+    Attributes
+    ----------
+    start : datetime.date
+    end : datetime.date or None
+        The day operations resumed; ``None`` when no resumption is recorded.
+    events : tuple of Event
+        The event that stopped operations, any further stopping events (a suspension
+        followed by a closure) and the resumption, in date order.
+    """
+
+    start: dt.date
+    end: dt.date | None
+    events: tuple[Event, ...]
+
+    def __contains__(self, day: object) -> bool:
+        if not isinstance(day, dt.date):
+            return False
+        return self.start <= day and (self.end is None or day < self.end)
+
+    def events_until(self, day: dt.date) -> tuple[Event, ...]:
+        """The events of this stoppage that happened on or before ``day``."""
+        return tuple(e for e in self.events if e.date <= day)
+
+
+def stoppages(events: Iterable[Event]) -> list[Stoppage]:
+    """Periods with no operations, from a set of events (in any order).
+
+    A ``suspended`` or ``closed`` event opens a stoppage (or joins the open one); a
+    ``resumed`` event ends it. A ``resumed`` with no open stoppage is ignored (the
+    events reader reports it). Events of one day apply in the given order.
+
+    Examples
+    --------
+    >>> def ev(day, effect):
+    ...     return Event(dt.date.fromisoformat(day), "x", effect, "reported", "s")
+    >>> [(s.start.isoformat(), s.end and s.end.isoformat(), len(s.events)) for s in stoppages([
+    ...     ev("2013-04-08", "suspended"), ev("2013-09-16", "resumed"),
+    ...     ev("2016-02-10", "suspended"), ev("2016-02-11", "closed"),
+    ...     ev("2020-06-16", "other"),
+    ... ])]
+    [('2013-04-08', '2013-09-16', 2), ('2016-02-10', None, 2)]
+    >>> stoppages([])
+    []
+    """
+    result: list[Stoppage] = []
+    current: list[Event] = []
+    for e in sorted((e for e in events if e.breaks_counts), key=lambda e: e.date):
+        if e.effect in STOPPING:
+            current.append(e)
+        elif current:
+            result.append(Stoppage(current[0].date, e.date, (*current, e)))
+            current = []
+    if current:
+        result.append(Stoppage(current[0].date, None, tuple(current)))
+    return result
+
+
+@dataclass(frozen=True)
 class Aligned:
     """A count placed on an epoch's date.
 
@@ -135,27 +280,40 @@ class Aligned:
     date : datetime.date
     value : float or None
         ``None`` when unavailable. Flows are in US$ per year.
-    method : {'observed', 'interpolated', 'unavailable'}
+    method : {'observed', 'interpolated', 'event', 'unavailable'}
+        ``event``: the documented state during a stoppage (0), derived from :attr:`events`.
     used : tuple of Observation
         The observations the value comes from.
     weights : tuple of float
         Their interpolation weights (summing to 1).
     reason : str
-        Why the value is unavailable, or empty.
+        Why the value is unavailable or comes from an event, or empty.
+    events : tuple of Event
+        The operating events that decided the value (a stoppage it falls in, or one that
+        the interpolation was not allowed to cross), or empty.
     """
 
     indicator: str
     date: dt.date
     value: float | None
-    method: Literal["observed", "interpolated", "unavailable"]
+    method: Literal["observed", "interpolated", "event", "unavailable"]
     used: tuple[Observation, ...] = ()
     weights: tuple[float, ...] = ()
     reason: str = ""
+    events: tuple[Event, ...] = ()
 
     @property
     def statuses(self) -> frozenset[str]:
-        """Statuses of the observations used."""
-        return frozenset(o.status for o in self.used)
+        """Statuses of the observations used.
+
+        A value that comes from an event has ``derived``, plus the events' own statuses
+        when not ``reported``.
+        """
+        found = {o.status for o in self.used}
+        if self.method == "event":
+            found.add("derived")
+            found.update(e.status for e in self.events if e.status != "reported")
+        return frozenset(found)
 
     @property
     def verified(self) -> bool:
@@ -163,7 +321,27 @@ class Aligned:
         return self.statuses <= {"reported"}
 
 
-def align(observations: Iterable[Observation], indicator: str, date: dt.date) -> Aligned:
+def _in_period(o: Observation, start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether ``o`` belongs wholly to the operating period ``[start, end)``."""
+    if o.indicator in FLOWS:  # an annual total must not include any of a stoppage
+        first, last = dt.date(int(o.period[:4]), 1, 1), o.as_of
+    else:
+        first = last = o.as_of
+    return (start is None or first >= start) and (end is None or last < end)
+
+
+def _event_words(events: Sequence[Event]) -> str:
+    labels = [e.label for e in events]
+    word = "event" if len(labels) == 1 else "events"
+    return f"the {word} {', then '.join(labels)}"
+
+
+def align(
+    observations: Iterable[Observation],
+    indicator: str,
+    date: dt.date,
+    events: Iterable[Event] = (),
+) -> Aligned:
     """Place ``indicator`` on ``date`` by the module's alignment rule.
 
     Parameters
@@ -172,6 +350,9 @@ def align(observations: Iterable[Observation], indicator: str, date: dt.date) ->
         May hold every indicator; others are ignored.
     indicator : str
     date : datetime.date
+    events : iterable of Event, optional
+        Operating events; the value is never interpolated across one that stops or
+        resumes operations (see the module docstring).
 
     Returns
     -------
@@ -189,6 +370,16 @@ def align(observations: Iterable[Observation], indicator: str, date: dt.date) ->
     ('observed', 73740000.0)
     >>> align([], "firms", dt.date(2006, 1, 1)).reason
     'no observations'
+
+    A stoppage inside 2006 makes its total unusable as an end point:
+
+    >>> stop = Event(dt.date(2006, 4, 8), "Workers withdrawn", "suspended", "reported", "MOU")
+    >>> go = Event(dt.date(2006, 9, 16), "Operations resume", "resumed", "reported", "MOU")
+    >>> a = align(obs, "production_usd", dt.date(2006, 1, 15), [stop, go])
+    >>> a.method, a.value, [e.effect for e in a.events]
+    ('unavailable', None, ['suspended', 'resumed'])
+    >>> align(obs, "production_usd", dt.date(2006, 5, 1), [stop, go]).reason.split(";")[0]
+    'production stopped from the event 2006-04-08 (suspended: Workers withdrawn'
     """
     usable = sorted(
         (
@@ -198,14 +389,53 @@ def align(observations: Iterable[Observation], indicator: str, date: dt.date) ->
         ),
         key=lambda o: o.reference_date,
     )
+    stops = stoppages(events)
+    inside = next((s for s in stops if date in s), None)
+    if inside is not None:
+        named = inside.events_until(date)
+        until = f"until {inside.end.isoformat()}" if inside.end else "no end recorded"
+        if indicator in FLOWS:
+            return Aligned(
+                indicator,
+                date,
+                None,
+                "unavailable",
+                reason=f"production stopped from {_event_words(named)}, {until}; an annual "
+                "rate is not placed inside a stoppage",
+                events=named,
+            )
+        return Aligned(
+            indicator,
+            date,
+            0.0,
+            "event",
+            reason=f"0 from {_event_words(named)}, {until}",
+            events=named,
+        )
+    # The operating period around ``date``: after the last stoppage that ended, before the next.
+    previous = next((s for s in reversed(stops) if s.end is not None and s.end <= date), None)
+    following = next((s for s in stops if s.start > date), None)
+    start = previous.end if previous else None
+    end = following.start if following else None
+    same_side = [o for o in usable if _in_period(o, start, end)]
     if not usable:
         return Aligned(indicator, date, None, "unavailable", reason="no observations")
-    for o in usable:
+    for o in same_side:
         if o.reference_date == date:
             return Aligned(indicator, date, o.value, "observed", (o,), (1.0,))
-    before = [o for o in usable if o.reference_date < date]
-    after = [o for o in usable if o.reference_date > date]
+    before = [o for o in same_side if o.reference_date < date]
+    after = [o for o in same_side if o.reference_date > date]
     if not before:
+        if previous is not None and any(o.reference_date < date for o in usable):
+            return Aligned(
+                indicator,
+                date,
+                None,
+                "unavailable",
+                reason=f"not interpolated across the stoppage of {_event_words(previous.events)}"
+                ": no usable observation between the resumption and this date",
+                events=previous.events,
+            )
         first = usable[0].reference_date.isoformat()
         return Aligned(
             indicator,
@@ -215,6 +445,18 @@ def align(observations: Iterable[Observation], indicator: str, date: dt.date) ->
             reason=f"before the first observation ({first}); no extrapolation",
         )
     if not after:
+        if following is not None and any(o.reference_date > date for o in usable):
+            named = following.events
+            return Aligned(
+                indicator,
+                date,
+                None,
+                "unavailable",
+                reason=f"not interpolated across the stoppage of {_event_words(named)}: "
+                f"no usable observation between this date and it (last: "
+                f"{before[-1].reference_date.isoformat()})",
+                events=named,
+            )
         last = usable[-1].reference_date.isoformat()
         return Aligned(
             indicator,

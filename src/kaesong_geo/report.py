@@ -34,15 +34,18 @@ from kaesong_geo.economy import (
     MIN_N_INFERENCE,
     Aligned,
     Correlation,
+    Event,
     Observation,
     align,
     correlate,
     elasticity,
     per_area,
+    stoppages,
 )
 from kaesong_geo.errors import GeometryRepairedWarning, UsageError
 from kaesong_geo.growth import LEI_BUFFER_M, LEI_INFILL_MIN, IntervalGrowth, compare
 from kaesong_geo.io.datadir import resolve_data_dir
+from kaesong_geo.io.events import EVENTS_FILE, load_events
 from kaesong_geo.io.footprints import inspect_footprints
 from kaesong_geo.io.imagery import ImageryRecord, load_imagery_catalog
 from kaesong_geo.io.observations import OBSERVATIONS_FILE, load_observations
@@ -110,6 +113,7 @@ class GrowthReport:
     observations: list[Observation] = field(repr=False)
     notes: list[str]
     warnings: list[str]
+    events: list[Event] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-able data (the documented ``--format json`` contract)."""
@@ -182,6 +186,7 @@ def growth_report(
     chosen = _select(all_epochs, epochs)
     has_economy = (root / OBSERVATIONS_FILE).is_file()
     observations = load_observations(root) if has_economy else []
+    events = load_events(root)
     catalog = load_imagery_catalog(root)
 
     results = []
@@ -199,7 +204,9 @@ def growth_report(
                 class_area_m2={c: geodesic_area_m2(g) for c, g in ep.class_geometries().items()},
                 area_uncertainty_m2=_area_uncertainty(ep),
                 reference_area_m2=_reference(ep),
-                aligned={i: align(observations, i, ep.epoch.placed) for i in ALIGNED_INDICATORS},
+                aligned={
+                    i: align(observations, i, ep.epoch.placed, events) for i in ALIGNED_INDICATORS
+                },
                 imagery=tuple(r for r in catalog if r.date.label == ep.label),
             )
         )
@@ -231,9 +238,52 @@ def growth_report(
         for ind in ("firms", "workers")
     ]
     notes = _notes(results, has_economy, correlations)
+    if has_economy:
+        after = notes.index(_ALIGN_NOTE) + 1
+        notes[after:after] = _event_notes(results, events)
     return GrowthReport(
-        root, site, results, intervals, correlations, observations, notes, report_warnings
+        root, site, results, intervals, correlations, observations, notes, report_warnings, events
     )
+
+
+_ALIGN_NOTE = (
+    "Counts are aligned to each epoch's placed date by linear interpolation between the "
+    "bracketing observations (stocks at their as-of day; annual production at mid-year, "
+    "as US$/year); never extrapolated, and never across a suspension or closure recorded in "
+    f"{EVENTS_FILE}. Values marked * rest on unverified, approximate or derived observations "
+    "or on an operating event."
+)
+
+
+def _event_notes(results: list[EpochResult], events: list[Event]) -> list[str]:
+    """One note on the operating events, and one per epoch whose counts they decided."""
+    if not events:
+        return [f"No {EVENTS_FILE} in the data directory: no suspension or closure is known."]
+    periods = [
+        f"{s.start} until {s.end}" if s.end else f"from {s.start} on" for s in stoppages(events)
+    ]
+    notes = [
+        f"Operating events ({EVENTS_FILE}, {len(events)} with sources) stop the alignment: "
+        + (f"no operations {'; '.join(periods)}." if periods else "none stops operations.")
+        + " Inside a stoppage workers and firms are 0, derived from the event, and production "
+        "is unavailable."
+    ]
+    for r in results:
+        named = dict.fromkeys(e for a in r.aligned.values() for e in a.events)
+        if not named:
+            continue
+        states = ", ".join(
+            f"{k} unavailable" if a.value is None else f"{k} {a.value:,.0f} ({a.method})"
+            for k, a in r.aligned.items()
+            if a.events
+        )
+        notes.append(f"Epoch {r.label}: {states}, decided by {'; '.join(e.label for e in named)}.")
+    if any(a.method == "event" for r in results for a in r.aligned.values()):
+        notes[0] += (
+            " These 0 counts (no operations, not a smaller complex) enter the correlation and "
+            "the elasticities as they are: read those across a stoppage with care."
+        )
+    return notes
 
 
 def _notes(
@@ -265,12 +315,7 @@ def _notes(
         "placed on the 15th and annual rates use exact day counts."
     )
     if has_economy:
-        notes.append(
-            "Counts are aligned to each epoch's placed date by linear interpolation between the "
-            "bracketing observations (stocks at their as-of day; annual production at mid-year, "
-            "as US$/year); never extrapolated. Values marked * rest on unverified, approximate "
-            "or derived observations."
-        )
+        notes.append(_ALIGN_NOTE)
     else:
         notes.append(f"No {OBSERVATIONS_FILE} in the data directory: counts are not shown.")
     n = max((c.n for c in correlations), default=0)
@@ -294,11 +339,22 @@ def _num(x: float | None, digits: int = 6) -> float | None:
     return round(float(x), digits)
 
 
+def _event_dict(e: Event) -> dict[str, Any]:
+    return {
+        "date": e.date.isoformat(),
+        "event": e.event,
+        "effect": e.effect,
+        "status": e.status,
+        "source": e.source,
+        "note": e.note,
+    }
+
+
 def _aligned_dict(a: Aligned) -> dict[str, Any]:
     return {
         "value": _num(a.value, 3),
         "method": a.method,
-        "verified": a.verified if a.used else None,
+        "verified": a.verified if a.used or a.method == "event" else None,
         "reason": a.reason or None,
         "observations": [
             {
@@ -312,6 +368,7 @@ def _aligned_dict(a: Aligned) -> dict[str, Any]:
             }
             for o, w in zip(a.used, a.weights, strict=True)
         ],
+        "events": [_event_dict(e) for e in a.events],
     }
 
 
@@ -356,7 +413,9 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                     "estimated": r.epoch.estimated,
                     "methods": list(r.epoch.methods),
                     "uncertainty_m": r.epoch.max_uncertainty_m,
-                    "counts_verified": all(a.verified for a in r.aligned.values() if a.used),
+                    "counts_verified": all(
+                        a.verified for a in r.aligned.values() if a.used or a.method == "event"
+                    ),
                 },
                 "footprints": [
                     {
@@ -459,9 +518,11 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                     for o in a["observations"]
                 }
             ),
+            "events_file": str(report.data_dir / EVENTS_FILE) if report.events else None,
             "methods": sorted({m for e in epochs for m in e["flags"]["methods"]}),
             "estimated_epochs": [e["epoch"] for e in epochs if e["flags"]["estimated"]],
         },
+        "events": [_event_dict(e) for e in report.events],
         "notes": report.notes,
         "warnings": report.warnings,
     }

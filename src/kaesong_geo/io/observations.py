@@ -113,7 +113,7 @@ def inspect_observations(
     if not path.is_file():
         return [], [Problem(name, "is missing (economic observations)")]
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]
             unknown = [h for h in header if h not in COLUMNS]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kaesong_geo.io.datadir import resolve_data_dir
+from kaesong_geo.io.events import inspect_events
 from kaesong_geo.io.footprints import inspect_footprints
 from kaesong_geo.io.imagery import inspect_imagery_catalog
 from kaesong_geo.io.observations import inspect_observations
@@ -125,7 +126,7 @@ def validate_data_dir(
             )
     observations, obs_problems = inspect_observations(root)
     images, img_problems = inspect_imagery_catalog(root)
-    problems += obs_problems + img_problems
+    problems += obs_problems + img_problems + inspect_events(root)[1]
     if images:
         dated = {r.date.label for r in images}
         for epoch in epochs:

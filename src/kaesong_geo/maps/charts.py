@@ -8,6 +8,12 @@ One figure with two panels:
   aligned to each epoch as open symbols (interpolated, never extrapolated);
 * **right**: area against workers per epoch, labelled, with the same open/filled convention.
 
+Operating events (``economy/events.csv``) within the time axis are marked on the left panel:
+a shaded span for each stoppage (suspension or closure, labelled with its events; the
+observed lines break there and counts aligned inside it are drawn as crosses at 0) and a
+dashed line for each event that left operations running (restrictions), labelled at the
+bottom. In SVG each mark has an id ``event-YYYY-MM-DD``.
+
 A footnote repeats the data-quality flags. PNG or SVG, chosen by file extension.
 
 Examples
@@ -24,8 +30,9 @@ import io
 import os
 import textwrap
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
+from kaesong_geo.economy import Event, Observation, Stoppage, stoppages
 from kaesong_geo.report import GrowthReport, growth_report
 
 __all__ = ["ChartFormat", "chart_bytes", "make_chart"]
@@ -34,12 +41,109 @@ ChartFormat = Literal["png", "svg"]
 _AREA = "#3b528b"
 _FIRMS = "#d95f02"
 _WORKERS = "#1b9e77"
+_STOP = "#b2182b"
+_EVENT = "#555555"
 
 
 def _num(d: dt.date) -> float:
     import matplotlib.dates as mdates
 
     return float(mdates.date2num(d))  # type: ignore[no-untyped-call]
+
+
+def _runs(obs: list[Observation], stops: list[Stoppage]) -> list[list[Observation]]:
+    """Observations split where a stoppage lies between two of them (never joined across)."""
+    runs: list[list[Observation]] = []
+    for o in obs:
+        if runs and not any(runs[-1][-1].as_of < s.start <= o.as_of for s in stops):
+            runs[-1].append(o)
+        else:
+            runs.append([o])
+    return runs
+
+
+def _visible_events(report: GrowthReport, lo: dt.date, hi: dt.date) -> list[Event]:
+    """Events on the time axis ``[lo, hi]``, with every event of a stoppage that shows."""
+    shown = {e for e in report.events if lo <= e.date <= hi}
+    for s in stoppages(report.events):
+        if s.start <= hi and (s.end is None or s.end >= lo):
+            shown.update(s.events)
+    return sorted(shown, key=lambda e: (e.date, report.events.index(e)))
+
+
+def _event_lines(events: list[Event], total: int) -> list[str]:
+    """Footnote lines listing the marked events with their sources."""
+    if not events:
+        return []
+    lines = [f"Operating events marked E1–E{len(events)} (economy/events.csv"]
+    for k, e in enumerate(events, 1):
+        status = "" if e.status == "reported" else f", {e.status}"
+        lines.append(f"  E{k}  {e.date.isoformat()} {e.effect}{status}: {e.event} ({e.source})")
+    more = total - len(events)
+    lines[0] += f"; {more} more outside the time axis):" if more else "):"
+    return lines
+
+
+def _mark_events(ax: Any, events: list[Event], lo: dt.date, hi: dt.date) -> list[Any]:
+    """Shade stoppages, draw other events, tag both E1, E2...; legend handles for them."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    number = {e: k for k, e in enumerate(events, 1)}
+    trans = ax.get_xaxis_transform()
+    handles: list[Any] = []
+    placed: dict[str, list[tuple[dt.date, float]]] = {"top": [], "bottom": []}
+
+    def tag(day: dt.date, text: str, row: str, color: str) -> None:
+        # Stagger tags that would touch the previous one in their row.
+        y = 0.985 if row == "top" else 0.015
+        step = -0.055 if row == "top" else 0.055
+        for other, other_y in placed[row]:
+            if abs((day - other).days) < 240 and abs(other_y - y) < 0.01:
+                y += step
+        placed[row].append((day, y))
+        label = ax.text(
+            _num(min(max(day, lo), hi)),
+            y,
+            text,
+            transform=trans,
+            ha="center",
+            va="top" if row == "top" else "bottom",
+            fontsize=7.5,
+            fontweight="bold",
+            color=color,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": color, "pad": 1.5, "lw": 0.6},
+            zorder=6,
+        )
+        label.set_in_layout(False)
+
+    for s in stoppages(events):
+        if not (s.start <= hi and (s.end is None or s.end >= lo)):
+            continue
+        start, end = max(s.start, lo), min(s.end or hi, hi)
+        ax.axvspan(
+            _num(start),
+            _num(end),
+            color=_STOP,
+            alpha=0.15,
+            lw=0,
+            zorder=0.5,
+            gid=f"event-{s.start.isoformat()}",
+        )
+        numbers = [number[e] for e in s.events]
+        text = f"E{numbers[0]}" + (f"–E{numbers[-1]}" if len(numbers) > 1 else "")
+        tag(start, text, "top", _STOP)
+        if not handles:
+            handles.append(Patch(color=_STOP, alpha=0.3, label="no operations (counts 0)"))
+    points = [e for e in events if not e.breaks_counts]
+    for e in points:
+        ax.axvline(_num(e.date), color=_EVENT, ls="--", lw=0.8, zorder=0.6, gid=f"event-{e.date}")
+        tag(e.date, f"E{number[e]}", "bottom", _EVENT)
+    if points:
+        handles.append(
+            Line2D([], [], color=_EVENT, ls="--", lw=0.8, label="event, operations continue")
+        )
+    return handles
 
 
 def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
@@ -52,10 +156,18 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    fig = Figure(figsize=(13, 5.6), dpi=110, layout="constrained")
-    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
     epochs = report.epochs
     dates = [e.epoch.epoch.placed for e in epochs]
+    last = max(dates) if dates else dt.date(2010, 1, 1)
+    first = min(dates) if dates else dt.date(2004, 1, 1)
+    lo, hi = dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
+    events = _visible_events(report, lo, hi)
+    footnote = textwrap.wrap(" ".join(n for n in report.notes[:2]), 190)
+    footnote += _event_lines(events, len(report.events))
+    footnote_in = 0.125 * len(footnote) + 0.05
+    height_in = 5.2 + footnote_in
+    fig = Figure(figsize=(13, height_in), dpi=110, layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
     areas = [e.measure.area_km2 for e in epochs]
     errs = [(e.area_uncertainty_m2 or 0) / 1e6 for e in epochs]
     x = [_num(d) for d in dates]
@@ -93,24 +205,23 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     workers_ax = ax.twinx()
     firms_ax = ax.twinx()
     firms_ax.spines["right"].set_position(("axes", 1.15))
-    last = max(dates) if dates else dt.date(2010, 1, 1)
-    first = min(dates) if dates else dt.date(2004, 1, 1)
-    lo, hi = dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
+    stops = stoppages(report.events)
     for indicator, axis, color in (("workers", workers_ax, _WORKERS), ("firms", firms_ax, _FIRMS)):
         obs = sorted(
             (o for o in report.observations if o.indicator == indicator and lo <= o.as_of <= hi),
             key=lambda o: o.as_of,
         )
-        if obs:
+        for run in _runs(obs, stops):
             axis.plot(
-                [_num(o.as_of) for o in obs],
-                [o.value for o in obs],
+                [_num(o.as_of) for o in run],
+                [o.value for o in run],
                 "-o",
                 color=color,
                 ms=4,
                 lw=1.2,
                 zorder=3,
             )
+        if obs:
             unverified = [o for o in obs if o.status != "reported"]
             axis.plot(
                 [_num(o.as_of) for o in unverified],
@@ -126,16 +237,22 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             for e in epochs
             if e.aligned[indicator].value is not None
         ]
-        axis.plot(
-            [_num(d) for d, _ in aligned],
-            [a.value for _, a in aligned],
-            "D",
-            mfc="none",
-            mec=color,
-            mew=1.8,
-            ms=9,
-            zorder=5,
-        )
+        for from_event, marker in ((False, "D"), (True, "X")):
+            chosen = [(d, a) for d, a in aligned if (a.method == "event") is from_event]
+            if not chosen:
+                continue
+            axis.plot(
+                [_num(d) for d, _ in chosen],
+                [a.value for _, a in chosen],
+                marker,
+                ls="",
+                mfc="none" if marker == "D" else color,
+                mec=color,
+                mew=1.8,
+                ms=9,
+                zorder=5,
+                clip_on=False,
+            )
         axis.set_ylabel(f"{indicator} (published counts)", color=color)
         axis.tick_params(axis="y", colors=color)
         top = max(
@@ -143,6 +260,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         )
         axis.set_ylim(0, top * 1.6)
     ax.set_xlim(_num(lo), _num(hi))
+    event_handles = _mark_events(ax, events, lo, hi)
     for d in dates:
         ax.axvline(_num(d), color="grey", lw=0.6, ls=":", zorder=1)
     ax.set_title("Footprint area per imagery epoch, beside firms and workers")
@@ -172,7 +290,20 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             label="aligned to epoch (interpolated)",
         ),
     ]
-    ax.legend(handles=handles, loc="upper left", fontsize=7.5, framealpha=0.9)
+    if any(a.method == "event" for e in epochs for a in e.aligned.values()):
+        handles.append(
+            Line2D([], [], ls="", marker="X", color="black", ms=8, label="0 from an event")
+        )
+    handles += event_handles
+    # Below the panel, so that it never hides a bar, a label or an event.
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.07),
+        ncols=3,
+        fontsize=7.5,
+        framealpha=0.9,
+    )
 
     for e in epochs:
         workers = e.value("workers")
@@ -183,7 +314,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             e.measure.area_km2,
             workers,
             xerr=(e.area_uncertainty_m2 or 0) / 1e6,
-            fmt="o",
+            fmt="X" if e.aligned["workers"].method == "event" else "o",
             ms=9,
             mfc=_WORKERS if verified else "white",
             mec=_WORKERS,
@@ -209,17 +340,18 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         ax2.set_title(f"Area against workers\n{note}", fontsize=10)
     else:
         ax2.set_title("Area against workers")
-    footnote = " ".join(n for n in report.notes[:2])
     fig.text(
         0.005,
         0.002,
-        "\n".join(textwrap.wrap(footnote, 190)),
+        "\n".join(footnote),
         fontsize=7,
         va="bottom",
         ha="left",
         color="#444",
     )
-    fig.set_layout_engine("constrained", rect=(0, 0.07, 1, 0.93))
+    fig.set_layout_engine(
+        "constrained", rect=(0, footnote_in / height_in, 1, 1 - footnote_in / height_in)
+    )
     buf = io.BytesIO()
     if fmt == "svg":
         matplotlib.rcParams["svg.hashsalt"] = "kaesong-geo"
