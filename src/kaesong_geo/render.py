@@ -299,7 +299,7 @@ def _grid(
 def _wrap(text: str, first: str = "", rest: str = "   ") -> list[str]:
     """Lines of at most :data:`TABLE_WIDTH` characters (long words, such as paths, are cut)."""
     return textwrap.wrap(
-        text,
+        terminal_safe(text, one_line=True),  # measure what will be shown
         TABLE_WIDTH,
         initial_indent=first,
         subsequent_indent=rest,
@@ -342,7 +342,11 @@ def _table(data: dict[str, Any], wide: bool = False) -> str:
         out += ["", "INTERVALS", *_grid(_interval_columns(), data["intervals"], wide)]
     out += ["", "CORRELATION ACROSS EPOCHS"]
     for line in _corr_lines(data):
-        out += _wrap(line.strip(), first=line[: len(line) - len(line.lstrip())], rest="      ")
+        head, sep, inference = line.partition("   p = ")
+        if sep and len(line) > TABLE_WIDTH:  # p-value and interval on a line of their own
+            out += [head, f"{' ' * 11}p = {inference}"]
+        else:
+            out += _wrap(line.strip(), first=line[: len(line) - len(line.lstrip())], rest="      ")
     out += ["", "NOTES ON DATA QUALITY"]
     for k, note in enumerate(data["notes"], 1):
         out += _wrap(note, first=f"{k}. ")
