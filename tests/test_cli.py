@@ -9,7 +9,6 @@ import json
 import os
 import resource
 import shlex
-import shutil
 import signal
 import stat
 import subprocess
@@ -22,7 +21,7 @@ from shapely.geometry import Point
 from kaesong_geo import __version__
 
 from .common import BOX, feature, write_geojson
-from .conftest import run_process, tree_digest
+from .conftest import kaesong_geo_command, run_process, tree_digest
 
 
 def test_growth_table(cli) -> None:
@@ -263,11 +262,6 @@ def test_real_process_growth_from_another_folder(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the shell, as a hurried user
 
 
-def _command(*args: str) -> list[str]:
-    exe = shutil.which("kaesong-geo")
-    return [exe, *args] if exe else [sys.executable, "-m", "kaesong_geo.cli", *args]
-
-
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "KAESONG_GEO_DATA"}
     env.update(extra)
@@ -280,7 +274,7 @@ def test_broken_pipe_is_quiet_exit_141(debug: bool) -> None:
     os.close(read_end)  # the reader is gone before anything is written, as with `| true`
     try:
         r = subprocess.run(
-            _command(*(["--debug"] if debug else []), "growth"),
+            kaesong_geo_command(*(["--debug"] if debug else []), "growth"),
             stdout=write_end,
             stderr=subprocess.PIPE,
             text=True,
@@ -297,7 +291,7 @@ def test_broken_pipe_is_quiet_exit_141(debug: bool) -> None:
 
 
 def test_head_1_prints_one_line_and_nothing_on_stderr() -> None:
-    shell = f"{shlex.join(_command('growth', '--format', 'json'))} | head -1"
+    shell = f"{shlex.join(kaesong_geo_command('growth', '--format', 'json'))} | head -1"
     r = subprocess.run(
         ["bash", "-o", "pipefail", "-c", shell],
         capture_output=True,
@@ -311,9 +305,8 @@ def test_head_1_prints_one_line_and_nothing_on_stderr() -> None:
 
 def test_standard_output_on_a_full_disk() -> None:
     with open("/dev/full", "w") as full:  # the device is only written to, never replaced
-        r = subprocess.run(
-            _command("growth"), stdout=full, stderr=subprocess.PIPE, text=True, env=_env()
-        )
+        cmd = kaesong_geo_command("growth")
+        r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, env=_env())
     assert r.returncode == 1
     assert r.stderr == "kaesong-geo: error: cannot write standard output: No space left on device\n"
 
@@ -326,7 +319,7 @@ def test_output_file_larger_than_allowed_is_one_error(tmp_path: Path) -> None:
 
     out = tmp_path / "growth.json"
     r = subprocess.run(
-        _command("growth", "--format", "json", "-o", str(out)),
+        kaesong_geo_command("growth", "--format", "json", "-o", str(out)),
         capture_output=True,
         text=True,
         env=_env(PYTHONDONTWRITEBYTECODE="1"),
@@ -389,7 +382,7 @@ def test_concurrent_processes_exactly_one_writes(tmp_path: Path) -> None:
     out = tmp_path / "same.json"
     procs = [
         subprocess.Popen(
-            _command("growth", "--format", "json", "-o", str(out)),
+            kaesong_geo_command("growth", "--format", "json", "-o", str(out)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
