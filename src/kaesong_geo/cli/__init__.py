@@ -48,7 +48,8 @@ examples:
   $ kaesong-geo validate --data-dir my-data     # list every problem, exit 1 if any
 
 data directory: --data-dir, else $KAESONG_GEO_DATA, else the bundled data.
-exit codes: 0 success, 1 bad data or failed check, 2 bad usage."""
+exit codes: 0 success, 1 bad data, failed check or unwritable output, 2 bad usage,
+141 the reader of standard output went away (| head), 130/143 interrupted/terminated."""
 
 
 def build_parser() -> argparse.ArgumentParser:
