@@ -65,12 +65,18 @@ def cli(capsys: pytest.CaptureFixture[str]):
     return run
 
 
+def kaesong_geo_command(*args: str) -> list[str]:
+    """The console script of the interpreter running the tests (not whichever is on PATH:
+    ``.venv/bin/python -m pytest`` in a venv that is not activated must test that venv)."""
+    exe = Path(sys.executable).parent / "kaesong-geo"
+    return [str(exe), *args] if exe.is_file() else [sys.executable, "-m", "kaesong_geo.cli", *args]
+
+
 def run_process(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed console script as a real process."""
-    exe = shutil.which("kaesong-geo")
-    cmd = [exe, *args] if exe else [sys.executable, "-m", "kaesong_geo.cli", *args]
+    cmd = kaesong_geo_command(*args)
     full_env = {k: v for k, v in os.environ.items() if k != "KAESONG_GEO_DATA"}
     full_env.update(env or {})
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120)

@@ -6,6 +6,13 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import resource
+import shlex
+import signal
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +21,7 @@ from shapely.geometry import Point
 from kaesong_geo import __version__
 
 from .common import BOX, feature, write_geojson
-from .conftest import run_process, tree_digest
+from .conftest import kaesong_geo_command, run_process, tree_digest
 
 
 def test_growth_table(cli) -> None:
@@ -250,3 +257,282 @@ def test_real_process_growth_from_another_folder(tmp_path: Path) -> None:
     r = run_process("growth", "--format", "json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert [e["epoch"] for e in json.loads(r.stdout)["epochs"]] == ["2004-04", "2006-01", "2009-09"]
+
+
+# ---------------------------------------------------------------- the shell, as a hurried user
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "KAESONG_GEO_DATA"}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_broken_pipe_is_quiet_exit_141(debug: bool) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written, as with `| true`
+    try:
+        r = subprocess.run(
+            kaesong_geo_command(*(["--debug"] if debug else []), "growth"),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert r.returncode == 141
+    if debug:
+        assert "BrokenPipeError" in r.stderr and "Exception ignored" not in r.stderr
+    else:
+        assert r.stderr == ""
+
+
+def test_head_1_prints_one_line_and_nothing_on_stderr() -> None:
+    shell = f"{shlex.join(kaesong_geo_command('growth', '--format', 'json'))} | head -1"
+    r = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert r.stdout == "{\n" and r.stderr == ""
+    assert r.returncode in (0, 141)  # 0 when the output fitted in the pipe before head left
+
+
+def test_standard_output_on_a_full_disk() -> None:
+    with open("/dev/full", "w") as full:  # the device is only written to, never replaced
+        cmd = kaesong_geo_command("growth")
+        r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, env=_env())
+    assert r.returncode == 1
+    assert r.stderr == "kaesong-geo: error: cannot write standard output: No space left on device\n"
+
+
+def test_output_file_larger_than_allowed_is_one_error(tmp_path: Path) -> None:
+    """A real write failure: the file-size limit (RLIMIT_FSIZE) of the process is 4 KiB."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    out = tmp_path / "growth.json"
+    r = subprocess.run(
+        kaesong_geo_command("growth", "--format", "json", "-o", str(out)),
+        capture_output=True,
+        text=True,
+        env=_env(PYTHONDONTWRITEBYTECODE="1"),
+        preexec_fn=limit,
+        timeout=120,
+    )
+    assert r.returncode == 1
+    assert r.stderr == f"kaesong-geo: error: {out}: cannot write the output: File too large\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_debug_keeps_the_exit_code() -> None:
+    r = run_process("--debug", "growth", "--epochs", "1999-01")
+    assert r.returncode == 2
+    assert "Traceback (most recent call last)" in r.stderr and "UsageError" in r.stderr
+    assert r.stderr.splitlines()[-1].startswith("kaesong-geo: error: unknown epoch '1999-01'")
+
+
+def test_no_command_prints_the_help() -> None:
+    r = run_process()
+    assert r.returncode == 2 and r.stderr == ""
+    assert r.stdout.startswith("usage: kaesong-geo")
+    assert "validate" in r.stdout and "exit codes: 0 success" in r.stdout
+
+
+def test_real_process_output_twice_then_overwrite(tmp_path: Path) -> None:
+    first = run_process("growth", "--format", "json", "-o", "out.json", cwd=tmp_path)
+    assert first.returncode == 0 and first.stderr == "wrote out.json (0.02 MB)\n"
+    before = (tmp_path / "out.json").read_bytes()
+    again = run_process("growth", "--format", "json", "-o", "out.json", cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr == (
+        "kaesong-geo: error: out.json: already exists; use --overwrite to replace it\n"
+    )
+    assert (tmp_path / "out.json").read_bytes() == before
+    assert run_process("growth", "-o", "out.json", "--overwrite", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out.json").read_text().startswith("Kaesong Industrial Complex")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_real_process_refuses_fifo_and_link_to_device(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    r = run_process("growth", "-o", str(fifo), "--overwrite")
+    assert r.returncode == 2
+    assert r.stderr == (
+        f"kaesong-geo: error: {fifo}: is a FIFO (named pipe), not a regular file; kaesong-geo "
+        "writes and replaces regular files only (use standard output to write elsewhere)\n"
+    )
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    r = run_process("map", "-o", str(link), "--overwrite")
+    assert r.returncode == 2 and "is a symbolic link to a character device" in r.stderr
+    assert os.readlink(link) == "/dev/null" and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "null"]
+
+
+def test_concurrent_processes_exactly_one_writes(tmp_path: Path) -> None:
+    out = tmp_path / "same.json"
+    procs = [
+        subprocess.Popen(
+            kaesong_geo_command("growth", "--format", "json", "-o", str(out)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+    for p in procs:
+        for stream in (p.stdout, p.stderr):
+            if stream:
+                stream.close()
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2, 2, 2], results
+    assert all("already exists" in err for code, err in results if code == 2)
+    assert json.loads(out.read_text())["schema_version"] == 1  # one whole output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.json"]
+
+
+_SLOW_WRITE = """
+import os, sys, time
+from kaesong_geo.cli import main
+real_fsync = os.fsync
+def slow_fsync(fd):
+    print("writing", flush=True)
+    time.sleep(60)
+os.fsync = slow_fsync
+sys.exit(main(["growth", "-o", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_signal_during_write_removes_the_temporary_file(
+    tmp_path: Path, signum: int, code: int, message: str
+) -> None:
+    out = tmp_path / "growth.txt"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITE, str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "writing\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # mid-write
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert err == f"kaesong-geo: {message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tilde_in_paths_is_the_home_folder(tmp_path: Path, data_dir: Path) -> None:
+    home = data_dir.parent
+    r = run_process(
+        "growth", "--data-dir=~/data", "--format", "json", "--output", "~/g.json",
+        env={"HOME": str(home)},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert json.loads((home / "g.json").read_text())["data_dir"] == str(data_dir)
+
+
+def _five_epochs(root: Path) -> None:
+    from shapely.geometry import box
+
+    from .common import LAT0, LON0
+
+    for k, label in enumerate(["2005-06", "2007-06", "2009-06", "2011-06", "2012-06"]):
+        write_geojson(
+            root / "boundaries" / f"{label}.geojson",
+            feature(box(LON0, LAT0, LON0 + 0.004 + 0.002 * k, LAT0 + 0.01)),
+        )
+
+
+def test_missing_scipy_is_one_clear_line(
+    cli, empty_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _five_epochs(empty_data_dir)
+    assert cli("growth", "--data-dir", str(empty_data_dir)).code == 0  # scipy installed: p-values
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    monkeypatch.setitem(sys.modules, "scipy.stats", None)
+    r = cli("growth", "--data-dir", str(empty_data_dir))
+    assert r.code == 1 and r.out == ""
+    assert r.err == (
+        "kaesong-geo: error: this needs the Python package 'scipy', which is not installed "
+        "(pip install scipy)\n"
+    )
+
+
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.GeometryRepairedWarning")
+def test_markdown_escapes_a_footprint_name(cli, empty_data_dir: Path) -> None:
+    from .common import BOWTIE, MALICIOUS
+
+    write_geojson(
+        empty_data_dir / "boundaries" / "2011-03.geojson", feature(BOWTIE, name=MALICIOUS + "|x")
+    )
+    r = cli("growth", "--data-dir", str(empty_data_dir), "--format", "markdown")
+    assert r.code == 0, r.err
+    assert MALICIOUS not in r.out and "<img" not in r.out
+    assert "feature 1 (&lt;img src=x onerror=alert(1)&gt;\\|x) was invalid" in r.out
+
+
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.GeometryRepairedWarning")
+def test_terminal_output_strips_escape_sequences(cli, empty_data_dir: Path) -> None:
+    from .common import BOWTIE
+
+    name = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\rname\x08\x9b1m"
+    write_geojson(empty_data_dir / "boundaries" / "2011-03.geojson", feature(BOWTIE, name=name))
+    r = cli("growth", "--data-dir", str(empty_data_dir))
+    assert r.code == 0, r.err
+    for text in (r.out, r.err):
+        assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in text)
+    assert "feature 1 (redname) was invalid" in " ".join(r.out.split())
+    assert "feature 1 (redname) was invalid" in r.err
+
+
+def _twelve_epochs(root: Path) -> None:
+    """Twelve day-precision epochs (the longest labels), two methods, long uncertainties."""
+    from shapely.geometry import box
+
+    from .common import LAT0, LON0
+
+    for k in range(12):
+        a = box(LON0, LAT0, LON0 + 0.004 + 0.001 * k, LAT0 + 0.01)
+        b = box(LON0 + 0.02, LAT0, LON0 + 0.021 + 0.0005 * k, LAT0 + 0.01)
+        write_geojson(
+            root / "boundaries" / f"{2004 + k}-{1 + k % 9:02d}-{20 + k % 9}.geojson",
+            feature(a, method="traced", uncertainty_m=1500, estimated=True),
+            feature(b, method="extracted", uncertainty_m=12000),
+        )
+
+
+def test_terminal_table_fits_100_columns(cli, empty_data_dir: Path) -> None:
+    bundled = cli("growth")
+    assert max(len(line) for line in bundled.out.splitlines()) <= 100
+    _twelve_epochs(empty_data_dir)
+    r = cli("growth", "--data-dir", str(empty_data_dir))
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    assert "n = 12 epochs" in r.out and "p = " in r.out
+    wide = cli("growth", "--data-dir", str(empty_data_dir), "--wide")
+    assert max(len(line) for line in wide.out.splitlines()) > 100
+    assert "workers/ha" in wide.out and "workers/ha" not in r.out.split("NOTES")[0]
+    assert cli("growth", "--wide", "--format", "json").code == 2
+
+
+def test_one_epoch_is_singular(cli) -> None:
+    r = cli("growth", "--epochs", "2009-09")
+    assert "n = 1 epoch; DESCRIPTIVE ONLY" in r.out and "n = 1 epochs" not in r.out

@@ -1,13 +1,22 @@
-"""The wheel carries the data, a plain install works from anywhere, and the CLI starts light."""
+"""The wheel carries the data, a plain install works from anywhere, and the CLI starts light.
+
+These tests run the same inside a virtual environment and outside one: the test venv does not
+rely on ``system_site_packages`` (inside a venv that would be the base interpreter's, without
+shapely), it sees the running interpreter's own site-packages through a ``.pth`` file.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -45,22 +54,65 @@ def test_wheel_contains_data_and_type_marker(wheel: Path) -> None:
         assert expected in names
 
 
-def test_plain_install_uses_bundled_data(wheel: Path, tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+def test_wheel_requires_scipy(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as z:
+        [meta] = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = Parser().parsestr(z.read(meta).decode()).get_all("Requires-Dist") or []
+    plain = [r for r in requires if "extra ==" not in r]
+    assert any(r.startswith("scipy") for r in plain), plain
+
+
+def _outer_site_dirs() -> list[str]:
+    """Where the running interpreter finds its third-party packages (venv or not)."""
+    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]
+    dirs.append(sysconfig.get_paths()["platlib"])
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment without anything that would put the checkout on the path."""
+    drop = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "KAESONG_GEO_DATA"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(extra)
+    return env
+
+
+def _venv_with_wheel(env_dir: Path, wheel: Path) -> Path:
+    """A fresh venv holding the wheel, whose dependencies come from the running interpreter."""
+    venv.create(env_dir, system_site_packages=False, with_pip=True)
     py = env_dir / "bin" / "python"
+    purelib = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_clean_env(),
+    ).stdout.strip()
+    # Plain path lines: appended after the venv's own site-packages, so the wheel's kaesong_geo
+    # comes first, and the outer editable install's .pth is not processed.
+    (Path(purelib) / "_outer_site.pth").write_text("\n".join(_outer_site_dirs()) + "\n")
     subprocess.run(
-        [py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
+        [py, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
         check=True,
         capture_output=True,
         timeout=300,
+        env=_clean_env(),
     )
+    return env_dir / "bin" / "kaesong-geo"
+
+
+def test_plain_install_uses_bundled_data(wheel: Path, tmp_path: Path) -> None:
+    exe = _venv_with_wheel(tmp_path / "venv", wheel)
+    env_dir = tmp_path / "venv"
     r = subprocess.run(
-        [env_dir / "bin" / "kaesong-geo", "growth", "--format", "json"],
+        [exe, "growth", "--format", "json"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         timeout=120,
+        env=_clean_env(),
     )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
@@ -68,10 +120,10 @@ def test_plain_install_uses_bundled_data(wheel: Path, tmp_path: Path) -> None:
     assert str(env_dir) in data["data_dir"]
     assert [e["epoch"] for e in data["epochs"]] == ["2004-04", "2006-01", "2009-09"]
     # The wheel's own npm assets make a self-contained map, without the checkout.
-    env = {"PATH": os.environ["PATH"], "KAESONG_GEO_WEB_ASSETS": str(tmp_path / "nowhere")}
+    env = _clean_env(KAESONG_GEO_WEB_ASSETS=str(tmp_path / "nowhere"))
     out = tmp_path / "offline.html"
     m = subprocess.run(
-        [env_dir / "bin" / "kaesong-geo", "map", "--self-contained", "-o", str(out)],
+        [exe, "map", "--self-contained", "-o", str(out)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -100,3 +152,35 @@ def test_every_public_name_resolves() -> None:
         assert getattr(kaesong_geo, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         kaesong_geo.nope  # noqa: B018
+
+
+def test_wheel_without_npm_assets_fails_to_build(tmp_path: Path) -> None:
+    """A checkout without node_modules, on a machine without npm: the build says why."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("src", "data"):
+        shutil.copytree(REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "hatch_build.py", "README.md", "package.json"):
+        shutil.copy2(REPO / name, src / name)
+    shutil.copy2(REPO / "package-lock.json", src / "package-lock.json")
+    bin_dir = tmp_path / "bin"  # PATH holds python and nothing else: no npm, no node
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "out")]
+    env = _clean_env(PATH=str(bin_dir))
+    env.pop("KAESONG_GEO_ALLOW_NO_WEB_ASSETS", None)
+    r = subprocess.run([*cmd, str(src)], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode != 0
+    output = " ".join((r.stdout + r.stderr).split())
+    assert "the wheel needs the npm browser assets" in output
+    assert "npm is not installed (install Node.js with npm)" in output
+    assert "KAESONG_GEO_ALLOW_NO_WEB_ASSETS=1" in output
+    assert not list((tmp_path / "out").glob("*.whl"))
+    # Asked for explicitly, the wheel is built, without the assets.
+    env["KAESONG_GEO_ALLOW_NO_WEB_ASSETS"] = "1"
+    r = subprocess.run([*cmd, str(src)], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    [whl] = (tmp_path / "out").glob("kaesong_geo-*.whl")
+    names = zipfile.ZipFile(whl).namelist()
+    assert "kaesong_geo/_data/boundaries/2009-09.geojson" in names
+    assert not [n for n in names if n.startswith("kaesong_geo/_web/")]

@@ -1,7 +1,14 @@
 """Render a growth report as a terminal table, Markdown, CSV or JSON.
 
 Every format is rendered from :meth:`GrowthReport.to_dict`, so they all show the same
-numbers. JSON is the stable contract (``schema_version`` 1, documented in the README).
+numbers. JSON is the stable contract (``schema_version`` 1, documented in the README) and
+strict: a non-finite number (NaN, infinity) in a report is a :class:`~kaesong_geo.errors.DataError`
+in every format, never ``NaN`` or ``Infinity`` in the output.
+
+User text (footprint names, notes, warnings, site name) is made safe for where it goes:
+:func:`markdown_escape` for Markdown (HTML-special characters, table pipes, emphasis and link
+characters), :func:`terminal_safe` for the terminal table (escape sequences and other control
+characters removed). The terminal table fits :data:`TABLE_WIDTH` columns unless ``wide``.
 
 Examples
 --------
@@ -14,8 +21,11 @@ Examples
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import math
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -23,7 +33,18 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 if TYPE_CHECKING:  # keep this module light: the CLI reads FORMATS at start-up
     from kaesong_geo.report import GrowthReport
 
-__all__ = ["FORMATS", "TABLES", "Format", "Table", "render_report"]
+from kaesong_geo.errors import DataError
+
+__all__ = [
+    "FORMATS",
+    "TABLES",
+    "TABLE_WIDTH",
+    "Format",
+    "Table",
+    "markdown_escape",
+    "render_report",
+    "terminal_safe",
+]
 
 Format = Literal["table", "json", "csv", "markdown"]
 Table = Literal["epochs", "intervals", "correlation"]
@@ -32,6 +53,16 @@ FORMATS: tuple[str, ...] = get_args(Format)
 #: Tables that ``--format csv`` can write.
 TABLES: tuple[str, ...] = get_args(Table)
 _DASH = "-"
+#: Width of the terminal table (``--format table``) unless ``wide``.
+TABLE_WIDTH = 100
+# Escape sequences (CSI, OSC, two-character) and the other control characters: C0 but for
+# newline, DEL, C1, and the Unicode bidirectional overrides that reorder what is shown.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 
 EPOCH_CSV_COLUMNS = (
     "epoch", "date", "date_precision", "area_m2", "area_km2", "area_ha", "area_utm_m2",
@@ -51,7 +82,9 @@ CORRELATION_CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def render_report(report: GrowthReport, fmt: Format = "table", *, table: Table = "epochs") -> str:
+def render_report(
+    report: GrowthReport, fmt: Format = "table", *, table: Table = "epochs", wide: bool = False
+) -> str:
     """Render ``report`` in format ``fmt``.
 
     Parameters
@@ -60,22 +93,90 @@ def render_report(report: GrowthReport, fmt: Format = "table", *, table: Table =
     fmt : {'table', 'json', 'csv', 'markdown'}
     table : {'epochs', 'intervals', 'correlation'}
         Which table ``csv`` writes (CSV holds one table).
+    wide : bool
+        ``table``: every column, however wide; by default the main columns, within
+        :data:`TABLE_WIDTH` characters.
 
     Returns
     -------
     str
         Ends with a newline.
+
+    Raises
+    ------
+    DataError
+        The report holds a non-finite number (NaN or infinity).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
     data = report.to_dict()
+    _check_finite(data)
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt == "csv":
         return _csv(data, table)
     if fmt == "markdown":
         return _markdown(data)
-    return _table(data)
+    return terminal_safe(_table(data, wide))
+
+
+def terminal_safe(text: str, *, one_line: bool = False) -> str:
+    r"""``text`` without escape sequences or control characters (tabs become spaces).
+
+    Parameters
+    ----------
+    text : str
+    one_line : bool
+        Also turn newlines into spaces (for one-line messages).
+
+    Examples
+    --------
+    >>> terminal_safe("\x1b[31mred\x1b[0m\rname\bx\ttab\nnext")
+    'rednamex tab\nnext'
+    >>> terminal_safe("a\nb", one_line=True)
+    'a b'
+    """
+    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text.replace("\t", " ")))
+    return text.replace("\n", " ") if one_line else text
+
+
+def markdown_escape(text: str) -> str:
+    r"""``text`` as literal Markdown: HTML-special characters and Markdown syntax escaped.
+
+    Newlines become spaces (a table cell or list item stays one line); control characters
+    are removed.
+
+    Examples
+    --------
+    >>> markdown_escape("<img src=x onerror=alert(1)> & a|b *c* [l](u)")
+    '&lt;img src=x onerror=alert(1)&gt; &amp; a\\|b \\*c\\* \\[l\\](u)'
+    """
+    text = terminal_safe(text, one_line=True).replace("\r", "")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _check_finite(value: Any, where: str = "report") -> None:
+    """Raise DataError naming the first non-finite number in ``value``.
+
+    Examples
+    --------
+    >>> _check_finite({"epochs": [{"area_m2": 1.0}, {"area_m2": float("inf")}]})
+    Traceback (most recent call last):
+    ...
+    kaesong_geo.errors.DataError: the report holds a non-finite number (inf) at epochs[1].area_m2...
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        path = where.removeprefix("report.")
+        raise DataError(
+            f"the report holds a non-finite number ({value}) at {path}; check the inputs it "
+            "comes from (run 'kaesong-geo validate')"
+        )
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(v, f"{where}.{k}")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_finite(v, f"{where}[{i}]")
 
 
 # ---------------------------------------------------------------- helpers
@@ -115,47 +216,75 @@ def _by_type(interval: dict[str, Any]) -> str:
 
 
 Row = list[str]
-Column = tuple[str, Callable[[dict[str, Any]], str], str]  # header, cell, align
+# header, cell, align ("<" or ">"), and whether the default (narrow) terminal table shows it
+Column = tuple[str, Callable[[dict[str, Any]], str], str, bool]
+
+
+def _plural(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless ``n`` is 1.
+
+    Examples
+    --------
+    >>> _plural(1, "epoch"), _plural(2, "epoch"), _plural(0, "epoch")
+    ('1 epoch', '2 epochs', '0 epochs')
+    """
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _ha(m2: float | None) -> float | None:
+    return None if m2 is None else m2 / 1e4
+
+
+def _km2(m2: float | None) -> float | None:
+    return None if m2 is None else m2 / 1e6
 
 
 def _epoch_columns() -> list[Column]:
     return [
-        ("epoch", lambda e: e["epoch"], "<"),
-        ("date", lambda e: e["date"], "<"),
-        ("area km²", lambda e: _f(e["area_km2"], ".3f"), ">"),
-        ("area ha", lambda e: _f(e["area_ha"], ",.1f"), ">"),
-        (
-            "± ha",
-            lambda e: _f(e["area_uncertainty_m2"] and e["area_uncertainty_m2"] / 1e4, ",.1f"),
-            ">",
-        ),
-        ("growth %", lambda e: _f(e["growth_pct"], ",.1f", True), ">"),
-        ("annual %", lambda e: _f(e["annual_rate_pct"], ",.1f", True), ">"),
-        ("firms", lambda e: _count(e, "firms"), ">"),
-        ("workers", lambda e: _count(e, "workers"), ">"),
-        ("workers/ha", lambda e: _f(e["workers_per_ha"], ",.1f"), ">"),
-        ("provenance", _flags, "<"),
+        ("epoch", lambda e: e["epoch"], "<", True),
+        ("date", lambda e: e["date"], "<", True),
+        ("area km²", lambda e: _f(e["area_km2"], ".3f"), ">", True),
+        ("± km²", lambda e: _f(_km2(e["area_uncertainty_m2"]), ".3f"), ">", True),
+        ("area ha", lambda e: _f(e["area_ha"], ",.1f"), ">", False),
+        ("± ha", lambda e: _f(_ha(e["area_uncertainty_m2"]), ",.1f"), ">", False),
+        ("growth %", lambda e: _f(e["growth_pct"], ",.1f", True), ">", True),
+        ("annual %", lambda e: _f(e["annual_rate_pct"], ",.1f", True), ">", False),
+        ("firms", lambda e: _count(e, "firms"), ">", True),
+        ("workers", lambda e: _count(e, "workers"), ">", True),
+        ("workers/ha", lambda e: _f(e["workers_per_ha"], ",.1f"), ">", False),
+        ("provenance", _flags, "<", True),
     ]
 
 
 def _interval_columns() -> list[Column]:
     return [
-        ("from", lambda i: i["start"], "<"),
-        ("to", lambda i: i["end"], "<"),
-        ("days", lambda i: _f(i["days"], ",d"), ">"),
-        ("growth km²", lambda i: _f(i["growth_m2"] / 1e6, ".3f", True), ">"),
-        ("growth %", lambda i: _f(i["growth_pct"], ",.1f", True), ">"),
-        ("annual %", lambda i: _f(i["annual_rate_pct"], ",.1f", True), ">"),
-        ("added km²", lambda i: _f(i["added_m2"] / 1e6, ".3f"), ">"),
-        ("lost km²", lambda i: _f(i["lost_m2"] / 1e6, ".3f"), ">"),
-        ("infill/extension/leapfrog km²", _by_type, ">"),
-        ("elasticity workers", lambda i: _f(i["elasticity_workers"], ".2f"), ">"),
+        ("from", lambda i: i["start"], "<", True),
+        ("to", lambda i: i["end"], "<", True),
+        ("days", lambda i: _f(i["days"], ",d"), ">", True),
+        ("growth km²", lambda i: _f(i["growth_m2"] / 1e6, ".3f", True), ">", True),
+        ("growth %", lambda i: _f(i["growth_pct"], ",.1f", True), ">", True),
+        ("annual %", lambda i: _f(i["annual_rate_pct"], ",.1f", True), ">", True),
+        ("added km²", lambda i: _f(i["added_m2"] / 1e6, ".3f"), ">", False),
+        ("lost km²", lambda i: _f(i["lost_m2"] / 1e6, ".3f"), ">", False),
+        ("infill/extension/leapfrog km²", _by_type, ">", True),
+        ("elasticity workers", lambda i: _f(i["elasticity_workers"], ".2f"), ">", False),
     ]
 
 
-def _grid(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[str]:
+def _grid(
+    columns: Sequence[Column], rows: Sequence[dict[str, Any]], wide: bool = True
+) -> list[str]:
+    """Aligned rows; unless ``wide``, the main columns only, the last cut to fit the width."""
+    if not wide:
+        columns = [c for c in columns if c[3]]
     cells = [[c[1](r) for c in columns] for r in rows]
     widths = [max([len(c[0])] + [len(row[k]) for row in cells]) for k, c in enumerate(columns)]
+    excess = sum(widths) + 2 * (len(widths) - 1) - TABLE_WIDTH
+    if not wide and excess > 0:  # cut the last column's text (free text, left-aligned)
+        widths[-1] = max(len(columns[-1][0]), widths[-1] - excess)
+        for row in cells:
+            if len(row[-1]) > widths[-1]:
+                row[-1] = row[-1][: widths[-1] - 1] + "…"
 
     def line(values: Sequence[str]) -> str:
         out = []
@@ -167,9 +296,20 @@ def _grid(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[str
     return [header, "-" * len(header), *(line(row) for row in cells)]
 
 
+def _wrap(text: str, first: str = "", rest: str = "   ") -> list[str]:
+    """Lines of at most :data:`TABLE_WIDTH` characters (long words, such as paths, are cut)."""
+    return textwrap.wrap(
+        terminal_safe(text, one_line=True),  # measure what will be shown
+        TABLE_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
 def _corr_lines(data: dict[str, Any]) -> list[str]:
     corr = data["correlation"]
-    head = f"n = {corr['n']} epochs"
+    head = f"n = {_plural(corr['n'], 'epoch')}"
     if corr["descriptive_only"]:
         minimum = corr["min_n_for_inference"]
         head += f"; DESCRIPTIVE ONLY (fewer than {minimum}: no significance is claimed)"
@@ -186,33 +326,40 @@ def _corr_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _table(data: dict[str, Any]) -> str:
+def _table(data: dict[str, Any], wide: bool = False) -> str:
+    utm = ", ".join(f"{e['epoch']} {e['utm_diff_pct']:+.3f}%" for e in data["epochs"])
     out = [
-        f"{data['site']['name']}: footprint growth (kaesong-geo {data['tool']['version']})",
-        f"data: {data['data_dir']}",
+        *_wrap(f"{data['site']['name']}: footprint growth (kaesong-geo {data['tool']['version']})"),
+        *_wrap(f"data: {data['data_dir']}"),
         "",
         "EPOCHS (areas geodesic on WGS 84; growth from the previous epoch)",
-        *_grid(_epoch_columns(), data["epochs"]),
+        *_grid(_epoch_columns(), data["epochs"], wide),
         "  * aligned from unverified, approximate or derived observations",
         "",
-        "UTM 52N CROSS-CHECK (EPSG:{}): ".format(data["site"]["utm_epsg"])
-        + ", ".join(f"{e['epoch']} {e['utm_diff_pct']:+.3f}%" for e in data["epochs"]),
+        *_wrap(f"UTM 52N CROSS-CHECK (EPSG:{data['site']['utm_epsg']}): {utm}"),
     ]
     if data["intervals"]:
-        out += ["", "INTERVALS", *_grid(_interval_columns(), data["intervals"])]
-    out += ["", "CORRELATION ACROSS EPOCHS", *_corr_lines(data), "", "NOTES ON DATA QUALITY"]
+        out += ["", "INTERVALS", *_grid(_interval_columns(), data["intervals"], wide)]
+    out += ["", "CORRELATION ACROSS EPOCHS"]
+    for line in _corr_lines(data):
+        head, sep, inference = line.partition("   p = ")
+        if sep and len(line) > TABLE_WIDTH:  # p-value and interval on a line of their own
+            out += [head, f"{' ' * 11}p = {inference}"]
+        else:
+            out += _wrap(line.strip(), first=line[: len(line) - len(line.lstrip())], rest="      ")
+    out += ["", "NOTES ON DATA QUALITY"]
     for k, note in enumerate(data["notes"], 1):
-        out += textwrap.wrap(note, 100, initial_indent=f"{k}. ", subsequent_indent="   ")
+        out += _wrap(note, first=f"{k}. ")
     for w in data["warnings"]:
-        out += textwrap.wrap(w, 100, initial_indent="WARNING: ", subsequent_indent="   ")
+        out += _wrap(w, first="WARNING: ")
+    if not wide:
+        out += ["", "(--wide shows every column: area ha, annual %, workers/ha, added, lost, ...)"]
     return "\n".join(out) + "\n"
 
 
 def _md_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[str]:
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(c[0] for c in columns) + " |"]
+    esc = markdown_escape
+    lines = ["| " + " | ".join(esc(c[0]) for c in columns) + " |"]
     lines.append("|" + "|".join("---:" if c[2] == ">" else "---" for c in columns) + "|")
     lines += ["| " + " | ".join(esc(c[1](r)) for c in columns) + " |" for r in rows]
     return lines
@@ -220,7 +367,7 @@ def _md_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list
 
 def _markdown(data: dict[str, Any]) -> str:
     out = [
-        f"# {data['site']['name']}: footprint growth",
+        f"# {markdown_escape(data['site']['name'])}: footprint growth",
         "",
         f"kaesong-geo {data['tool']['version']}; areas geodesic on WGS 84, cross-checked in "
         f"UTM (EPSG:{data['site']['utm_epsg']}).",
@@ -237,13 +384,13 @@ def _markdown(data: dict[str, Any]) -> str:
         "",
         "## Correlation",
         "",
-        *(line.strip() for line in _corr_lines(data)),
+        *(markdown_escape(line.strip()) + "  " for line in _corr_lines(data)),
         "",
         "## Notes",
         "",
     ]
-    out += [f"{k}. {n}" for k, n in enumerate(data["notes"], 1)]
-    out += [f"- **Warning:** {w}" for w in data["warnings"]]
+    out += [f"{k}. {markdown_escape(n)}" for k, n in enumerate(data["notes"], 1)]
+    out += [f"- **Warning:** {markdown_escape(w)}" for w in data["warnings"]]
     return "\n".join(out) + "\n"
 
 

@@ -5,14 +5,18 @@ One module per command (:mod:`~kaesong_geo.cli.growth`, :mod:`~kaesong_geo.cli.m
 shared options in :mod:`~kaesong_geo.cli.options`. Commands import the library only when they
 run, so ``kaesong-geo --help`` starts instantly.
 
-Exit codes: 0 success; 1 bad data or a failed check; 2 bad usage (unknown option or epoch,
-missing data directory, output that exists or whose folder is missing).
+Exit codes: 0 success; 1 bad data, a failed check or an output that cannot be written (disk
+full, no permission); 2 bad usage (no command, unknown option or epoch, missing data directory,
+output that exists or whose folder is missing, output that is not a regular file); 130 on
+Ctrl-C, 143 on SIGTERM; 141 when the reader of standard output closed it early
+(``kaesong-geo growth | head -1``), with nothing on standard error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from typing import TextIO
@@ -21,12 +25,16 @@ from kaesong_geo import __version__
 from kaesong_geo.cli import chart, growth, validate
 from kaesong_geo.cli import map as map_command
 from kaesong_geo.cli import report as report_command
-from kaesong_geo.cli.options import common_parser
+from kaesong_geo.cli.options import common_parser, quiet_stdout
 from kaesong_geo.errors import KaesongGeoError
+from kaesong_geo.render import terminal_safe
 
 __all__ = ["build_parser", "main"]
 
 PROG = "kaesong-geo"
+#: Exit code when the reader of standard output went away: 128 + SIGPIPE, what a shell
+#: reports for ``git log | head -1`` or ``yes | head -1`` under ``set -o pipefail``.
+EXIT_SIGPIPE = 141
 DESCRIPTION = """\
 Measure the growth of the Kaesong Industrial Complex from footprints of satellite-imagery
 epochs, geodesically on WGS 84, and set it beside firms, workers and production."""
@@ -40,7 +48,8 @@ examples:
   $ kaesong-geo validate --data-dir my-data     # list every problem, exit 1 if any
 
 data directory: --data-dir, else $KAESONG_GEO_DATA, else the bundled data.
-exit codes: 0 success, 1 bad data or failed check, 2 bad usage."""
+exit codes: 0 success, 1 bad data, failed check or unwritable output, 2 bad usage,
+141 the reader of standard output went away (| head), 130/143 interrupted/terminated."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common_parser(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (growth, map_command, chart, report_command, validate):
         module.register(sub)
     return parser
@@ -68,11 +77,58 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Print a warning as one line on standard error."""
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    print(terminal_safe(f"{PROG}: warning: {message}", one_line=True), file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen command and flush standard output, mapping failures to exit codes."""
+    from kaesong_geo.io.output import Terminated
+
+    def fail(message: str, code: int) -> int:
+        if args.debug:
+            traceback.print_exc()
+        print(terminal_safe(f"{PROG}: {message}", one_line=True), file=sys.stderr)
+        return code
+
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code: int = args.run(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # the reader went away (``| head -1``): quiet, like git and cat
+        if args.debug:
+            traceback.print_exc()
+        quiet_stdout()
+        return EXIT_SIGPIPE
+    except KaesongGeoError as exc:
+        return fail(f"error: {exc}", exc.exit_code)
+    except ModuleNotFoundError as exc:  # a dependency that is not installed (scipy, ...)
+        name = (exc.name or "").split(".")[0]
+        if not name or name == "kaesong_geo":
+            return fail(f"internal error: {exc} (please report it)", 1)
+        return fail(
+            f"error: this needs the Python package '{name}', which is not installed "
+            f"(pip install {name})",
+            1,
+        )
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except Terminated as exc:
+        return fail("terminated", exc.exit_code)
+    except Exception as exc:  # a bug: say so in one line
+        return fail(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, "
+            "and please report it)",
+            1,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
+
+    With no command it prints the help to standard output and returns 2, like ``git`` (which
+    prints its help and returns 1; 2 is this tool's code for bad usage).
 
     Examples
     --------
@@ -81,30 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
-    try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            code: int = args.run(args)
-        return code
-    except KaesongGeoError as exc:
-        if args.debug:
-            raise
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: say so in one line unless debugging
-        if args.debug:
-            raise
-        print(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} (run with --debug for the "
-            "traceback, and please report it)",
-            file=sys.stderr,
-        )
-        return 1
+    return _run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from kaesong_geo.cli.options import (
@@ -12,6 +11,7 @@ from kaesong_geo.cli.options import (
     add_selection,
     epoch_list,
     write_result,
+    write_stdout,
 )
 from kaesong_geo.errors import UsageError
 from kaesong_geo.render import FORMATS, TABLES
@@ -39,6 +39,12 @@ def register(sub: Any) -> None:
         choices=TABLES,
         help="which table --format csv writes (default: epochs)",
     )
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="--format table: every column, however wide (default: the main columns, "
+        "fitting 100 characters)",
+    )
     add_output(parser)
     parser.set_defaults(run=run)
 
@@ -51,12 +57,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.table and args.format != "csv":
         raise UsageError("--table chooses the table of --format csv; the other formats hold all")
+    if args.wide and args.format != "table":
+        raise UsageError("--wide widens --format table; the other formats hold every column")
     if args.output:
         check_output_path(args.output, args.overwrite)
     report = growth_report(args.data_dir, epoch_list(args.epochs))
-    text = render_report(report, args.format, table=args.table or "epochs")
+    text = render_report(report, args.format, table=args.table or "epochs", wide=args.wide)
     if args.output:
         write_result(args.output, text, args.overwrite)
     else:
-        sys.stdout.write(text)
+        write_stdout(text)
     return 0

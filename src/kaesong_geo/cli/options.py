@@ -8,13 +8,18 @@ option                    meaning
 ``--epochs E [E ...]``    epochs to include, by label (space- or comma-separated);
                           ``add_selection`` adds it with ``--data-dir``
 ``--output FILE``         write here instead of standard output
-``--overwrite``           allow ``--output`` to replace an existing file
+``--overwrite``           allow ``--output`` to replace an existing regular file
 ========================  ==============================================================
+
+``~`` at the start of ``--data-dir`` and ``--output`` is expanded (for ``--data-dir=~/x``,
+which the shell leaves alone).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from typing import Any
 
@@ -26,8 +31,25 @@ __all__ = [
     "add_selection",
     "common_parser",
     "epoch_list",
+    "quiet_stdout",
+    "user_path",
     "write_result",
+    "write_stdout",
 ]
+
+
+def user_path(text: str) -> str:
+    """A path from the command line, with ``~`` expanded.
+
+    Examples
+    --------
+    >>> import os
+    >>> user_path("~/data") == os.path.join(os.path.expanduser("~"), "data")
+    True
+    >>> user_path("data/x.json")
+    'data/x.json'
+    """
+    return os.path.expanduser(text)
 
 
 def common_parser(suppress: bool = True) -> argparse.ArgumentParser:
@@ -51,6 +73,7 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
+        type=user_path,
         help="data directory with boundaries/, economy/, imagery/ "
         "(default: $KAESONG_GEO_DATA, else the bundled data)",
     )
@@ -93,10 +116,17 @@ def add_output(
     """Add ``--output`` (standard output, or ``default`` when given) and ``--overwrite``."""
     where = f"(default: {default})" if default else "instead of standard output"
     parser.add_argument(
-        "-o", "--output", metavar=metavar, default=default, help=f"write to FILE {where}"
+        "-o",
+        "--output",
+        metavar=metavar,
+        default=default,
+        type=user_path,
+        help=f"write to FILE {where}",
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace FILE if it exists (refused otherwise)"
+        "--overwrite",
+        action="store_true",
+        help="replace FILE if it is an existing regular file (refused otherwise)",
     )
 
 
@@ -116,7 +146,42 @@ def add_command(sub: Any, name: str, help_text: str, epilog: str) -> argparse.Ar
 def write_result(path: str, data: str | bytes, overwrite: bool) -> None:
     """Write an output file atomically and say so on standard error."""
     from kaesong_geo.io.output import write_bytes
+    from kaesong_geo.render import terminal_safe
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
     write_bytes(path, raw, overwrite=overwrite)
-    print(f"wrote {path} ({len(raw) / 1e6:.2f} MB)", file=sys.stderr)
+    print(terminal_safe(f"wrote {path} ({len(raw) / 1e6:.2f} MB)"), file=sys.stderr)
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` to standard output and flush it.
+
+    Raises
+    ------
+    BrokenPipeError
+        The reader went away; the command line exits quietly.
+    OutputError
+        Any other failure, e.g. ``> /dev/full`` (disk full).
+    """
+    from kaesong_geo.io.output import OutputError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        quiet_stdout()
+        raise OutputError(f"cannot write standard output: {exc.strerror or exc}") from exc
+
+
+def quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that exiting does not fail writing to it again.
+
+    What the Python documentation recommends after a broken pipe (``signal`` module, "Note on
+    SIGPIPE"); used after a failed write to standard output too.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

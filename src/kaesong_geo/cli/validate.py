@@ -35,13 +35,14 @@ def _plural(n: int, word: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
     from kaesong_geo.io.validate import validate_data_dir
+    from kaesong_geo.render import terminal_safe
 
     result = validate_data_dir(args.data_dir, strict=args.strict)
     for problem in result.problems:
-        print(f"{problem.severity}: {problem}")
+        print(terminal_safe(f"{problem.severity}: {problem}", one_line=True))
     counts = f"{_plural(len(result.errors), 'error')}, {_plural(len(result.warnings), 'warning')}"
     verdict = "ok" if result.ok else "FAILED"
-    print(f"{verdict}: {result.data_dir}: {result.summary()}; {counts}")
+    print(terminal_safe(f"{verdict}: {result.data_dir}: {result.summary()}; {counts}"))
     if not result.ok:
         raise CheckFailed(counts, path=result.data_dir)
     return 0
