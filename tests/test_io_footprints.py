@@ -200,12 +200,17 @@ def test_every_problem_is_collected(empty_data_dir: Path) -> None:
     b = empty_data_dir / "boundaries"
     write_geojson(b / "2011-03.geojson", feature(Point(126.63, 37.93)), feature(BOX, epoch="bad"))
     write_geojson(b / "2012-03.geojson", feature(BOX, epoch="2012-03"))
-    (b / "notes.txt").write_text("ignored")
+    (b / "notes.txt").write_text("not skipped silently")
     epochs, files, problems = inspect_footprints(empty_data_dir)
     assert [e.label for e in epochs] == ["2012-03"]
     assert len(files) == 2
-    assert [p.message.split(" ", 2)[:2] for p in problems] == [["feature", "1"], ["feature", "2"]]
-    with pytest.raises(DataError, match=r"\(and 1 more problem; run 'kaesong-geo validate'\)"):
+    assert [p.message.split(" ", 2)[:2] for p in problems] == [
+        ["has", "an"],
+        ["feature", "1"],
+        ["feature", "2"],
+    ]
+    assert problems[0].path.endswith("notes.txt")
+    with pytest.raises(DataError, match=r"\(and 2 more problems; run 'kaesong-geo validate'\)"):
         load_footprints(empty_data_dir)
 
 
