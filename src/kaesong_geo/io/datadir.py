@@ -19,7 +19,7 @@ True
 >>> resolve_data_dir("~/no-such-kaesong-data")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-kaesong_geo.errors.UsageError: /.../no-such-kaesong-data: data directory does not exist (from --data-dir)
+kaesong_geo.errors.UsageError: /.../no-such-kaesong-data: data directory does not exist ...
 """
 
 from __future__ import annotations
