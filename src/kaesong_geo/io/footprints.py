@@ -458,7 +458,7 @@ def _footprint(
         reference = _number(props.get("reference_area_m2"), "reference_area_m2", positive=True)
         estimated = _boolean(props.get("estimated"))
     except ValueError as exc:
-        error(f"has {exc}")
+        result.problems.append(Problem(path, f"{where}: {exc}"))
         return None
     if uncertainty is None:
         lacking.append("uncertainty_m")
