@@ -188,7 +188,10 @@ def open_raster(path: str | os.PathLike[str]) -> Any:
 
     p = Path(path)
     try:
-        src = rasterio.open(p)
+        with warnings.catch_warnings():
+            # Georeferencing is checked by the callers, with a clearer message.
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            src = rasterio.open(p)
     except rasterio.errors.RasterioIOError as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read as a raster: {text}", path=p) from None
