@@ -192,3 +192,11 @@ def test_network_problem_of_plain_files(tmp_path: Path) -> None:
         "refers to 'd.vrt', which refers to '/vsicurl/http://x/a.tif' over the network; "
         "GDAL may read local files only"
     )
+
+
+def test_vrt_source_relative_to_the_working_directory_is_refused(tmp_path: Path) -> None:
+    write_geotiff(tmp_path / "a.tif")
+    (tmp_path / "cwd.vrt").write_text(_vrt("a.tif", relative=False), encoding="utf-8")
+    assert network_problem(tmp_path / "cwd.vrt", tmp_path) == (
+        "refers to 'a.tif' without relativeToVRT=\"1\"; refused"
+    )

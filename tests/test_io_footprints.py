@@ -482,3 +482,21 @@ def test_duplicate_problem_is_reported_once(cli, empty_data_dir: Path) -> None:
         f"kaesong-geo: error: {second}: epoch 2011-03 is already defined in "
         f"{b / '2011-03.geojson'} (one epoch, one file)\n"
     )
+
+
+def test_growth_counts_the_errors_validate_lists(cli, data_dir: Path) -> None:
+    """One set of checks: growth's first error and its count are validate's."""
+    b = data_dir / "boundaries"
+    write_geojson(b / "2011-03.geojson", feature(BOX, reference_area_m2=1000))
+    write_geojson(b / "2012-03.geojson", feature(BOX, area_uncertainty_pct=5000))
+    (b / "2013-03.kml.txt").write_text("x", encoding="utf-8")
+    with (data_dir / "imagery" / "catalog.csv").open("a", encoding="utf-8") as fh:
+        fh.write("2011-03,x,nan,no,,src,\n")
+    r = cli("validate", "--data-dir", str(data_dir))
+    errors = [line for line in r.out.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 4 and "4 errors" in r.out
+    r = cli("growth", "--data-dir", str(data_dir))
+    first = errors[0].removeprefix("error: ")
+    assert r.err == (
+        f"kaesong-geo: error: {first} (and 3 more problems; run 'kaesong-geo validate')\n"
+    )

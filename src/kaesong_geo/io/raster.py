@@ -161,8 +161,11 @@ def _network_problem(path: Path, root: Path, depth: int) -> str | None:
             continue
         if name.startswith("/vsi") or ":" in name:
             return f"refers to {name!r}, which is not a plain local file; refused"
-        relative = element.get("relativeToVRT", "0") == "1" or element.tag == "SourceDataset"
-        source = (path.parent / name) if relative or not Path(name).is_absolute() else Path(name)
+        relative = element.get("relativeToVRT", "0") == "1"
+        if not relative and not Path(name).is_absolute():
+            # GDAL would resolve it against the current directory, wherever that is.
+            return f'refers to {name!r} without relativeToVRT="1"; refused'
+        source = path.parent / name if relative else Path(name)
         resolved = source.resolve()
         if not resolved.is_relative_to(root):
             return f"refers to {name!r}, outside {root}; refused"
