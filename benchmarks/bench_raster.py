@@ -8,7 +8,10 @@ its peak resident set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
 
 Goal: peak RSS under 500 MB for the 100,000² image.
 
-    python benchmarks/bench_raster.py [--sizes 2000 30000 100000] [--compare-src DIR]
+    python benchmarks/bench_raster.py [--sizes 30000 100000] [--dense] [--compare-src DIR]
+
+``--dense`` writes every tile with random bytes instead (a 30,000² image is then ~900 MB on
+disk, no overviews): the worst case, every pixel decompressed.
 
 ``--compare-src`` also runs the reads with another source tree on ``PYTHONPATH`` (e.g. an
 older checkout's ``src``) to show the memory before a change. Beware: before the decimated
@@ -38,7 +41,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, ov.width, ov.he
 """
 
 
-def make_image(path: Path, size: int) -> Path:
+def make_image(path: Path, size: int, dense: bool = False) -> Path:
     """A size x size sparse tiled GeoTIFF with 0.5 m pixels (50 km at 100,000²)."""
     import numpy as np
     import rasterio
@@ -62,8 +65,14 @@ def make_image(path: Path, size: int) -> Path:
         "BIGTIFF": "YES",
         "SPARSE_OK": "TRUE",
     }
-    block = (np.arange(512 * 512, dtype=np.uint32).reshape(512, 512) % 251 + 1).astype("uint8")
+    block = np.random.default_rng(0).integers(1, 255, (512, 512)).astype("uint8")
     with rasterio.open(path, "w", **profile) as dst:
+        if dense:
+            for row in range(0, size, 512):
+                for col in range(0, size, 512):
+                    w = Window(col, row, min(512, size - col), min(512, size - row))
+                    dst.write(block[: w.height, : w.width], 1, window=w)
+            return path
         for i in range(8):  # a diagonal of written tiles, the rest sparse
             offset = (size - 512) * i // 7 // 512 * 512
             dst.write(block, 1, window=Window(offset, offset, 512, 512))
@@ -86,6 +95,7 @@ def peak(path: Path, src: str | None) -> tuple[float, int, int, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[30_000, 100_000])
+    parser.add_argument("--dense", action="store_true", help="write every tile (slow)")
     parser.add_argument("--compare-src", help="another source tree to measure as well")
     args = parser.parse_args()
     trees: list[tuple[str, str | None]] = [("this tree", None)]
@@ -93,7 +103,9 @@ def main() -> int:
         trees.append((args.compare_src, args.compare_src))
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
-        images = {n: make_image(Path(tmp) / f"{n}.tif", n) for n in [BASELINE, *args.sizes]}
+        images = {
+            n: make_image(Path(tmp) / f"{n}.tif", n, args.dense) for n in [BASELINE, *args.sizes]
+        }
         for label, src in trees:
             base, *_ = peak(images[BASELINE], src)
             print(f"{label}: baseline {BASELINE:,}² image: peak RSS {base:,.0f} MB")
