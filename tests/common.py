@@ -124,8 +124,10 @@ def write_geotiff(path: Path, *, crs: str | None = "EPSG:32652", gcps: bool = Fa
         return path
     if crs:
         profile.update(crs=crs, transform=from_origin(x0, y0, 10.0, 10.0))
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(rgb)
+    with warnings.catch_warnings():  # no CRS: what the test is about
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(rgb)
     return path
 
 
@@ -137,3 +139,37 @@ def add_imagery(data_dir: Path, epoch: str, name: str = "scene.tif") -> Path:
     text += f"{epoch},Test scene (synthetic gradient),10,yes,{name},test fixture,\n"
     catalog.write_text(text, encoding="utf-8")
     return tif
+
+
+def assert_refused(
+    cli: Any,
+    data_dir: Path,
+    expected: str,
+    commands: tuple[str, ...] = ("validate", "growth", "map", "report"),
+) -> None:
+    """Every command exits 1 with one line naming ``expected``; data_dir and outputs untouched.
+
+    ``expected`` is ``"<path>: <message>"`` (or its start); ``validate`` lists it as an
+    ``error:`` line, the other commands print it as their one-line error.
+    """
+    from .conftest import tree_digest
+
+    before = tree_digest(data_dir)
+    out_dir = data_dir.parent / "outputs"
+    out_dir.mkdir(exist_ok=True)
+    for command in commands:
+        args = [command, "--data-dir", str(data_dir)]
+        output = out_dir / f"{command}.{'png' if command == 'chart' else 'html'}"
+        if command in ("map", "report", "chart"):
+            args += ["-o", str(output)]
+        r = cli(*args)
+        assert r.code == 1, (command, r.code, r.err)
+        if command == "validate":
+            assert f"error: {expected}" in r.out, r.out
+            assert r.out.count(expected) == 1, r.out  # reported once
+        else:
+            assert r.err.count("\n") == 1, (command, r.err)  # one line
+            assert r.err.startswith(f"kaesong-geo: error: {expected}"), (command, r.err)
+            assert r.out == "", (command, r.out)
+        assert not output.exists(), command
+    assert tree_digest(data_dir) == before

@@ -224,7 +224,8 @@ def test_table_and_markdown_flag_and_name_the_event(cli, data_dir: Path, fmt: st
     r = cli("growth", "--data-dir", str(add_epochs(data_dir)), "--format", fmt)
     assert r.code == 0, r.err
     row = next(line for line in r.out.splitlines() if line.lstrip("| ").startswith("2013-06"))
-    assert "0*" in row and "52,545" not in r.out
+    flagged = "0\\*" if fmt == "markdown" else "0*"  # Markdown escapes the star
+    assert flagged in row and "52,545" not in r.out
     assert "Epoch 2013-06:" in r.out and "2013-04-08 (suspended: North Korea" in r.out
 
 

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
+import os
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import LineString, Point, box
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Point, Polygon, box
 
 from kaesong_geo.errors import DataError, GeometryRepairedWarning
+from kaesong_geo.io.datadir import resolve_data_dir
 from kaesong_geo.io.footprints import inspect_footprints, load_footprints, read_footprint_file
-from kaesong_geo.measure import geodesic_area_m2
+from kaesong_geo.io.validate import validate_data_dir
+from kaesong_geo.measure import GEOD, geodesic_area_m2
 
 from .common import (
     BOWTIE,
     BOX,
     DONUT,
+    EAST,
     PROVENANCE,
+    assert_refused,
     feature,
     kml_text,
     ring,
     write_geojson,
     write_kmz,
 )
+from .conftest import run_process
 
 BOX_M2 = geodesic_area_m2(BOX)
 
@@ -200,12 +211,17 @@ def test_every_problem_is_collected(empty_data_dir: Path) -> None:
     b = empty_data_dir / "boundaries"
     write_geojson(b / "2011-03.geojson", feature(Point(126.63, 37.93)), feature(BOX, epoch="bad"))
     write_geojson(b / "2012-03.geojson", feature(BOX, epoch="2012-03"))
-    (b / "notes.txt").write_text("ignored")
+    (b / "notes.txt").write_text("not skipped silently")
     epochs, files, problems = inspect_footprints(empty_data_dir)
     assert [e.label for e in epochs] == ["2012-03"]
     assert len(files) == 2
-    assert [p.message.split(" ", 2)[:2] for p in problems] == [["feature", "1"], ["feature", "2"]]
-    with pytest.raises(DataError, match=r"\(and 1 more problem; run 'kaesong-geo validate'\)"):
+    assert [p.message.split(" ", 2)[:2] for p in problems] == [
+        ["has", "an"],
+        ["feature", "1"],
+        ["feature", "2"],
+    ]
+    assert problems[0].path.endswith("notes.txt")
+    with pytest.raises(DataError, match=r"\(and 2 more problems; run 'kaesong-geo validate'\)"):
         load_footprints(empty_data_dir)
 
 
@@ -222,3 +238,265 @@ def test_several_epochs_in_one_geopackage(empty_data_dir: Path) -> None:
     epochs = load_footprints(empty_data_dir)
     assert [(e.label, len(e.footprints)) for e in epochs] == [("2011-03", 1), ("2012-03", 2)]
     assert set(epochs[1].class_geometries()) == {"developed", "under construction"}
+
+
+# --- one set of checks: validate, growth, map and report all refuse (exit 1, one line) -----
+
+SITE_LON, SITE_LAT = 126.6333, 37.9333
+
+
+def _boundary(data_dir: Path, name: str = "2011-03.geojson") -> Path:
+    return data_dir / "boundaries" / name
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"name": "Complex", "reference_area_m2": round(BOX_M2 / 11), "area_uncertainty_pct": 5},
+            f"feature 1 (Complex) has area {BOX_M2:,.0f} m², +1000.0% from its reference "
+            f"{round(BOX_M2 / 11):,.0f} m² (more than the 5% recorded uncertainty)",
+        ),
+        (
+            {"reference_area_m2": round(BOX_M2 * 1.2)},
+            f"feature 1 has area {BOX_M2:,.0f} m², -16.7% from its reference "
+            f"{round(BOX_M2 * 1.2):,.0f} m² (more than the 10% default uncertainty)",
+        ),
+        ({"reference_area_m2": 0}, "feature 1: 'reference_area_m2' must be positive, got 0"),
+        (
+            {"area_uncertainty_pct": 1e308},
+            "feature 1: 'area_uncertainty_pct' must be at most 1,000, got 1e+308",
+        ),
+        (
+            {"uncertainty_m": 250_000},
+            "feature 1: 'uncertainty_m' must be at most 100,000, got 250000",
+        ),
+    ],
+)
+def test_bad_footprint_is_refused_by_every_command(
+    cli, data_dir: Path, props: dict, message: str
+) -> None:
+    path = write_geojson(_boundary(data_dir), feature(BOX, **props))
+    assert_refused(cli, data_dir, f"{path}: {message}")
+
+
+def test_area_within_the_default_tolerance_is_accepted(cli, data_dir: Path) -> None:
+    write_geojson(_boundary(data_dir), feature(BOX, reference_area_m2=round(BOX_M2 * 1.05)))
+    assert cli("growth", "--data-dir", str(data_dir)).code == 0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_vertex_is_refused(cli, data_dir: Path, bad: float) -> None:
+    doc = feature(BOX)
+    doc["geometry"] = json.loads(json.dumps(doc["geometry"]))
+    doc["geometry"]["coordinates"][0][2][0] = bad
+    path = write_geojson(_boundary(data_dir), doc)  # json writes NaN / Infinity; GDAL reads them
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 has a non-finite coordinate (NaN or infinity) at vertex 3",
+    )
+
+
+def test_infinite_property_is_refused(cli, data_dir: Path) -> None:
+    path = write_geojson(_boundary(data_dir), feature(BOX, uncertainty_m=math.inf))
+    assert_refused(
+        cli, data_dir, f"{path}: feature 1: 'uncertainty_m' must be a finite number, got inf"
+    )
+
+
+def test_sliver_centred_on_the_site_is_refused_by_its_extent(cli, data_dir: Path) -> None:
+    # 400 km long, centred on the reference point: its centroid is on the site.
+    sliver = box(SITE_LON - 2.275, SITE_LAT - 0.001, SITE_LON + 2.275, SITE_LAT + 0.001)
+    assert sliver.centroid.distance(Point(SITE_LON, SITE_LAT)) < 1e-9
+    path = write_geojson(_boundary(data_dir), feature(sliver))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 reaches 200 km from the Kaesong Industrial Complex at vertex ",
+    )
+
+
+def test_one_mistyped_vertex_is_refused(tmp_path: Path) -> None:
+    coords = ring(BOX)
+    coords[2] = (coords[2][0] + 0.5, coords[2][1])  # 126.63 typed as 127.13: 44 km east
+    path = write_geojson(tmp_path / "2011-03.geojson", feature(Polygon(coords)))
+    with pytest.raises(DataError, match=r"reaches 4\d km .* at vertex 3 \(127\.13000, 37\.93500\)"):
+        read_footprint_file(path)
+
+
+@given(
+    dx=st.floats(-0.15, 0.15),
+    dy=st.floats(-0.15, 0.15),
+    size=st.floats(0.001, 0.3),
+)
+@settings(max_examples=40, deadline=None)
+def test_accepted_footprints_lie_wholly_within_the_distance(
+    tmp_path_factory: pytest.TempPathFactory, dx: float, dy: float, size: float
+) -> None:
+    """Invariant: a footprint is accepted iff every vertex is within 20 km of the site."""
+    geom = box(SITE_LON + dx, SITE_LAT + dy, SITE_LON + dx + size, SITE_LAT + dy + size)
+    path = write_geojson(tmp_path_factory.mktemp("h") / "2011-03.geojson", feature(geom))
+    lons, lats = zip(*ring(geom), strict=True)
+    _, _, dist = GEOD.inv([SITE_LON] * len(lons), [SITE_LAT] * len(lats), lons, lats)
+    inside = max(dist) <= 20_000
+    try:
+        read_footprint_file(path)
+        accepted = True
+    except DataError:
+        accepted = False
+    assert accepted == inside
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("2011-03.kml.txt", "has an unsupported suffix '.txt' (read: .geojson, "),
+        ("2011-03.csv", "has an unsupported suffix '.csv' (read: .geojson, "),
+        ("README", "has an unsupported suffix '(none)' (read: "),
+        ("2011-03.dbf", "has an unsupported suffix '.dbf'"),  # a sidecar of no .shp
+    ],
+)
+def test_unsupported_file_in_boundaries_is_named(
+    cli, data_dir: Path, name: str, message: str
+) -> None:
+    path = _boundary(data_dir, name)
+    path.write_text("x", encoding="utf-8")
+    assert_refused(cli, data_dir, f"{path}: {message}")
+
+
+def test_dangling_symlink_and_folder_are_named(cli, data_dir: Path) -> None:
+    link = _boundary(data_dir, "2011-03.geojson")
+    link.symlink_to(data_dir / "nowhere.geojson")
+    assert_refused(
+        cli, data_dir, f"{link}: is a dangling symbolic link (to {data_dir / 'nowhere.geojson'})"
+    )
+    link.unlink()
+    folder = _boundary(data_dir, "old")
+    folder.mkdir()
+    assert_refused(cli, data_dir, f"{folder}: is a folder, not a footprint file; move it")
+
+
+def test_fifo_is_named_never_opened(data_dir: Path, tmp_path: Path) -> None:
+    """A real process: reading a FIFO would block until the timeout."""
+    fifo = _boundary(data_dir, "2011-03.geojson")
+    os.mkfifo(fifo)
+    for command in ("validate", "growth"):
+        r = run_process(command, "--data-dir", str(data_dir))
+        assert r.returncode == 1, r.stderr
+        expected = f"{fifo}: is a FIFO, not a footprint file; move it elsewhere, or hide it"
+        assert expected in (r.stdout if command == "validate" else r.stderr)
+    r = run_process("map", "--data-dir", str(data_dir), "-o", str(tmp_path / "m.html"))
+    assert r.returncode == 1 and r.stderr.startswith(f"kaesong-geo: error: {fifo}: is a FIFO")
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_hidden_files_and_shapefile_sidecars_are_fine(cli, empty_data_dir: Path) -> None:
+    b = empty_data_dir / "boundaries"
+    gpd.GeoDataFrame({"epoch": ["2011-03"]}, geometry=[BOX], crs=4326).to_file(b / "x.shp")
+    assert {p.suffix for p in b.iterdir()} >= {".shp", ".dbf", ".shx", ".prj"}
+    (b / ".DS_Store").write_bytes(b"\0")
+    (b / "x.qmd").write_text("<qgis/>", encoding="utf-8")
+    r = cli("validate", "--data-dir", str(empty_data_dir))
+    assert r.code == 0, r.out
+    assert "1 epochs (2011-03), 1 footprints" in r.out
+
+
+def _gdf(epoch: str = "2011-03") -> gpd.GeoDataFrame:
+    props = {k: [v] for k, v in PROVENANCE.items()}
+    return gpd.GeoDataFrame({"epoch": [epoch], **props}, geometry=[BOX], crs=4326)
+
+
+def test_geoparquet(cli, empty_data_dir: Path) -> None:
+    _gdf().to_crs(32652).to_parquet(empty_data_dir / "boundaries" / "a.parquet")
+    r = cli("growth", "--data-dir", str(empty_data_dir), "--format", "json")
+    assert r.code == 0, r.err
+    [epoch] = json.loads(r.out)["epochs"]
+    assert epoch["epoch"] == "2011-03"
+    assert epoch["area_m2"] == pytest.approx(BOX_M2, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["2011-03.shp.zip", "2011-03.zip"])
+def test_zipped_shapefile(cli, empty_data_dir: Path, tmp_path: Path, name: str) -> None:
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[BOX], crs=4326).to_file(tmp_path / "complex.shp")
+    with zipfile.ZipFile(empty_data_dir / "boundaries" / name, "w") as zf:
+        for part in tmp_path.glob("complex.*"):
+            zf.write(part, part.name)
+    r = cli("growth", "--data-dir", str(empty_data_dir), "--format", "json")
+    assert r.code == 0, r.err
+    [epoch] = json.loads(r.out)["epochs"]
+    assert epoch["epoch"] == "2011-03"  # from the file name, .shp.zip or .zip stripped
+    assert epoch["area_m2"] == pytest.approx(BOX_M2, abs=0.1)
+
+
+def test_corrupt_zip_is_named(cli, data_dir: Path) -> None:
+    path = _boundary(data_dir, "2011-03.zip")
+    path.write_bytes(b"PK\x03\x04 not really")
+    assert_refused(cli, data_dir, f"{path}: cannot read as zipped Shapefile: ", ("growth",))
+
+
+# --- valid input accepted --------------------------------------------------------------
+
+
+def test_day_precision_epoch_that_gdal_reads_as_a_datetime(cli, empty_data_dir: Path) -> None:
+    b = empty_data_dir / "boundaries"
+    write_geojson(b / "a.geojson", feature(BOX, epoch="2011-03-07"))
+    write_geojson(b / "b.geojson", feature(EAST, epoch="2012-03"))
+    gdf = _gdf().assign(epoch=[dt.date(2013, 9, 16)])
+    gdf.to_file(b / "c.gpkg", driver="GPKG")  # a GeoPackage DATE field
+    r = cli("growth", "--data-dir", str(empty_data_dir), "--format", "json")
+    assert r.code == 0, r.err
+    got = [(e["epoch"], e["date_precision"]) for e in json.loads(r.out)["epochs"]]
+    assert got == [("2011-03-07", "day"), ("2012-03", "month"), ("2013-09-16", "day")]
+
+
+def test_data_dir_with_only_boundaries_validates(cli, tmp_path: Path) -> None:
+    root = tmp_path / "only"
+    (root / "boundaries").mkdir(parents=True)
+    write_geojson(root / "boundaries" / "2011-03.geojson", feature(BOX))
+    r = cli("validate", "--data-dir", str(root))
+    assert r.code == 0, r.out
+    assert "0 observations, 0 images; 0 errors, 0 warnings" in r.out
+    assert cli("growth", "--data-dir", str(root)).code == 0
+
+
+def test_tilde_in_the_library(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("HOME", str(data_dir.parent))
+    assert resolve_data_dir("~/data") == data_dir
+    assert resolve_data_dir(env={"KAESONG_GEO_DATA": "~/data"}) == data_dir
+    assert [e.label for e in load_footprints(Path("~/data").expanduser())][-1] == "2009-09"
+    assert validate_data_dir("~/data").ok
+
+
+def test_duplicate_problem_is_reported_once(cli, empty_data_dir: Path) -> None:
+    b = empty_data_dir / "boundaries"
+    write_geojson(b / "2011-03.geojson", feature(BOX))
+    # A second file repeating the epoch in two features said so twice before.
+    second = write_geojson(b / "b.geojson", *[feature(g, epoch="2011-03") for g in (BOX, EAST)])
+    r = cli("validate", "--data-dir", str(empty_data_dir))
+    assert r.code == 1
+    assert r.out.count("is already defined in") == 1, r.out
+    assert "1 error, 0 warnings" in r.out
+    r = cli("growth", "--data-dir", str(empty_data_dir))
+    assert r.err == (
+        f"kaesong-geo: error: {second}: epoch 2011-03 is already defined in "
+        f"{b / '2011-03.geojson'} (one epoch, one file)\n"
+    )
+
+
+def test_growth_counts_the_errors_validate_lists(cli, data_dir: Path) -> None:
+    """One set of checks: growth's first error and its count are validate's."""
+    b = data_dir / "boundaries"
+    write_geojson(b / "2011-03.geojson", feature(BOX, reference_area_m2=1000))
+    write_geojson(b / "2012-03.geojson", feature(BOX, area_uncertainty_pct=5000))
+    (b / "2013-03.kml.txt").write_text("x", encoding="utf-8")
+    with (data_dir / "imagery" / "catalog.csv").open("a", encoding="utf-8") as fh:
+        fh.write("2011-03,x,nan,no,,src,\n")
+    r = cli("validate", "--data-dir", str(data_dir))
+    errors = [line for line in r.out.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 4 and "4 errors" in r.out
+    r = cli("growth", "--data-dir", str(data_dir))
+    first = errors[0].removeprefix("error: ")
+    assert r.err == (
+        f"kaesong-geo: error: {first} (and 3 more problems; run 'kaesong-geo validate')\n"
+    )

@@ -45,11 +45,11 @@ from kaesong_geo.economy import (
 from kaesong_geo.errors import GeometryRepairedWarning, UsageError
 from kaesong_geo.growth import LEI_BUFFER_M, LEI_INFILL_MIN, IntervalGrowth, compare
 from kaesong_geo.io.datadir import resolve_data_dir
-from kaesong_geo.io.events import EVENTS_FILE, load_events
-from kaesong_geo.io.footprints import inspect_footprints
-from kaesong_geo.io.imagery import ImageryRecord, load_imagery_catalog
-from kaesong_geo.io.observations import OBSERVATIONS_FILE, load_observations
+from kaesong_geo.io.events import EVENTS_FILE
+from kaesong_geo.io.imagery import ImageryRecord
+from kaesong_geo.io.observations import OBSERVATIONS_FILE
 from kaesong_geo.io.problems import raise_first
+from kaesong_geo.io.validate import inspect_data_dir
 from kaesong_geo.measure import UTM_TOLERANCE_PCT, Measure, geodesic_area_m2, measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
@@ -176,8 +176,11 @@ def growth_report(
         The data directory does not exist, or an epoch is unknown (exit code 2).
     """
     root = resolve_data_dir(data_dir)
-    all_epochs, _, problems = inspect_footprints(root, site)
+    # The checks of 'kaesong-geo validate', the first error raised (repairs only warn here).
+    inspection = inspect_data_dir(root, site)
+    problems = inspection.problems
     raise_first(problems)
+    all_epochs = inspection.epochs
     report_warnings = []
     for problem in problems:
         if problem.code == "repaired":
@@ -185,9 +188,9 @@ def growth_report(
             warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=2)
     chosen = _select(all_epochs, epochs)
     has_economy = (root / OBSERVATIONS_FILE).is_file()
-    observations = load_observations(root) if has_economy else []
-    events = load_events(root)
-    catalog = load_imagery_catalog(root)
+    observations = inspection.observations
+    events = inspection.events
+    catalog = inspection.images
 
     results = []
     for ep in chosen:

@@ -41,8 +41,9 @@ class Site:
     utm_epsg : int
         EPSG code of the local UTM zone used for the projected cross-check.
     max_distance_km : float
-        A footprint whose centroid lies farther than this from the reference point is refused
-        as misplaced (wrong CRS, swapped axes, wrong file).
+        A footprint any vertex of which lies farther than this (geodesic distance) from the
+        reference point is refused as misplaced (wrong CRS, swapped axes, wrong file, a
+        mistyped vertex): the whole extent is checked, not the centroid.
     reference_source : str
         Where the reference point comes from.
     """

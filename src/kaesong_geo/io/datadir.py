@@ -16,6 +16,10 @@ Examples
 >>> from kaesong_geo.io.datadir import resolve_data_dir
 >>> (resolve_data_dir(env={}) / "boundaries").is_dir()
 True
+>>> resolve_data_dir("~/no-such-kaesong-data")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+kaesong_geo.errors.UsageError: /.../no-such-kaesong-data: data directory does not exist ...
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ def resolve_data_dir(
     Parameters
     ----------
     data_dir : path, optional
-        An explicit directory.
+        An explicit directory; ``~`` and ``~user`` are expanded (here and in
+        ``KAESONG_GEO_DATA``).
     env : mapping, optional
         The environment to read ``KAESONG_GEO_DATA`` from (default ``os.environ``).
 
@@ -70,9 +75,9 @@ def resolve_data_dir(
     """
     env = os.environ if env is None else env
     if data_dir is not None:
-        path, origin = Path(data_dir), "--data-dir"
+        path, origin = Path(data_dir).expanduser(), "--data-dir"
     elif env.get(ENV_VAR):
-        path, origin = Path(env[ENV_VAR]), ENV_VAR
+        path, origin = Path(env[ENV_VAR]).expanduser(), ENV_VAR
     else:
         path, origin = bundled_data_dir(), "bundled data"
     if not path.exists():

@@ -1,20 +1,30 @@
 """Read footprint files into :class:`~kaesong_geo.model.Footprint` objects, checking them.
 
 Formats: GeoJSON (``.geojson``, ``.json``), GeoPackage (``.gpkg``), KML and KMZ from Google
-Earth (``.kml``, ``.kmz``, every folder read), Shapefile (``.shp``) and FlatGeobuf
-(``.fgb``), all through GDAL (pyogrio).
+Earth (``.kml``, ``.kmz``, every folder read), Shapefile (``.shp``, or zipped: ``.shp.zip``,
+``.zip``) and FlatGeobuf (``.fgb``), all through GDAL (pyogrio); GeoParquet (``.parquet``)
+through pyarrow.
+
+Every other entry of ``boundaries/`` that is not hidden (a leading ``.``) is an error, named,
+never skipped silently: an unsupported suffix (``2011-03.kml.txt``, ``2011-03.csv``), a
+folder, a FIFO or device (never opened), a dangling symbolic link, an unreadable file. The
+sidecars of a footprint file (``.dbf``, ``.shx``, ``.prj``, ``.cpg`` ... of a ``.shp``;
+``.qmd`` of any) are fine.
 
 Properties read from each feature (names are case-insensitive; all but the geometry
 optional):
 
 ``epoch``
     ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``. If absent, the file name must be the epoch,
-    e.g. ``2011-03.kml``.
+    e.g. ``2011-03.kml``. A date or datetime field (GDAL reads ``2011-03-07`` as one) is a
+    day-precision epoch.
 ``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
 ``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
     ``method`` is taken as ``traced`` and a missing ``source`` as the file name; both, and a
     missing ``uncertainty_m``, are reported as warnings by ``kaesong-geo validate``.
+    Numbers must be finite and sane: ``0 <= uncertainty_m < 100,000`` (m),
+    ``0 <= area_uncertainty_pct <= 1000``, ``reference_area_m2 > 0``.
 
 Checks, each reported with the file and feature:
 
@@ -23,8 +33,12 @@ Checks, each reported with the file and feature:
   FlatGeobuf without a CRS is refused. Any other CRS is reprojected to WGS 84;
 * every geometry is a non-empty polygon or multipolygon (Z dropped); a closed line from
   Google Earth's *Add Path* is refused with a hint to use *Add Polygon*;
-* coordinates are valid longitudes/latitudes, not swapped, and within the site's
-  ``max_distance_km`` of its reference point;
+* coordinates are finite, valid longitudes/latitudes, not swapped, and **every vertex**
+  lies within the site's ``max_distance_km`` of its reference point (a long sliver centred
+  on the site is refused, not only a misplaced centroid);
+* a feature with a ``reference_area_m2`` has a geodesic area within its
+  ``area_uncertainty_pct`` of it (:data:`DEFAULT_AREA_TOLERANCE_PCT`, 10 %, when none is
+  recorded): a mistyped vertex shows here;
 * geometry validity: an invalid polygon (self-intersection, bow-tie) is **repaired** with
   :func:`shapely.make_valid` and a :class:`~kaesong_geo.errors.GeometryRepairedWarning` is
   issued; ``kaesong-geo validate`` counts it as an error so that kept data stays clean.
@@ -33,14 +47,17 @@ Checks, each reported with the file and feature:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
+import stat
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import LinearRing, LineString, MultiPolygon
 from shapely.geometry.base import BaseGeometry
@@ -53,6 +70,7 @@ from kaesong_geo.model import METHODS, Epoch, Footprint
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = [
+    "DEFAULT_AREA_TOLERANCE_PCT",
     "SUFFIXES",
     "FileResult",
     "footprint_files",
@@ -60,6 +78,7 @@ __all__ = [
     "inspect_footprints",
     "load_footprints",
     "read_footprint_file",
+    "scan_boundaries",
 ]
 
 #: File endings read as footprints, with the GDAL driver family.
@@ -70,8 +89,22 @@ SUFFIXES = {
     ".kml": "KML",
     ".kmz": "KMZ",
     ".shp": "Shapefile",
+    ".shp.zip": "zipped Shapefile",
+    ".zip": "zipped Shapefile",
     ".fgb": "FlatGeobuf",
+    ".parquet": "GeoParquet",
 }
+#: Tolerance for a reference area when a footprint records no ``area_uncertainty_pct``.
+DEFAULT_AREA_TOLERANCE_PCT = 10.0
+# Files that travel with a footprint file of the same name (Shapefile parts, QGIS metadata,
+# SQLite journals of an open GeoPackage).
+_SIDECARS = (
+    ".shp.xml", ".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fix", ".qmd",
+    ".gpkg-wal", ".gpkg-shm", ".gpkg-journal",
+)  # fmt: skip
+# Upper bounds of the numeric properties (beyond them a value is a typo, or 1e308).
+_MAX_UNCERTAINTY_M = 100_000.0
+_MAX_AREA_UNCERTAINTY_PCT = 1000.0
 # Formats whose specification fixes the CRS to WGS 84 lon/lat.
 _CRS_BY_DEFINITION = {".geojson", ".json", ".kml", ".kmz"}
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -90,23 +123,70 @@ class FileResult:
 
 
 def _missing(value: Any) -> bool:
+    """None, NaN, NaT (a null in a GDAL field) or a blank string."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)  # NaN and NaT only
+    except (TypeError, ValueError):
+        return False
 
 
-def _number(value: Any, name: str) -> float | None:
+def _number(
+    value: Any, name: str, *, maximum: float = math.inf, positive: bool = False
+) -> float | None:
+    """A finite number in range, or None when absent; ValueError naming ``name`` otherwise.
+
+    Examples
+    --------
+    >>> _number("12.5", "uncertainty_m"), _number(None, "uncertainty_m")
+    (12.5, None)
+    >>> _number(1e308, "area_uncertainty_pct", maximum=1000)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'area_uncertainty_pct' must be at most 1,000, got 1e+308
+    >>> _number(0, "reference_area_m2", positive=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'reference_area_m2' must be positive, got 0
+    """
     if _missing(value):
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"'{name}' is not a number: {value!r}") from None
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number):
+        raise ValueError(f"'{name}' must be a finite number, got {value!r}")
+    if positive and number <= 0:
+        raise ValueError(f"'{name}' must be positive, got {value!r}")
+    if number < 0:
         raise ValueError(f"'{name}' must be a non-negative number, got {value!r}")
+    if number > maximum:
+        raise ValueError(f"'{name}' must be at most {maximum:,g}, got {value!r}")
     return number
+
+
+def _epoch_text(value: Any) -> str:
+    """The epoch property as text: GDAL reads ``2011-03-07`` as a date or datetime.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _epoch_text(pd.Timestamp("2011-03-07")), _epoch_text("2011-03"), _epoch_text(2011.0)
+    ('2011-03-07', '2011-03', '2011')
+    """
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return str(value.astype("datetime64[D]"))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _boolean(value: Any) -> bool:
@@ -122,46 +202,92 @@ def _boolean(value: Any) -> bool:
     raise ValueError(f"'estimated' must be true or false, got {value!r}")
 
 
+def suffix_of(path: Path) -> str:
+    """The footprint suffix of ``path`` (``.shp.zip`` counts as one), lower-case.
+
+    Examples
+    --------
+    >>> suffix_of(Path("2011-03.SHP.zip")), suffix_of(Path("2011-03.kml.txt"))
+    ('.shp.zip', '.txt')
+    """
+    name = path.name.lower()
+    return ".shp.zip" if name.endswith(".shp.zip") else path.suffix.lower()
+
+
+def _stem_of(path: Path) -> str:
+    return path.name[: len(path.name) - len(suffix_of(path))]
+
+
 def _read_frames(path: Path) -> tuple[list[Any], str | None]:
     """Every layer of a file as GeoDataFrames; or an error message."""
     import geopandas as gpd
     import pyogrio
 
+    kind = SUFFIXES.get(suffix_of(path), "a vector file")
     try:
-        layers = pyogrio.list_layers(path)
-        frames = [gpd.read_file(path, layer=str(name), engine="pyogrio") for name, _ in layers]
-    except Exception as exc:  # GDAL says many things; keep its first line
+        with warnings.catch_warnings():
+            # shapely warns on a NaN coordinate; the coordinate check names it.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if suffix_of(path) == ".parquet":
+                try:
+                    frames = [gpd.read_parquet(path)]
+                except ImportError as exc:
+                    return [], f"reading GeoParquet needs pyarrow ({exc})"
+            else:
+                layers = pyogrio.list_layers(path)
+                frames = [
+                    gpd.read_file(path, layer=str(name), engine="pyogrio") for name, _ in layers
+                ]
+    except Exception as exc:  # GDAL and pyarrow say many things; keep the first line
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return [], f"cannot read as {SUFFIXES.get(path.suffix.lower(), 'a vector file')}: {text}"
+        return [], f"cannot read as {kind}: {text}"
     return [f for f in frames if len(f)], None
 
 
 def _locate(geom: BaseGeometry, site: Site) -> str | None:
-    """A problem with where ``geom`` lies, or None."""
-    minx, miny, maxx, maxy = geom.bounds
-    swapped_ok = minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180
+    """A problem with where ``geom`` lies (every vertex, not only the centroid), or None."""
+    coords = shapely.get_coordinates(geom)
+    lon, lat = coords[:, 0], coords[:, 1]
+    if not np.isfinite(coords).all():
+        bad = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0]) + 1
+        return f"has a non-finite coordinate (NaN or infinity) at vertex {bad}"
     c = geom.centroid
-    if not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
-        if swapped_ok and _distance_km(c.y, c.x, site) <= site.max_distance_km:
-            return (
-                f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; "
-                "write longitude first"
-            )
+    in_range = lon.min() >= -180 and lon.max() <= 180 and lat.min() >= -90 and lat.max() <= 90
+    swapped_ok = lon.min() >= -90 and lon.max() <= 90 and lat.min() >= -180 and lat.max() <= 180
+    if (
+        swapped_ok
+        and _farthest_km(lat, lon, site)[0] <= site.max_distance_km
+        and (not in_range or _farthest_km(lon, lat, site)[0] > site.max_distance_km)
+    ):
+        return (
+            f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; write longitude first"
+        )
+    if not in_range:
         return (
             f"coordinates are not longitude/latitude (x={c.x:.6g}, y={c.y:.6g}); "
             "is the CRS missing or wrong?"
         )
-    dist = _distance_km(c.x, c.y, site)
-    if dist <= site.max_distance_km:
+    far_km, i = _farthest_km(lon, lat, site)
+    if far_km <= site.max_distance_km:
         return None
-    if swapped_ok and _distance_km(c.y, c.x, site) <= site.max_distance_km:
+    centre_km = _distance_km(c.x, c.y, site)
+    if centre_km > site.max_distance_km:
         return (
-            f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; write longitude first"
+            f"lies {centre_km:,.0f} km from the {site.name} (more than "
+            f"{site.max_distance_km:g} km): wrong place or CRS?"
         )
     return (
-        f"lies {dist:,.0f} km from the {site.name} (more than {site.max_distance_km:g} km): "
-        "wrong place or CRS?"
+        f"reaches {far_km:,.0f} km from the {site.name} at vertex {i + 1} "
+        f"({lon[i]:.5f}, {lat[i]:.5f}), more than {site.max_distance_km:g} km: "
+        "a mistyped vertex, or the wrong place?"
     )
+
+
+def _farthest_km(lon: np.ndarray, lat: np.ndarray, site: Site) -> tuple[float, int]:
+    """Geodesic distance (km) of the vertex farthest from the site, and its index."""
+    _, _, metres = GEOD.inv(np.full_like(lon, site.lon), np.full_like(lat, site.lat), lon, lat)
+    i = int(np.argmax(metres))
+    return float(metres[i]) / 1000.0, i
 
 
 def _distance_km(lon: float, lat: float, site: Site) -> float:
@@ -213,19 +339,19 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
         return result
     stem_epoch: EpochDate | None
     try:
-        stem_epoch = parse_epoch(p.stem)
+        stem_epoch = parse_epoch(_stem_of(p))
     except ValueError:
         stem_epoch = None
     index = 0
     for frame in frames:
         crs = frame.crs
         if crs is None:
-            if p.suffix.lower() not in _CRS_BY_DEFINITION:
+            if suffix_of(p) not in _CRS_BY_DEFINITION:
                 result.problems.append(
                     Problem(
                         result.path,
                         "has no CRS; a "
-                        f"{SUFFIXES.get(p.suffix.lower(), 'file of this format')} must declare "
+                        f"{SUFFIXES.get(suffix_of(p), 'file of this format')} must declare "
                         "one (in QGIS: Layer > Set CRS, then save again)",
                     )
                 )
@@ -305,7 +431,7 @@ def _footprint(
         epoch = stem_epoch
     else:
         try:
-            epoch = parse_epoch(str(raw_epoch))
+            epoch = parse_epoch(_epoch_text(raw_epoch))
         except ValueError as exc:
             error(f"has a bad 'epoch': {exc}")
             return None
@@ -321,12 +447,18 @@ def _footprint(
         lacking.append("source (the file name is used)")
         source = Path(path).name
     try:
-        uncertainty = _number(props.get("uncertainty_m"), "uncertainty_m")
-        area_unc = _number(props.get("area_uncertainty_pct"), "area_uncertainty_pct")
-        reference = _number(props.get("reference_area_m2"), "reference_area_m2")
+        uncertainty = _number(
+            props.get("uncertainty_m"), "uncertainty_m", maximum=_MAX_UNCERTAINTY_M
+        )
+        area_unc = _number(
+            props.get("area_uncertainty_pct"),
+            "area_uncertainty_pct",
+            maximum=_MAX_AREA_UNCERTAINTY_PCT,
+        )
+        reference = _number(props.get("reference_area_m2"), "reference_area_m2", positive=True)
         estimated = _boolean(props.get("estimated"))
     except ValueError as exc:
-        error(f"has {exc}")
+        result.problems.append(Problem(path, f"{where}: {exc}"))
         return None
     if uncertainty is None:
         lacking.append("uncertainty_m")
@@ -336,6 +468,20 @@ def _footprint(
                 path, f"{where} lacks provenance: {', '.join(lacking)}", "warning", "provenance"
             )
         )
+    if reference is not None:
+        area = geodesic_area_m2(polygonal)
+        tolerance = DEFAULT_AREA_TOLERANCE_PCT if area_unc is None else area_unc
+        diff_pct = 100.0 * (area - reference) / reference
+        if abs(diff_pct) > tolerance:
+            result.problems.append(
+                Problem(
+                    path,
+                    f"{where} has area {area:,.0f} m², {diff_pct:+.1f}% from its reference "
+                    f"{reference:,.0f} m² (more than the {tolerance:g}% "
+                    f"{'default' if area_unc is None else 'recorded'} uncertainty)",
+                    code="area",
+                )
+            )
     note = props.get("note")
     if _missing(note):
         note = props.get("description")
@@ -386,14 +532,75 @@ def _warn_repairs(problems: list[Problem]) -> None:
             warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=3)
 
 
-def footprint_files(data_dir: str | os.PathLike[str]) -> list[Path]:
-    """Footprint files in ``data_dir/boundaries``, sorted by name (hidden files skipped)."""
+def scan_boundaries(data_dir: str | os.PathLike[str]) -> tuple[list[Path], list[Problem]]:
+    """Footprint files in ``data_dir/boundaries`` (sorted by name), and problems with the rest.
+
+    Hidden entries (a leading ``.``) are skipped. Every other entry is either a footprint
+    file, a sidecar of one (``.dbf`` of a ``.shp``, ``.qmd``), or an error naming it: an
+    unsupported suffix, a folder, a FIFO, socket or device (checked with ``stat``, never
+    opened), a dangling symbolic link, a file that cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("2011-03.shp", "2011-03.dbf", "2011-04.kml.txt", ".notes"):
+    ...     _ = (root / "boundaries").mkdir(exist_ok=True), (root / "boundaries" / name).touch()
+    >>> files, problems = scan_boundaries(root)
+    >>> [f.name for f in files], [p.message[:38] for p in problems]
+    (['2011-03.shp'], ["has an unsupported suffix '.txt' (read"])
+    """
     folder = Path(data_dir) / "boundaries"
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES
-    )
+    try:
+        entries = sorted(e for e in folder.iterdir() if not e.name.startswith("."))
+    except OSError as exc:
+        return [], [Problem(str(folder), f"cannot be listed: {exc.strerror or exc}")]
+    stems = {_stem_of(e).lower() for e in entries if suffix_of(e) in SUFFIXES}
+    files: list[Path] = []
+    problems: list[Problem] = []
+    hide = "; move it elsewhere, or hide it with a leading '.'"
+    for entry in entries:
+        name = str(entry)
+        try:
+            mode = entry.stat().st_mode  # follows a symbolic link
+        except FileNotFoundError:
+            target = os.readlink(entry) if entry.is_symlink() else "?"
+            problems.append(Problem(name, f"is a dangling symbolic link (to {target})"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(name, f"cannot be read: {exc.strerror or exc}"))
+            continue
+        if stat.S_ISDIR(mode):
+            problems.append(Problem(name, f"is a folder, not a footprint file{hide}"))
+            continue
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket or device"
+            problems.append(Problem(name, f"is {kind}, not a footprint file{hide}"))
+            continue
+        suffix = suffix_of(entry)
+        if suffix not in SUFFIXES:
+            lower = entry.name.lower()
+            sidecar = next((s for s in _SIDECARS if lower.endswith(s)), None)
+            if sidecar and lower[: -len(sidecar)] in stems:
+                continue
+            problems.append(
+                Problem(
+                    name,
+                    f"has an unsupported suffix {suffix or '(none)'!r} (read: "
+                    f"{', '.join(SUFFIXES)}){hide}",
+                )
+            )
+            continue
+        if not os.access(entry, os.R_OK):
+            problems.append(Problem(name, "cannot be read: permission denied"))
+            continue
+        files.append(entry)
+    return files, problems
+
+
+def footprint_files(data_dir: str | os.PathLike[str]) -> list[Path]:
+    """Footprint files in ``data_dir/boundaries``, sorted by name (see :func:`scan_boundaries`)."""
+    return scan_boundaries(data_dir)[0]
 
 
 def inspect_footprints(
@@ -407,10 +614,12 @@ def inspect_footprints(
         Sorted by date.
     files : list of FileResult
     problems : list of Problem
-        Every problem of every file, then cross-file problems (duplicate epochs).
+        Entries of ``boundaries/`` that are not footprint files, every problem of every
+        file, then cross-file problems (duplicate epochs), each once.
     """
-    files = [inspect_footprint_file(p, site) for p in footprint_files(data_dir)]
-    problems = [problem for f in files for problem in f.problems]
+    paths, problems = scan_boundaries(data_dir)
+    files = [inspect_footprint_file(p, site) for p in paths]
+    problems += [problem for f in files for problem in f.problems]
     if not files:
         problems.append(Problem(str(Path(data_dir) / "boundaries"), "holds no footprint files"))
     by_label: dict[str, list[Footprint]] = {}
@@ -443,7 +652,8 @@ def inspect_footprints(
             continue
         placed[day] = label
         epochs.append(Epoch(fps[0].epoch, tuple(fps)))
-    return epochs, files, problems
+    # A second file repeating an epoch in several features says so once, not per feature.
+    return epochs, files, list(dict.fromkeys(problems))
 
 
 def load_footprints(data_dir: str | os.PathLike[str], site: Site = KAESONG) -> list[Epoch]:

@@ -1,13 +1,22 @@
-"""Check a whole data directory and list every problem.
+"""Check a whole data directory: one set of checks for every command.
 
-``kaesong-geo validate`` is this function. It is stricter than reading for a report:
+:func:`inspect_data_dir` is the one function that inspects a data directory and returns its
+problems; every command goes through it (``growth``, ``map``, ``chart`` and ``report`` by
+:func:`~kaesong_geo.report.growth_report`, which raises the first error), so what
+``kaesong-geo validate`` calls an error is an error everywhere:
 
-* every problem of every footprint file, the observations and the imagery catalogue;
-* an invalid geometry, which the report repairs with a warning, is an **error** here, so
+* every problem of every entry of ``boundaries/`` (see :mod:`kaesong_geo.io.footprints`:
+  unsupported or special files, CRS, non-finite or misplaced coordinates, the whole extent
+  within the site's distance, properties in range, areas within their reference's
+  uncertainty, duplicate epochs), of ``economy/observations.csv`` (optional) and of the
+  imagery catalogue and its images (see :mod:`kaesong_geo.io.imagery`);
+* each problem once.
+
+:func:`validate_data_dir` (``kaesong-geo validate``) is stricter on three points only:
+
+* an invalid geometry, which the other commands repair with a warning, is an **error**, so
   that kept data stays clean;
-* a footprint with a ``reference_area_m2`` must have a geodesic area within its
-  ``area_uncertainty_pct`` of it (10 % when none is recorded);
-* the UTM cross-check must agree with the geodesic area within 0.1 %;
+* the UTM cross-check must agree with the geodesic area within 0.1 % (a warning);
 * missing provenance (method, source, uncertainty) and epochs missing from the imagery
   catalogue are warnings; ``strict=True`` counts warnings as failures.
 
@@ -24,19 +33,73 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kaesong_geo.economy import Event, Observation
 from kaesong_geo.io.datadir import resolve_data_dir
 from kaesong_geo.io.events import inspect_events
-from kaesong_geo.io.footprints import inspect_footprints
-from kaesong_geo.io.imagery import inspect_imagery_catalog
-from kaesong_geo.io.observations import inspect_observations
+from kaesong_geo.io.footprints import DEFAULT_AREA_TOLERANCE_PCT, FileResult, inspect_footprints
+from kaesong_geo.io.imagery import ImageryRecord, inspect_imagery_catalog
+from kaesong_geo.io.observations import OBSERVATIONS_FILE, inspect_observations
 from kaesong_geo.io.problems import Problem
-from kaesong_geo.measure import UTM_TOLERANCE_PCT, geodesic_area_m2, measure_geometry
+from kaesong_geo.measure import UTM_TOLERANCE_PCT, measure_geometry
+from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
 
-__all__ = ["DEFAULT_AREA_TOLERANCE_PCT", "Validation", "validate_data_dir"]
+__all__ = [
+    "DEFAULT_AREA_TOLERANCE_PCT",
+    "Inspection",
+    "Validation",
+    "inspect_data_dir",
+    "validate_data_dir",
+]
 
-#: Tolerance for a reference area when a footprint records no ``area_uncertainty_pct``.
-DEFAULT_AREA_TOLERANCE_PCT = 10.0
+
+@dataclass(frozen=True)
+class Inspection:
+    """What :func:`inspect_data_dir` found: the sound parts, and every problem once."""
+
+    data_dir: Path
+    epochs: list[Epoch]
+    files: list[FileResult]
+    observations: list[Observation]
+    events: list[Event]
+    images: list[ImageryRecord]
+    problems: list[Problem]
+
+
+def inspect_data_dir(data_dir: Path, site: Site = KAESONG) -> Inspection:
+    """Inspect every file of a data directory and collect its problems (none raised).
+
+    Parameters
+    ----------
+    data_dir : pathlib.Path
+        A data directory, as :func:`~kaesong_geo.io.datadir.resolve_data_dir` returns it.
+    site : Site, default KAESONG
+        Where footprints and imagery must lie.
+
+    Returns
+    -------
+    Inspection
+
+    Examples
+    --------
+    >>> from kaesong_geo.io.datadir import bundled_data_dir
+    >>> found = inspect_data_dir(bundled_data_dir())
+    >>> [e.label for e in found.epochs], [p for p in found.problems if p.severity == "error"]
+    (['2004-04', '2006-01', '2009-09'], [])
+    """
+    epochs, files, problems = inspect_footprints(data_dir, site)
+    observations: list[Observation] = []
+    obs_path = data_dir / OBSERVATIONS_FILE
+    if obs_path.exists() or obs_path.is_symlink():  # optional
+        observations, obs_problems = inspect_observations(data_dir)
+        problems += obs_problems
+    events, event_problems = inspect_events(data_dir)  # optional too
+    problems += event_problems
+    images, img_problems = inspect_imagery_catalog(data_dir, site, epochs)
+    problems += img_problems
+    return Inspection(
+        data_dir, epochs, files, observations, events, images, list(dict.fromkeys(problems))
+    )
 
 
 @dataclass(frozen=True)
@@ -88,31 +151,14 @@ def validate_data_dir(
         It is not a data directory (no ``boundaries/``).
     """
     root = resolve_data_dir(data_dir)
-    epochs, _, problems = inspect_footprints(root, site)
+    found = inspect_data_dir(root, site)
+    epochs, images = found.epochs, found.images
     problems = [
-        Problem(p.path, p.message, "error", p.code) if p.code == "repaired" else p for p in problems
+        Problem(p.path, p.message, "error", p.code) if p.code == "repaired" else p
+        for p in found.problems
     ]
-    n_footprints = 0
+    n_footprints = sum(len(epoch.footprints) for epoch in epochs)
     for epoch in epochs:
-        for fp in epoch.footprints:
-            n_footprints += 1
-            if fp.reference_area_m2 is None:
-                continue
-            area = geodesic_area_m2(fp.geometry)
-            tolerance = fp.area_uncertainty_pct
-            if tolerance is None:
-                tolerance = DEFAULT_AREA_TOLERANCE_PCT
-            diff_pct = 100.0 * (area - fp.reference_area_m2) / fp.reference_area_m2
-            if abs(diff_pct) > tolerance:
-                problems.append(
-                    Problem(
-                        fp.file,
-                        f"feature {fp.feature} ({fp.name or epoch.label}) has area {area:,.0f} m², "
-                        f"{diff_pct:+.1f}% from its reference {fp.reference_area_m2:,.0f} m² "
-                        f"(more than the {tolerance:g}% recorded uncertainty)",
-                        code="area",
-                    )
-                )
         m = measure_geometry(epoch.geometry, site.utm_epsg)
         if abs(m.utm_diff_pct) > UTM_TOLERANCE_PCT:
             problems.append(
@@ -124,9 +170,6 @@ def validate_data_dir(
                     "utm",
                 )
             )
-    observations, obs_problems = inspect_observations(root)
-    images, img_problems = inspect_imagery_catalog(root)
-    problems += obs_problems + img_problems + inspect_events(root)[1]
     if images:
         dated = {r.date.label for r in images}
         for epoch in epochs:
@@ -144,7 +187,7 @@ def validate_data_dir(
         problems=tuple(problems),
         epochs=tuple(e.label for e in epochs),
         n_footprints=n_footprints,
-        n_observations=len(observations),
+        n_observations=len(found.observations),
         n_images=len(images),
         strict=strict,
     )
