@@ -538,3 +538,23 @@ def test_terminal_table_fits_100_columns(cli, empty_data_dir: Path) -> None:
 def test_one_epoch_is_singular(cli) -> None:
     r = cli("growth", "--epochs", "2009-09")
     assert "n = 1 epoch; DESCRIPTIVE ONLY" in r.out and "n = 1 epochs" not in r.out
+
+
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.GeometryRepairedWarning")
+def test_validate_and_growth_agree_on_a_repaired_geometry(cli, empty_data_dir: Path) -> None:
+    """One set of checks: a repair warns in validate as in growth; --strict fails on it."""
+    from .common import BOWTIE
+
+    write_geojson(
+        empty_data_dir / "boundaries" / "2011-03.geojson",
+        feature(BOWTIE, method="traced", source="test", uncertainty_m=10),
+    )
+    r = cli("validate", "--data-dir", str(empty_data_dir))
+    assert r.code == 0, r.out + r.err
+    assert "warning: " in r.out and "repaired with make_valid" in r.out
+    assert "0 errors, 1 warning" in r.out and "1 epoch (2011-03), 1 footprint" in r.out
+    strict = cli("validate", "--data-dir", str(empty_data_dir), "--strict")
+    assert strict.code == 1 and "FAILED" in strict.out
+    growth = cli("growth", "--data-dir", str(empty_data_dir))
+    assert growth.code == 0 and "kaesong-geo: warning: " in growth.err
+    assert "repaired with make_valid" in growth.err

@@ -261,3 +261,23 @@ def test_chart_marks_events_in_its_time_range(data_dir: Path) -> None:
     # The bundled epochs (2004-2009) only reach the two restrictions.
     bundled = make_chart(fmt="svg").decode()
     assert 'id="event-2008-12-01"' in bundled and 'id="event-2013-04-08"' not in bundled
+
+
+def test_event_zeros_stay_out_of_correlation_and_elasticities(data_dir: Path) -> None:
+    """A stoppage's 0 workers is shown, but says nothing of how counts scale with area."""
+    from kaesong_geo.report import growth_report
+
+    report = growth_report(add_epochs(data_dir))
+    by_label = {r.label: r for r in report.epochs}
+    assert by_label["2013-06"].value("workers") == 0.0
+    assert by_label["2013-06"].operating_value("workers") is None
+    assert by_label["2009-09"].operating_value("workers") == by_label["2009-09"].value("workers")
+    workers = next(c for c in report.correlations if c.y == "workers")
+    assert workers.n == 3  # 5 epochs, of which 2013-06 and 2016-06 lie in stoppages
+    into_shutdown = next(
+        i
+        for i in report.intervals
+        if (i.growth.start.label, i.growth.end.label) == ("2009-09", "2013-06")
+    )
+    assert into_shutdown.elasticity_workers is None and into_shutdown.elasticity_firms is None
+    assert any("left out of the correlation and the elasticities" in n for n in report.notes)

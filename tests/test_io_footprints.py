@@ -399,7 +399,7 @@ def test_hidden_files_and_shapefile_sidecars_are_fine(cli, empty_data_dir: Path)
     (b / "x.qmd").write_text("<qgis/>", encoding="utf-8")
     r = cli("validate", "--data-dir", str(empty_data_dir))
     assert r.code == 0, r.out
-    assert "1 epochs (2011-03), 1 footprints" in r.out
+    assert "1 epoch (2011-03), 1 footprint," in r.out
 
 
 def _gdf(epoch: str = "2011-03") -> gpd.GeoDataFrame:

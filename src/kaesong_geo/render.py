@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # keep this module light: the CLI reads FORMATS at start-up
     from kaesong_geo.report import GrowthReport
 
 from kaesong_geo.errors import DataError
+from kaesong_geo.text import plural
 
 __all__ = [
     "FORMATS",
@@ -220,17 +221,6 @@ Row = list[str]
 Column = tuple[str, Callable[[dict[str, Any]], str], str, bool]
 
 
-def _plural(n: int, word: str) -> str:
-    """``n`` and ``word``, plural unless ``n`` is 1.
-
-    Examples
-    --------
-    >>> _plural(1, "epoch"), _plural(2, "epoch"), _plural(0, "epoch")
-    ('1 epoch', '2 epochs', '0 epochs')
-    """
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _ha(m2: float | None) -> float | None:
     return None if m2 is None else m2 / 1e4
 
@@ -309,7 +299,7 @@ def _wrap(text: str, first: str = "", rest: str = "   ") -> list[str]:
 
 def _corr_lines(data: dict[str, Any]) -> list[str]:
     corr = data["correlation"]
-    head = f"n = {_plural(corr['n'], 'epoch')}"
+    head = f"n = {plural(corr['n'], 'epoch')}"
     if corr["descriptive_only"]:
         minimum = corr["min_n_for_inference"]
         head += f"; DESCRIPTIVE ONLY (fewer than {minimum}: no significance is claimed)"

@@ -53,6 +53,7 @@ from kaesong_geo.io.validate import inspect_data_dir
 from kaesong_geo.measure import UTM_TOLERANCE_PCT, Measure, geodesic_area_m2, measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
+from kaesong_geo.text import plural
 
 __all__ = [
     "ALIGNED_INDICATORS",
@@ -89,6 +90,15 @@ class EpochResult:
     def value(self, indicator: str) -> float | None:
         """The aligned value of ``indicator`` (``None`` when unavailable)."""
         return self.aligned[indicator].value if indicator in self.aligned else None
+
+    def operating_value(self, indicator: str) -> float | None:
+        """The aligned value while the complex operated, for correlations and elasticities.
+
+        ``None`` when an operating event (suspension, closure) decided it: a stoppage says
+        nothing of how counts scale with area.
+        """
+        a = self.aligned.get(indicator)
+        return None if a is None or a.method == "event" else a.value
 
 
 @dataclass(frozen=True)
@@ -227,17 +237,23 @@ def growth_report(
                 growth=g,
                 kind="overall" if i == len(results) - 1 else "consecutive",
                 elasticity_workers=elasticity(
-                    a.measure.area_m2, b.measure.area_m2, a.value("workers"), b.value("workers")
+                    a.measure.area_m2,
+                    b.measure.area_m2,
+                    a.operating_value("workers"),
+                    b.operating_value("workers"),
                 ),
                 elasticity_firms=elasticity(
-                    a.measure.area_m2, b.measure.area_m2, a.value("firms"), b.value("firms")
+                    a.measure.area_m2,
+                    b.measure.area_m2,
+                    a.operating_value("firms"),
+                    b.operating_value("firms"),
                 ),
             )
         )
 
     areas = [r.measure.area_m2 for r in results]
     correlations = [
-        correlate(areas, [r.value(ind) for r in results], ("area_m2", ind))
+        correlate(areas, [r.operating_value(ind) for r in results], ("area_m2", ind))
         for ind in ("firms", "workers")
     ]
     notes = _notes(results, has_economy, correlations)
@@ -283,8 +299,8 @@ def _event_notes(results: list[EpochResult], events: list[Event]) -> list[str]:
         notes.append(f"Epoch {r.label}: {states}, decided by {'; '.join(e.label for e in named)}.")
     if any(a.method == "event" for r in results for a in r.aligned.values()):
         notes[0] += (
-            " These 0 counts (no operations, not a smaller complex) enter the correlation and "
-            "the elasticities as they are: read those across a stoppage with care."
+            " These 0 counts (no operations, not a smaller complex) are left out of the "
+            "correlation and the elasticities."
         )
     return notes
 
@@ -324,7 +340,7 @@ def _notes(
     n = max((c.n for c in correlations), default=0)
     if n < MIN_N_INFERENCE:
         notes.append(
-            f"Correlation across {n} epochs is DESCRIPTIVE ONLY: with fewer than "
+            f"Correlation across {plural(n, 'epoch')} is DESCRIPTIVE ONLY: with fewer than "
             f"{MIN_N_INFERENCE} epochs no p-value or interval is meaningful, and the counts "
             "are themselves interpolated."
         )

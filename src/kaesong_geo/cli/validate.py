@@ -7,6 +7,7 @@ from typing import Any
 
 from kaesong_geo.cli.options import add_command, add_data_dir
 from kaesong_geo.errors import CheckFailed
+from kaesong_geo.text import plural
 
 HELP = "check a data directory; list every problem and exit 1 if there are errors"
 EPILOG = """\
@@ -14,10 +15,13 @@ examples:
   $ kaesong-geo validate
   $ kaesong-geo validate --data-dir ~/kaesong-data --strict
 
-Errors: unreadable files, non-polygons, invalid (self-intersecting) geometry, missing or
-wrong CRS, swapped or misplaced coordinates, bad or duplicate epochs, areas outside their
-documented reference, bad statistics rows. Warnings: missing provenance, epochs without
-imagery metadata (errors too with --strict)."""
+Errors (the same that stop growth, map, chart and report): unreadable or unsupported files
+in boundaries/ (FIFOs, dangling links, unknown suffixes), non-polygons, missing or wrong CRS,
+non-finite, swapped or misplaced coordinates (every vertex within the site's distance), bad
+or duplicate epochs, areas outside their documented reference, out-of-range properties, bad
+statistics or events rows, imagery without CRS or GCPs, off the site, outside imagery/ or
+reaching the network. Warnings: geometry repaired with make_valid, missing provenance, UTM
+disagreement, epochs without imagery metadata (failures too with --strict)."""
 
 
 def register(sub: Any) -> None:
@@ -28,10 +32,6 @@ def register(sub: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
     from kaesong_geo.io.validate import validate_data_dir
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     result = validate_data_dir(args.data_dir, strict=args.strict)
     for problem in result.problems:
         print(terminal_safe(f"{problem.severity}: {problem}", one_line=True))
-    counts = f"{_plural(len(result.errors), 'error')}, {_plural(len(result.warnings), 'warning')}"
+    counts = f"{plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
     verdict = "ok" if result.ok else "FAILED"
     print(terminal_safe(f"{verdict}: {result.data_dir}: {result.summary()}; {counts}"))
     if not result.ok:

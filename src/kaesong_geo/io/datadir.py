@@ -3,8 +3,10 @@
 A data directory holds::
 
     boundaries/    footprint files, one or more epochs each (GeoJSON, GeoPackage, KML, KMZ,
-                   Shapefile, FlatGeobuf)
-    economy/observations.csv   firms, workers, production and trade figures with sources
+                   Shapefile, zipped Shapefile, FlatGeobuf, GeoParquet)
+    economy/observations.csv   firms, workers, production and trade figures with sources;
+                               optional
+    economy/events.csv         operating events (suspensions, closure) with sources; optional
     imagery/catalog.csv        what imagery each epoch was (or can be) read from; optional
 
 It is found in this order: the ``data_dir`` argument (``--data-dir``), the environment

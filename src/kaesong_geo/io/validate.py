@@ -12,13 +12,14 @@ problems; every command goes through it (``growth``, ``map``, ``chart`` and ``re
   imagery catalogue and its images (see :mod:`kaesong_geo.io.imagery`);
 * each problem once.
 
-:func:`validate_data_dir` (``kaesong-geo validate``) is stricter on three points only:
+:func:`validate_data_dir` (``kaesong-geo validate``) lists every problem instead of stopping at
+the first, and adds warnings only (``strict=True`` counts them as failures):
 
-* an invalid geometry, which the other commands repair with a warning, is an **error**, so
-  that kept data stays clean;
-* the UTM cross-check must agree with the geodesic area within 0.1 % (a warning);
+* an invalid geometry, which every command repairs with ``make_valid`` and a warning giving
+  the area as drawn and as repaired (fix it at the source so that kept data stays clean);
+* the UTM cross-check must agree with the geodesic area within 0.1 %;
 * missing provenance (method, source, uncertainty) and epochs missing from the imagery
-  catalogue are warnings; ``strict=True`` counts warnings as failures.
+  catalogue.
 
 Examples
 --------
@@ -43,6 +44,7 @@ from kaesong_geo.io.problems import Problem
 from kaesong_geo.measure import UTM_TOLERANCE_PCT, measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
+from kaesong_geo.text import plural
 
 __all__ = [
     "DEFAULT_AREA_TOLERANCE_PCT",
@@ -131,10 +133,11 @@ class Validation:
 
     def summary(self) -> str:
         """One line counting what was checked."""
+        listed = f" ({', '.join(self.epochs)})" if self.epochs else ""
         return (
-            f"{len(self.epochs)} epochs ({', '.join(self.epochs)}), "
-            f"{self.n_footprints} footprints, {self.n_observations} observations, "
-            f"{self.n_images} images"
+            f"{plural(len(self.epochs), 'epoch')}{listed}, "
+            f"{plural(self.n_footprints, 'footprint')}, "
+            f"{plural(self.n_observations, 'observation')}, {plural(self.n_images, 'image')}"
         )
 
 
@@ -153,10 +156,7 @@ def validate_data_dir(
     root = resolve_data_dir(data_dir)
     found = inspect_data_dir(root, site)
     epochs, images = found.epochs, found.images
-    problems = [
-        Problem(p.path, p.message, "error", p.code) if p.code == "repaired" else p
-        for p in found.problems
-    ]
+    problems = list(found.problems)
     n_footprints = sum(len(epoch.footprints) for epoch in epochs)
     for epoch in epochs:
         m = measure_geometry(epoch.geometry, site.utm_epsg)
