@@ -326,6 +326,10 @@ def test_default_view_controls_apart_and_footprints_clear(
         # Every footprint path is wholly in the window and under no control (legend included).
         assert footprint_epochs(page.page) == ["2004-04", "2006-01", "2009-09"]
         assert hidden_footprints(boxes) == []
+        page.page.click(".ks-note-close")
+        expect(page.page.locator(".ks-note")).to_have_count(0)
+        screenshot(page.page, f"map-{name}.png")
+        assert hidden_footprints(page.boxes()) == []
         legend = page.page.locator(".ks-legend")
         layers = page.page.locator(".leaflet-control-layers")
         if name == "phone":
@@ -345,9 +349,6 @@ def test_default_view_controls_apart_and_footprints_clear(
         else:
             assert "leaflet-control-layers-expanded" in (layers.get_attribute("class") or "")
             assert page.page.locator(".ks-legend-body").is_visible()
-        page.page.click(".ks-note-close")
-        expect(page.page.locator(".ks-note")).to_have_count(0)
-        screenshot(page.page, f"map-{name}.png")
         assert page.errors == []
     finally:
         page.close()

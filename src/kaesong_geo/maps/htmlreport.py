@@ -42,7 +42,8 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 6px; text-align: right;
 td { white-space: nowrap; font-variant-numeric: tabular-nums; }
 th { background: #f5f5f5; vertical-align: bottom; white-space: normal; min-width: 3.5em;
   overflow-wrap: normal; hyphens: manual; }
-td.wrap { white-space: normal; min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
+td.wrap { white-space: normal; min-width: 10em; max-width: 28em; overflow-wrap: anywhere; }
+td.prose { min-width: 14em; }
 td.text, th.text { text-align: left; }
 .flag { color: #b30000; font-weight: 600; }
 iframe { width: 100%; height: 640px; border: 1px solid #ccc; }
@@ -60,13 +61,18 @@ def _n(value: float | None, spec: str) -> str:
 
 
 _WRAP = {"provenance", "source", "note", "name"}
+_PROSE = {"source", "note"}  # long text: wrapped in wider columns
 
 
 def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
     """Headers as (title, is_text_column); cells must already be escaped."""
 
     def cls(h: str, text: bool) -> str:
-        return ("text" if text else "") + (" wrap" if h in _WRAP else "")
+        return (
+            ("text" if text else "")
+            + (" wrap" if h in _WRAP else "")
+            + (" prose" if h in _PROSE else "")
+        )
 
     head = "".join(f'<th class="{cls(h, t)}">{_e(h)}</th>' for h, t in headers)
     body = "".join(
