@@ -354,6 +354,29 @@ def test_default_view_controls_apart_and_footprints_clear(
         page.close()
 
 
+def test_turning_a_window_small_collapses_the_controls_and_refits(
+    browser: object, map_file: Path
+) -> None:
+    page = Page(browser, map_file)
+    try:
+        page.page.click(".ks-note-close")
+        page.page.set_viewport_size(PHONE)
+        page.page.wait_for_function(
+            "() => document.querySelector('.leaflet-container').classList.contains('ks-compact')"
+        )
+        page.page.wait_for_function(FOOTPRINTS_CLEAR)
+        boxes = page.boxes()
+        assert overlapping_controls(boxes) == [] and hidden_footprints(boxes) == []
+        assert page.page.locator(".leaflet-control-layers-expanded").count() == 0
+        assert not page.page.locator(".ks-legend-body").is_visible()
+        page.page.set_viewport_size(DESKTOP)
+        page.page.wait_for_function(FOOTPRINTS_CLEAR)
+        assert page.page.locator(".ks-legend-body").is_visible()
+        assert overlapping_controls(page.boxes()) == [] and page.errors == []
+    finally:
+        page.close()
+
+
 @VIEWPORTS
 def test_popup_fits_the_window_and_closing_it_restores_the_view(
     browser: object, map_file: Path, viewport: dict[str, int], name: str
@@ -366,7 +389,7 @@ def test_popup_fits_the_window_and_closing_it_restores_the_view(
         target = page.page.locator("path.ks-epoch-2009-09").first
         box = target.bounding_box()
         assert box is not None
-        target.click(position={"x": box["width"] / 2, "y": 12})
+        target.click(position={"x": box["width"] / 2, "y": 20})
         popup = page.page.locator(".leaflet-popup")
         expect(popup).to_be_visible()
         page.page.wait_for_function(
@@ -574,6 +597,9 @@ def test_report_loads_offline_with_its_map(browser: object, tmp_path: Path) -> N
         assert page.page.locator("img.chart").evaluate(
             "img => img.complete && img.naturalWidth > 0"
         )
+        # The map in its iframe: controls apart, footprints clear of them.
+        inner = page.page.main_frame.child_frames[0].evaluate(BOXES)
+        assert overlapping_controls(inner) == [] and hidden_footprints(inner) == []
         frame = page.page.frame_locator("iframe")
         labels = frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()
         assert [t.strip() for t in labels][:3] == [
