@@ -296,6 +296,7 @@ def test_cdn_linked_map_opened_offline_says_why_it_is_blank(
         text = alert.inner_text()
         assert "cdn.jsdelivr.net" in text and "kaesong-geo map --self-contained" in text
         assert page.page.evaluate("() => window.L === undefined")
+        screenshot(page.page, "map-cdn-offline.png")
     finally:
         page.close()
 
@@ -342,7 +343,10 @@ def test_default_view_controls_apart_and_footprints_clear(
             assert inside(page.boxes()["controls"][-1], viewport["width"], viewport["height"])
             page.page.tap(".ks-legend-toggle")
             expect(page.page.locator(".ks-legend-body")).to_be_hidden()
-            page.page.tap(".leaflet-control-layers-toggle")
+            # Its button, from the keyboard (a tap's synthesized mouse events race
+            # Leaflet's hover handlers in emulation).
+            page.page.focus(".leaflet-control-layers-toggle")
+            page.page.keyboard.press("Enter")
             expect(page.page.locator("text=Footprint 2004-04")).to_be_visible()
             page.page.touchscreen.tap(viewport["width"] // 2, viewport["height"] // 2 + 150)
             expect(page.page.locator("text=Footprint 2004-04")).to_be_hidden()
@@ -370,6 +374,9 @@ def test_turning_a_window_small_collapses_the_controls_and_refits(
         assert page.page.locator(".leaflet-control-layers-expanded").count() == 0
         assert not page.page.locator(".ks-legend-body").is_visible()
         page.page.set_viewport_size(DESKTOP)
+        page.page.wait_for_function(
+            "() => !document.querySelector('.leaflet-container').classList.contains('ks-compact')"
+        )
         page.page.wait_for_function(FOOTPRINTS_CLEAR)
         assert page.page.locator(".ks-legend-body").is_visible()
         assert overlapping_controls(page.boxes()) == [] and page.errors == []
