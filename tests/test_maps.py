@@ -49,6 +49,19 @@ def test_online_map_links_the_same_pinned_assets() -> None:
     assert links == {assets.url(a["name"]) for a in assets.manifest()["assets"]}
 
 
+def test_cdn_linked_map_explains_itself_when_leaflet_is_missing(offline_map: str) -> None:
+    """The notice is inline (no request), runs only without Leaflet, names the fix."""
+    html = make_map()
+    head = html[: html.index("</head>")]
+    notice = re.search(r"<script>window\.addEventListener\('load'.*?</script>", head, re.S)
+    assert notice, "no inline notice in the head"
+    assert "if (window.L) { return; }" in notice.group(0)
+    assert "kaesong-geo map --self-contained" in notice.group(0)
+    assert assets.external_references(notice.group(0)) == []
+    # The self-contained page carries it too, harmlessly, and still names no CDN.
+    assert notice.group(0) in offline_map and "jsdelivr" not in notice.group(0)
+
+
 def test_asset_versions_match_package_json_and_lock() -> None:
     pinned = json.loads((REPO / "package.json").read_text())["dependencies"]
     lock = json.loads((REPO / "package-lock.json").read_text())["packages"]

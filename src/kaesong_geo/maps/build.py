@@ -219,6 +219,33 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
     }
 
 
+def _no_leaflet_script() -> str:
+    """An inline script saying why the page is blank when Leaflet could not be loaded.
+
+    A CDN-linked map opened with no network loads none of its scripts; without this the
+    page is simply empty. The script needs nothing from the network, names the host of the
+    script that failed, and does nothing when Leaflet is there (always, in a self-contained
+    page, which therefore names no CDN at all).
+    """
+    return (
+        "<script>window.addEventListener('load', function () {"
+        "if (window.L) { return; }"
+        "var src = document.querySelector('script[src*=\"leaflet\"]');"
+        "var host = src ? new URL(src.src, location.href).host : 'the network';"
+        "var box = document.createElement('div');"
+        "box.className = 'ks-no-leaflet'; box.setAttribute('role', 'alert');"
+        "box.textContent = 'This map needs its scripts (Leaflet) from ' + host + ', and they "
+        "could not be loaded: you are probably offline. For a map that works offline, run: "
+        "kaesong-geo map --self-contained';"
+        "box.style.cssText = 'position:fixed;top:20%;left:50%;transform:translateX(-50%);"
+        "max-width:min(34em,90vw);padding:14px 18px;background:#fff4e5;"
+        "border-left:5px solid #e67e00;font:15px/1.5 system-ui,sans-serif;color:#222;"
+        "box-shadow:0 1px 6px rgba(0,0,0,.35);z-index:10000;';"
+        "document.body.appendChild(box);"
+        "});</script>"
+    )
+
+
 def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) -> folium.Map:
     """A Folium map of ``report``, with image ``overlays`` keyed by epoch label.
 
@@ -287,6 +314,7 @@ def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) 
     css = (_STATIC / "kaesong-map.css").read_text(encoding="utf-8")
     root.header.add_child(Element(f"<style>{css}</style>"))
     root.header.add_child(Element("<title>Kaesong Industrial Complex: footprint growth</title>"))
+    root.header.add_child(Element(_no_leaflet_script()))
     _Fullscreen().add_to(m)  # type: ignore[no-untyped-call]
     _Measure(  # type: ignore[no-untyped-call]
         position="topleft",
@@ -329,8 +357,10 @@ def make_map(
     epochs : sequence of str, optional
         Epochs to show (default all).
     self_contained : bool, default False
-        Inline every script and stylesheet, so the file works with no network at all
-        (basemap tiles then do not appear; the page switches to a blank basemap offline).
+        Inline every script and stylesheet, so the file works with no network at all.
+        Basemap tiles then do not appear: when the first tiles fail to load the page switches
+        to a blank basemap and says so. A map that is not self-contained, opened offline,
+        says that it needs its scripts from the CDN.
     progress : bool, optional
         Progress bars while warping imagery (default: on a terminal).
     """

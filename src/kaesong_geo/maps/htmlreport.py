@@ -28,19 +28,22 @@ __all__ = ["make_report"]
 
 
 _CSS = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1200px;
-  padding: 0 20px 40px; color: #222; }
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1280px;
+  padding: 0 20px 40px; color: #222; box-sizing: border-box; }
 h1 { font-size: 26px; margin: 24px 0 4px; }
 h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 3px; }
 .meta { color: #666; font-size: 13px; }
 .warning { background: #fff4e5; border-left: 5px solid #e67e00; padding: 10px 14px;
   margin: 14px 0; }
-table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
+table { border-collapse: collapse; font-size: 13px; line-height: 1.35; margin: 6px 0 12px; }
 .scroll { overflow-x: auto; max-width: 100%; }
-th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 9px; text-align: right; vertical-align: top;
-  white-space: nowrap; }
-td.wrap { white-space: normal; min-width: 220px; }
-th { background: #f5f5f5; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 6px; text-align: right;
+  vertical-align: top; }
+td { white-space: nowrap; font-variant-numeric: tabular-nums; }
+th { background: #f5f5f5; vertical-align: bottom; white-space: normal; min-width: 3.5em;
+  overflow-wrap: normal; hyphens: manual; }
+td.wrap { white-space: normal; min-width: 10em; max-width: 28em; overflow-wrap: anywhere; }
+td.prose { min-width: 14em; }
 td.text, th.text { text-align: left; }
 .flag { color: #b30000; font-weight: 600; }
 iframe { width: 100%; height: 640px; border: 1px solid #ccc; }
@@ -58,13 +61,18 @@ def _n(value: float | None, spec: str) -> str:
 
 
 _WRAP = {"provenance", "source", "note", "name"}
+_PROSE = {"source", "note"}  # long text: wrapped in wider columns
 
 
 def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
     """Headers as (title, is_text_column); cells must already be escaped."""
 
     def cls(h: str, text: bool) -> str:
-        return ("text" if text else "") + (" wrap" if h in _WRAP else "")
+        return (
+            ("text" if text else "")
+            + (" wrap" if h in _WRAP else "")
+            + (" prose" if h in _PROSE else "")
+        )
 
     head = "".join(f'<th class="{cls(h, t)}">{_e(h)}</th>' for h, t in headers)
     body = "".join(
