@@ -200,3 +200,20 @@ def test_vrt_source_relative_to_the_working_directory_is_refused(tmp_path: Path)
     assert network_problem(tmp_path / "cwd.vrt", tmp_path) == (
         "refers to 'a.tif' without relativeToVRT=\"1\"; refused"
     )
+
+
+def test_vrt_in_a_subfolder_reading_elsewhere_in_imagery_maps_as_it_validates(
+    cli, data_dir: Path, tmp_path: Path
+) -> None:
+    """map checks a VRT against the whole imagery/ folder, as validate does, not its own."""
+    add_imagery(data_dir, "2009-09")  # imagery/scene.tif
+    (data_dir / "imagery" / "vrts").mkdir()
+    (data_dir / "imagery" / "vrts" / "sub.vrt").write_text(_vrt("../scene.tif", relative=True))
+    _catalogue(data_dir, "vrts/sub.vrt", epoch="2004-04")
+    assert cli("validate", "--data-dir", str(data_dir)).code == 0
+    r = cli("map", "--data-dir", str(data_dir), "-o", str(tmp_path / "m.html"))
+    assert r.code == 0, r.err
+    from .test_maps import config_of
+
+    shown = {image["epoch"] for image in config_of((tmp_path / "m.html").read_text())["imagery"]}
+    assert shown == {"2004-04", "2009-09"}

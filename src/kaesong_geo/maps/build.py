@@ -335,9 +335,8 @@ def load_overlays(report: GrowthReport, *, progress: bool | None = None) -> dict
     for r in report.epochs:
         for record in r.imagery:
             if record.file:
-                out[r.label] = read_overlay(
-                    report.data_dir / "imagery" / record.file, progress=progress
-                )
+                folder = report.data_dir / "imagery"
+                out[r.label] = read_overlay(folder / record.file, progress=progress, root=folder)
     return out
 
 

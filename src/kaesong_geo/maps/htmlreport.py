@@ -23,6 +23,7 @@ from kaesong_geo.maps import assets
 from kaesong_geo.maps.build import build_map, load_overlays
 from kaesong_geo.maps.charts import chart_bytes
 from kaesong_geo.report import growth_report
+from kaesong_geo.text import plural
 
 __all__ = ["make_report"]
 
@@ -258,7 +259,7 @@ def make_report(
     warnings = "".join(f'<li class="flag">{_e(w)}</li>' for w in data["warnings"])
     sources = "".join(f"<li>{_e(s)}</li>" for s in data["provenance"]["observation_sources"])
     descriptive = (
-        f"<p><strong>Descriptive only:</strong> {corr['n']} epochs, fewer than "
+        f"<p><strong>Descriptive only:</strong> {plural(corr['n'], 'epoch')}, fewer than "
         f"{corr['min_n_for_inference']}; no significance is claimed.</p>"
         if corr["descriptive_only"]
         else ""
