@@ -159,8 +159,9 @@ def test_env_var_selects_data_dir(
 def test_bad_data_is_one_line_exit_1_and_changes_nothing(cli, data_dir: Path) -> None:
     write_geojson(data_dir / "boundaries" / "2011-03.geojson", feature(Point(126.63, 37.93)))
     before = tree_digest(data_dir)
-    r = cli("growth", "--data-dir", str(data_dir), "--output", str(data_dir / "out.txt"))
-    assert r.code == 1
+    out = data_dir.parent / "out.txt"
+    r = cli("growth", "--data-dir", str(data_dir), "--output", str(out))
+    assert r.code == 1 and not out.exists()
     assert (
         r.err == f"kaesong-geo: error: {data_dir / 'boundaries' / '2011-03.geojson'}: "
         "feature 1 is a Point, not a polygon\n"
@@ -558,3 +559,21 @@ def test_validate_and_growth_agree_on_a_repaired_geometry(cli, empty_data_dir: P
     growth = cli("growth", "--data-dir", str(empty_data_dir))
     assert growth.code == 0 and "kaesong-geo: warning: " in growth.err
     assert "repaired with make_valid" in growth.err
+
+
+@pytest.mark.parametrize("command", ["growth", "map", "chart", "report"])
+def test_output_inside_the_data_dir_is_refused(cli, data_dir: Path, command: str) -> None:
+    """No command writes into its data: an -o there would break every later command."""
+    before = tree_digest(data_dir)
+    name = "x.png" if command == "chart" else "x.txt"
+    for target in (data_dir / "boundaries" / name, data_dir / name):
+        r = cli(command, "--data-dir", str(data_dir), "-o", str(target))
+        assert r.code == 2, r.err
+        assert r.err.startswith(f"kaesong-geo: error: {target}: is inside the data directory ")
+    assert tree_digest(data_dir) == before
+
+
+def test_output_beside_the_data_dir_is_fine(cli, data_dir: Path) -> None:
+    target = data_dir.parent / "data-report.json"  # a sibling whose name starts alike
+    r = cli("growth", "--data-dir", str(data_dir), "--format", "json", "-o", str(target))
+    assert r.code == 0 and target.is_file()

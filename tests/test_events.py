@@ -170,7 +170,7 @@ def test_bad_events_file_fails_every_command_and_changes_nothing(cli, data_dir: 
     path = write(data_dir, STOP, "2013-09-16,Operations resume,restarted,reported,Yonhap,")
     before = tree_digest(data_dir)
     for command in ("growth", "chart", "report", "map"):
-        out = data_dir / f"out.{ {'chart': 'png', 'growth': 'txt'}.get(command, 'html') }"
+        out = data_dir.parent / f"out.{ {'chart': 'png', 'growth': 'txt'}.get(command, 'html') }"
         r = cli(command, "--data-dir", str(data_dir), "--output", str(out))
         assert r.code == 1, command
         assert r.err == (

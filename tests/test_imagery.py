@@ -217,3 +217,28 @@ def test_vrt_in_a_subfolder_reading_elsewhere_in_imagery_maps_as_it_validates(
 
     shown = {image["epoch"] for image in config_of((tmp_path / "m.html").read_text())["imagery"]}
     assert shown == {"2004-04", "2009-09"}
+
+
+def test_catalogue_saved_by_excel_with_a_bom_is_read(cli, data_dir: Path) -> None:
+    catalog = data_dir / "imagery" / "catalog.csv"
+    catalog.write_bytes(b"\xef\xbb\xbf" + catalog.read_bytes().replace(b"\n", b"\r\n"))
+    r = cli("validate", "--data-dir", str(data_dir))
+    assert r.code == 0 and "5 images" in r.out, r.out
+
+
+def test_empty_catalogue_says_it_is_empty(cli, data_dir: Path) -> None:
+    (data_dir / "imagery" / "catalog.csv").write_text("")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{data_dir / 'imagery' / 'catalog.csv'}: is empty; expected a header with the columns "
+        "date, provider, resolution_m, redistributable, file, source, note",
+    )
+
+
+def test_a_refused_image_does_not_also_claim_its_epoch_is_uncatalogued(cli, data_dir: Path) -> None:
+    write_geotiff(data_dir / "imagery" / "plain.tif", crs=None)
+    _catalogue(data_dir, "plain.tif")
+    r = cli("validate", "--data-dir", str(data_dir))
+    assert r.code == 1 and "has neither a CRS nor ground control points" in r.out
+    assert "has no entry" not in r.out

@@ -10,6 +10,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_output,
     add_selection,
+    check_output,
     epoch_list,
     write_result,
 )
@@ -36,10 +37,9 @@ def run(args: argparse.Namespace) -> int:
     suffix = Path(args.output).suffix.lower().lstrip(".")
     if suffix not in ("png", "svg"):
         raise UsageError("the chart is written as .png or .svg", path=args.output)
-    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.maps.charts import make_chart
 
-    check_output_path(args.output, args.overwrite)
+    check_output(args)
     data = make_chart(args.data_dir, epoch_list(args.epochs), fmt=suffix)  # type: ignore[arg-type]
     write_result(args.output, data, args.overwrite)
     return 0

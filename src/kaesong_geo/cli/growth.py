@@ -9,6 +9,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_output,
     add_selection,
+    check_output,
     epoch_list,
     write_result,
     write_stdout,
@@ -51,7 +52,6 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.render import render_report
     from kaesong_geo.report import growth_report
 
@@ -59,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--table chooses the table of --format csv; the other formats hold all")
     if args.wide and args.format != "table":
         raise UsageError("--wide widens --format table; the other formats hold every column")
-    if args.output:
-        check_output_path(args.output, args.overwrite)
+    check_output(args)
     report = growth_report(args.data_dir, epoch_list(args.epochs))
     text = render_report(report, args.format, table=args.table or "epochs", wide=args.wide)
     if args.output:

@@ -9,6 +9,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_output,
     add_selection,
+    check_output,
     epoch_list,
     write_result,
 )
@@ -40,10 +41,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.maps.build import make_map
 
-    check_output_path(args.output, args.overwrite)
+    check_output(args)
     html = make_map(args.data_dir, epoch_list(args.epochs), self_contained=args.self_contained)
     write_result(args.output, html, args.overwrite)
     return 0

@@ -29,6 +29,7 @@ __all__ = [
     "add_epochs",
     "add_output",
     "add_selection",
+    "check_output",
     "common_parser",
     "epoch_list",
     "quiet_stdout",
@@ -141,6 +142,19 @@ def add_command(sub: Any, name: str, help_text: str, epilog: str) -> argparse.Ar
         parents=[common_parser()],
     )
     return parser
+
+
+def check_output(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--output`` early, before any work is done.
+
+    Refused: a missing folder, an existing file without ``--overwrite``, a device or FIFO,
+    and a path inside the data directory.
+    """
+    from kaesong_geo.io.datadir import resolve_data_dir
+    from kaesong_geo.io.output import check_output_path
+
+    if args.output:
+        check_output_path(args.output, args.overwrite, protected=resolve_data_dir(args.data_dir))
 
 
 def write_result(path: str, data: str | bytes, overwrite: bool) -> None:

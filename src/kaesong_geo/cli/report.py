@@ -9,6 +9,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_output,
     add_selection,
+    check_output,
     epoch_list,
     write_result,
 )
@@ -33,9 +34,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.io.output import check_output_path
     from kaesong_geo.maps.htmlreport import make_report
 
-    check_output_path(args.output, args.overwrite)
+    check_output(args)
     write_result(args.output, make_report(args.data_dir, epoch_list(args.epochs)), args.overwrite)
     return 0

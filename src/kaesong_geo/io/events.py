@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import re
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from kaesong_geo.economy import EFFECTS, EVENT_STATUSES, STOPPING, Event
 from kaesong_geo.io.problems import Problem, raise_first
+from kaesong_geo.io.tables import read_table
 
 __all__ = ["COLUMNS", "EVENTS_FILE", "inspect_events", "load_events"]
 
@@ -132,24 +132,9 @@ def inspect_events(data_dir: str | os.PathLike[str]) -> tuple[list[Event], list[
     name = str(path)
     if not path.exists():
         return [], []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            unknown = [h for h in header if h not in COLUMNS]
-            missing = [c for c in COLUMNS if c not in header]
-            if unknown or missing:
-                parts = [
-                    f"{word} column{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}"
-                    for word, names in (("unknown", unknown), ("missing", missing))
-                    if names
-                ]
-                return [], [Problem(name, f"{'; '.join(parts)} (expected {', '.join(COLUMNS)})")]
-            rows = [
-                ({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num) for r in reader
-            ]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [], [Problem(name, f"cannot read: {exc}")]
+    rows, problem = read_table(path, COLUMNS)
+    if problem:
+        return [], [Problem(name, problem)]
     good: list[tuple[Event, int]] = []
     problems: list[Problem] = []
     seen: dict[tuple[dt.date, str], int] = {}

@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import stat
@@ -45,6 +44,7 @@ from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import DataError
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.raster import lonlat_bounds, network_problem, offline_env, open_raster
+from kaesong_geo.io.tables import read_table
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
 
@@ -164,51 +164,40 @@ def inspect_imagery_catalog(
         return [], [Problem(name, "is not a regular file (dangling link, folder or FIFO)")]
     records: list[ImageryRecord] = []
     problems: list[Problem] = []
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            if sorted(header) != sorted(CATALOG_COLUMNS):
-                return [], [
-                    Problem(
-                        name,
-                        f"columns {', '.join(header)} differ from {', '.join(CATALOG_COLUMNS)}",
-                    )
-                ]
-            for row in reader:
-                line = reader.line_num
-                r = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-                try:
-                    date = parse_epoch(r["date"])
-                    resolution = _resolution(r["resolution_m"])
-                    if r["redistributable"] not in ("yes", "no"):
-                        raise ValueError(
-                            f"redistributable must be yes or no, got {r['redistributable']!r}"
-                        )
-                    if not r["source"]:
-                        raise ValueError("has no source")
-                    image = _image_path(path.parent, r["file"]) if r["file"] else None
-                except ValueError as exc:
-                    problems.append(Problem(name, f"line {line}: {exc}"))
-                    continue
-                if image is not None:
-                    problem = check_image(image, path.parent, site, epochs)
-                    if problem:
-                        problems.append(Problem(str(image), f"{problem} ({name} line {line})"))
-                        continue
-                records.append(
-                    ImageryRecord(
-                        date,
-                        r["provider"],
-                        resolution,
-                        r["redistributable"] == "yes",
-                        r["file"],
-                        r["source"],
-                        r["note"],
-                    )
+    rows, problem = read_table(path, CATALOG_COLUMNS)
+    if problem:
+        return [], [Problem(name, problem, code="catalog")]
+    for raw, line in rows:
+        r = {k: v.strip() for k, v in raw.items()}
+        try:
+            date = parse_epoch(r["date"])
+            resolution = _resolution(r["resolution_m"])
+            if r["redistributable"] not in ("yes", "no"):
+                raise ValueError(f"redistributable must be yes or no, got {r['redistributable']!r}")
+            if not r["source"]:
+                raise ValueError("has no source")
+            image = _image_path(path.parent, r["file"]) if r["file"] else None
+        except ValueError as exc:
+            problems.append(Problem(name, f"line {line}: {exc}", code="catalog"))
+            continue
+        if image is not None:
+            problem = check_image(image, path.parent, site, epochs)
+            if problem:
+                problems.append(
+                    Problem(str(image), f"{problem} ({name} line {line})", code="catalog")
                 )
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [], [Problem(name, f"cannot read: {exc}")]
+                continue
+        records.append(
+            ImageryRecord(
+                date,
+                r["provider"],
+                resolution,
+                r["redistributable"] == "yes",
+                r["file"],
+                r["source"],
+                r["note"],
+            )
+        )
     return sorted(records, key=lambda rec: rec.date), problems
 
 

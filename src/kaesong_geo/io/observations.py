@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import math
 import os
@@ -39,6 +38,7 @@ from pathlib import Path
 
 from kaesong_geo.economy import INDICATORS, STATUSES, Observation
 from kaesong_geo.io.problems import Problem, raise_first
+from kaesong_geo.io.tables import read_table
 
 __all__ = ["COLUMNS", "OBSERVATIONS_FILE", "inspect_observations", "load_observations"]
 
@@ -112,24 +112,9 @@ def inspect_observations(
     name = str(path)
     if not path.is_file():
         return [], [Problem(name, "is missing (economic observations)")]
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            unknown = [h for h in header if h not in COLUMNS]
-            missing = [c for c in COLUMNS if c not in header]
-            if unknown or missing:
-                parts = [
-                    f"{word} column{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}"
-                    for word, names in (("unknown", unknown), ("missing", missing))
-                    if names
-                ]
-                return [], [Problem(name, f"{'; '.join(parts)} (expected {', '.join(COLUMNS)})")]
-            rows = [
-                ({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num) for r in reader
-            ]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [], [Problem(name, f"cannot read: {exc}")]
+    rows, problem = read_table(path, COLUMNS)
+    if problem:
+        return [], [Problem(name, problem)]
     observations: list[Observation] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, str, dt.date], int] = {}

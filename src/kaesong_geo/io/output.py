@@ -104,10 +104,16 @@ def _kind(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "special file"
 
 
-def check_output_path(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+def check_output_path(
+    path: str | os.PathLike[str],
+    overwrite: bool = False,
+    *,
+    protected: str | os.PathLike[str] | None = None,
+) -> Path:
     """Check that ``path`` can be written: its folder exists, and it is new or may be replaced.
 
-    ``~`` is expanded.
+    ``~`` is expanded. With ``protected`` (a data directory), a path inside that folder is
+    refused: no command writes into its data.
 
     Returns
     -------
@@ -117,8 +123,8 @@ def check_output_path(path: str | os.PathLike[str], overwrite: bool = False) -> 
     Raises
     ------
     UsageError
-        The folder does not exist, or the path exists and is not a regular file (or a
-        symbolic link to one).
+        The folder does not exist, the path exists and is not a regular file (or a symbolic
+        link to one), or it lies inside ``protected``.
     OutputExistsError
         The file exists and ``overwrite`` is false.
     """
@@ -126,6 +132,15 @@ def check_output_path(path: str | os.PathLike[str], overwrite: bool = False) -> 
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(f"output folder {str(parent)!r} does not exist", path=p)
+    if protected is not None:
+        guarded = Path(os.path.realpath(os.path.expanduser(os.fspath(protected))))
+        where = Path(os.path.realpath(parent)) / p.name
+        if where == guarded or guarded in where.parents:
+            raise UsageError(
+                f"is inside the data directory {str(guarded)!r}; kaesong-geo never writes "
+                "into its data: choose another folder",
+                path=p,
+            )
     try:
         st = os.lstat(p)
     except FileNotFoundError:

@@ -170,7 +170,8 @@ def validate_data_dir(
                     "utm",
                 )
             )
-    if images:
+    catalog_failed = any(p.code == "catalog" for p in problems)  # rows refused: can't tell
+    if images and not catalog_failed:
         dated = {r.date.label for r in images}
         for epoch in epochs:
             if epoch.label not in dated:

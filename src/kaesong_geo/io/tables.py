@@ -1,0 +1,64 @@
+r"""Read the data directory's CSV tables: one reader for their shared rules.
+
+Every table (``economy/observations.csv``, ``economy/events.csv``, ``imagery/catalog.csv``)
+is UTF-8, with or without the byte-order mark that Excel writes, with a header naming exactly
+its columns (in any order) and one record per row. Problems are one line naming the file.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+>>> _ = path.write_bytes("\ufeffb,a\r\n2,1\r\n".encode("utf-8"))
+>>> read_table(path, ("a", "b"))
+([({'b': '2', 'a': '1'}, 2)], None)
+>>> _ = path.write_text("")
+>>> read_table(path, ("a", "b"))[1]
+'is empty; expected a header with the columns a, b'
+>>> _ = path.write_text("a,c\n")
+>>> read_table(path, ("a", "b"))[1]
+"unknown column 'c'; missing column 'b' (expected a, b)"
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["Row", "read_table"]
+
+#: A row as a dict of stripped column names to raw values, with its line number in the file.
+Row = tuple[dict[str, str], int]
+
+
+def read_table(path: Path, columns: Sequence[str]) -> tuple[list[Row], str | None]:
+    """Read a CSV table whose header must name exactly ``columns``.
+
+    Returns
+    -------
+    rows : list of (dict, int)
+        Each row's values by column (missing cells as ``""``) and its line number.
+    problem : str or None
+        What is wrong with the file as a whole (then ``rows`` is empty).
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            if not header:
+                return [], f"is empty; expected a header with the columns {', '.join(columns)}"
+            unknown = [h for h in header if h not in columns]
+            missing = [c for c in columns if c not in header]
+            if unknown or missing:
+                parts = [
+                    f"{word} column{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}"
+                    for word, names in (("unknown", unknown), ("missing", missing))
+                    if names
+                ]
+                return [], f"{'; '.join(parts)} (expected {', '.join(columns)})"
+            rows = [
+                ({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num) for r in reader
+            ]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return [], f"cannot read: {exc}"
+    return rows, None
