@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
 from kaesong_geo.economy import (
+    EXACT_MAX_N,
+    N_RESAMPLES,
     Event,
     Observation,
     align,
@@ -83,8 +87,11 @@ def test_inference_from_five_pairs_matches_scipy() -> None:
     assert not c.descriptive_only
     ref = stats.pearsonr(x, y)
     assert c.pearson_r == pytest.approx(ref.statistic)
-    assert c.pearson_p == pytest.approx(ref.pvalue)
+    assert c.pearson_p == pytest.approx(enumerated_p(x, y))
     assert c.spearman_rho == pytest.approx(stats.spearmanr(x, y).statistic)
+    assert c.spearman_p == pytest.approx(
+        enumerated_p(list(stats.rankdata(x)), list(stats.rankdata(y)))
+    )
     lo, hi = c.pearson_ci95  # type: ignore[misc]
     assert lo < c.pearson_r < hi
     ci = ref.confidence_interval(0.95)
@@ -94,7 +101,68 @@ def test_inference_from_five_pairs_matches_scipy() -> None:
 def test_spearman_handles_ties_like_scipy() -> None:
     x = [1.0, 2.0, 2.0, 3.0, 5.0]
     y = [3.0, 1.0, 4.0, 4.0, 9.0]
-    assert correlate(x, y).spearman_rho == pytest.approx(stats.spearmanr(x, y).statistic)
+    c = correlate(x, y)
+    assert c.spearman_rho == pytest.approx(stats.spearmanr(x, y).statistic)
+    # Exact p over the 120 pairings of the average ranks (ties share their mean rank).
+    assert c.spearman_p == pytest.approx(
+        enumerated_p([1.0, 2.5, 2.5, 4.0, 5.0], [2.0, 1.0, 3.5, 3.5, 5.0])
+    )
+
+
+def enumerated_p(x: list[float], y: list[float]) -> float:
+    """Two-sided permutation p of Pearson's r by brute force over all n! pairings."""
+    observed = float(np.corrcoef(x, y)[0, 1])
+    null = [float(np.corrcoef(perm, y)[0, 1]) for perm in itertools.permutations(x)]
+    tol = 1e-12
+    greater = sum(r >= observed - tol for r in null) / len(null)
+    less = sum(r <= observed + tol for r in null) / len(null)
+    return min(1.0, 2 * min(greater, less))
+
+
+@pytest.mark.parametrize(
+    ("y", "rho", "p"),
+    [
+        ([1, 2, 3, 4, 5], 1.0, 2 / 120),  # only the identity and the reversal reach |rho| = 1
+        ([5, 4, 3, 2, 1], -1.0, 2 / 120),
+        ([1, 3, 2, 4, 5], 0.9, 10 / 120),  # sum d² <= 2: identity + 4 adjacent swaps, twice
+        ([10, 20, 30, 40, 50, 60, 70, 80], 1.0, 2 / 40320),  # n = 8: 2/8! = 4.96e-5
+    ],
+)
+def test_p_values_are_exact_for_small_n(y: list[float], rho: float, p: float) -> None:
+    """SciPy's t / beta approximations give 0.0 at |rho| = 1; the exact p is 2/n!."""
+    c = correlate(list(range(1, len(y) + 1)), y)
+    assert c.spearman_rho == pytest.approx(rho)
+    assert c.spearman_p == pytest.approx(p, rel=1e-9)
+    assert c.pearson_p == pytest.approx(p, rel=1e-9)  # x and y linear here: the same ranks
+    assert stats.spearmanr(list(range(len(y))), y).pvalue < p  # what we no longer report
+
+
+def test_p_values_above_the_exact_limit_are_reproducible_and_never_zero() -> None:
+    x = list(range(EXACT_MAX_N + 3))
+    first, again = correlate(x, [v**3 for v in x]), correlate(x, [v**3 for v in x])
+    floor = 2 / (N_RESAMPLES + 1)
+    assert first.spearman_p == again.spearman_p == pytest.approx(floor)
+    assert first.pearson_p == pytest.approx(floor)
+    mixed = correlate(x, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8])
+    exact = stats.spearmanr(x, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]).pvalue
+    assert mixed.spearman_p == pytest.approx(exact, abs=0.02)  # t-approximation fine here
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(-50, 50), min_size=5, max_size=7, unique=True),
+    st.lists(st.integers(-50, 50), min_size=7, max_size=7),
+)
+def test_p_values_lie_in_0_1_and_ignore_the_sign(x: list[int], ys: list[int]) -> None:
+    y = ys[: len(x)]
+    if len(set(y)) == 1:
+        y[0] += 1
+    c, flipped = correlate(x, y), correlate(x, [-v for v in y])
+    assert c.pearson_p is not None and c.spearman_p is not None
+    assert 0.0 < c.pearson_p <= 1.0 and 0.0 < c.spearman_p <= 1.0
+    assert flipped.spearman_rho == pytest.approx(-c.spearman_rho)  # type: ignore[operator]
+    assert flipped.spearman_p == pytest.approx(c.spearman_p)
+    assert flipped.pearson_p == pytest.approx(c.pearson_p)
 
 
 def test_missing_values_are_dropped_and_constant_series_undefined() -> None:

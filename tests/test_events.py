@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
@@ -281,3 +282,62 @@ def test_event_zeros_stay_out_of_correlation_and_elasticities(data_dir: Path) ->
     )
     assert into_shutdown.elasticity_workers is None and into_shutdown.elasticity_firms is None
     assert any("left out of the correlation and the elasticities" in n for n in report.notes)
+
+
+# ---------------------------------------------------------------- the chart's count lines
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def svg_paths(svg: str) -> dict[str, list[tuple[float, float]]]:
+    """Vertices of the first path of every ``<g id=...>`` (SVG user units, y down)."""
+    from xml.etree import ElementTree
+
+    found: dict[str, list[tuple[float, float]]] = {}
+    for g in ElementTree.fromstring(svg).iter(f"{SVG_NS}g"):
+        path = g.find(f"{SVG_NS}path")
+        tokens = [] if path is None else path.attrib["d"].split()
+        if "id" in g.attrib and tokens and set(tokens) & {"C", "Q"} == set():  # no curves
+            numbers = [float(t) for t in tokens if t not in {"M", "L", "z"}]
+            found[g.attrib["id"]] = list(zip(numbers[::2], numbers[1::2], strict=True))
+    return found
+
+
+def test_chart_never_draws_a_count_line_across_a_stoppage(data_dir: Path, cli, tmp_path) -> None:
+    """Observed lines break at every stoppage, show its documented 0, and resume after it.
+
+    A count published inside the 2013 shutdown (0 on 2013-06-30) must not be joined to the
+    52000 of 2013-12-31 either: that line would rise through the resumption of 2013-09-16.
+    """
+    add_epochs(data_dir)
+    with (data_dir / "economy" / "observations.csv").open("a", encoding="utf-8") as f:
+        f.write("workers,2013-06,2013-06-30,0,persons,derived,test,inside the shutdown\n")
+    out = tmp_path / "chart.svg"
+    r = cli("chart", "--data-dir", str(data_dir), "--output", str(out))
+    assert r.code == 0, r.err
+    svg = out.read_text(encoding="utf-8")
+    paths = svg_paths(svg)
+    spans = {}
+    for day in ("2013-04-08", "2016-02-10"):
+        xs = [x for x, _ in paths[f"event-{day}"]]
+        spans[day] = (min(xs), max(xs))
+    zero_y = max(y for _, y in paths["event-2013-04-08"])  # the bottom of the axes: y = 0
+    for indicator in ("workers", "firms"):
+        runs = [v for k, v in paths.items() if k.startswith(f"{indicator}-observed-")]
+        segments = [(a[0], b[0]) for run in runs for a, b in itertools.pairwise(run)]
+        assert len(segments) > 8
+        for x0, x1 in spans.values():
+            crossing = [(a, b) for a, b in segments if a < x1 and b > x0]
+            assert crossing == [], (indicator, crossing)
+        # Nothing drawn as operating after the closure of 2016-02-10...
+        assert max(x for run in runs for x, _ in run) < spans["2016-02-10"][0]
+        # ...but the line resumes after 2013 (2013-12-31 to 2015-12-31).
+        assert any(a > spans["2013-04-08"][1] for a, _ in segments)
+        # Aligned counts are markers only, never joined by a line.
+        for method in ("interpolated", "event"):
+            assert f'id="{indicator}-aligned-{method}"' in svg
+            assert f"{indicator}-aligned-{method}" not in paths
+        for day, (x0, x1) in spans.items():
+            stopped = paths[f"{indicator}-stopped-{day}"]
+            assert [y for _, y in stopped] == pytest.approx([zero_y] * len(stopped))
+            assert x0 - 1e-6 <= min(x for x, _ in stopped) < max(x for x, _ in stopped) <= x1

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
 import rasterio
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import Transformer
 
+from kaesong_geo.economy import Observation, Stoppage
 from kaesong_geo.errors import DataError
 from kaesong_geo.io.raster import read_overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.maps.build import make_map, safe_json
-from kaesong_geo.maps.charts import make_chart
+from kaesong_geo.maps.charts import _runs, make_chart
 from kaesong_geo.maps.htmlreport import make_report
 
 from .common import BOX, MALICIOUS, add_imagery, feature, write_geojson, write_geotiff
@@ -210,3 +215,29 @@ def test_cli_map_chart_report(cli, tmp_path: Path) -> None:
 def test_default_output_names(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli("chart").code == 0 and (tmp_path / "kaesong-chart.png").is_file()
+
+
+DAYS = st.dates(dt.date(2012, 1, 1), dt.date(2017, 12, 31))
+
+
+@given(
+    st.lists(DAYS, unique=True, max_size=12),
+    st.lists(st.tuples(DAYS, st.integers(0, 400), st.booleans()), max_size=3),
+)
+def test_chart_runs_never_span_a_stoppage(
+    days: list[dt.date], spans: list[tuple[dt.date, int, bool]]
+) -> None:
+    """Every observation is drawn once; no joined pair has a stoppage day between or on them."""
+    obs = [Observation("workers", "x", d, 1.0, "persons", "reported", "s") for d in sorted(days)]
+    stops = [
+        Stoppage(start, None if open_ended else start + dt.timedelta(days=1 + length), ())
+        for start, length, open_ended in spans
+    ]
+    runs = _runs(obs, stops)
+    assert [o for run in runs for o in run] == obs
+    for run in runs:
+        for a, b in itertools.pairwise(run):
+            day = a.as_of
+            while day <= b.as_of:
+                assert not any(day in s for s in stops), (a.as_of, b.as_of, day)
+                day += dt.timedelta(days=1)

@@ -41,6 +41,17 @@ Correlation
 interval is computed, because with three or four epochs (and counts that are themselves
 interpolated) any significance claim would be meaningless.
 
+From :data:`MIN_N_INFERENCE` pairs on, both p-values are two-sided **permutation** p-values
+(:func:`scipy.stats.permutation_test`, pairings; twice the smaller one-sided p, at most 1):
+Spearman's on the average ranks (ties share the mean rank), Pearson's on the values. Up to
+:data:`EXACT_MAX_N` pairs every one of the n! pairings is enumerated, so the p-value is
+exact: a perfect ranking of n = 5 distinct values has p = 2/5! = 0.0167, of n = 8 has
+p = 2/8! = 4.96e-5. Above that, :data:`N_RESAMPLES` random pairings with a fixed seed give a
+reproducible Monte-Carlo estimate (each one-sided p is (k + 1)/(N_RESAMPLES + 1)), never below
+2/(9! + 1) = 5.5e-6. A p-value is therefore never 0: the Student-t and beta approximations
+that SciPy's ``spearmanr`` and ``pearsonr`` use return 0.0 for |r| = 1, which is not a
+p-value of a finite sample. Pearson's permutation p also assumes no normality of the counts.
+
 Examples
 --------
 >>> import datetime as dt
@@ -78,9 +89,11 @@ __all__ = [
     "BREAKING",
     "EFFECTS",
     "EVENT_STATUSES",
+    "EXACT_MAX_N",
     "FLOWS",
     "INDICATORS",
     "MIN_N_INFERENCE",
+    "N_RESAMPLES",
     "STATUSES",
     "STOCKS",
     "STOPPING",
@@ -122,6 +135,10 @@ INDICATORS: dict[str, str] = {
 }
 #: Fewest pairs for which p-values and confidence intervals are reported.
 MIN_N_INFERENCE = 5
+#: Largest n for which p-values enumerate all n! pairings (exact); 9! = 362880.
+EXACT_MAX_N = 9
+#: Random pairings for a Monte-Carlo p-value above :data:`EXACT_MAX_N` (seeded: reproducible).
+N_RESAMPLES = math.factorial(EXACT_MAX_N)
 _Z95 = 1.959963984540054
 
 
@@ -537,13 +554,48 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     return max(-1.0, min(1.0, r))
 
 
+def _permutation_p(x: np.ndarray, y: np.ndarray) -> float:
+    """Two-sided permutation p-value of Pearson's r of ``x`` and ``y`` (see Correlation above).
+
+    Exact (all n! pairings) up to :data:`EXACT_MAX_N` pairs, else a seeded Monte-Carlo
+    estimate from :data:`N_RESAMPLES` pairings. Never 0.
+
+    Examples
+    --------
+    >>> x = np.arange(5.0)
+    >>> round(_permutation_p(x, x), 6), round(2 / 120, 6)  # rho = 1, n = 5: 2/5!
+    (0.016667, 0.016667)
+    """
+    from scipy import stats  # heavy; needed only when inference is allowed
+
+    # Only x is permuted (y fixed): n! pairings, not (n!)**2 orderings of both.
+    yc = y - y.mean()
+    y_norm = math.sqrt(float((yc * yc).sum()))
+
+    def statistic(a: np.ndarray, axis: int = -1) -> np.ndarray:
+        a = a - a.mean(axis=axis, keepdims=True)
+        return np.asarray((a * yc).sum(axis=axis) / (np.sqrt((a * a).sum(axis=axis)) * y_norm))
+
+    result = stats.permutation_test(
+        (x,),
+        statistic,
+        permutation_type="pairings",
+        vectorized=True,
+        n_resamples=N_RESAMPLES,
+        alternative="two-sided",
+        rng=np.random.default_rng(20130408),
+    )
+    return min(1.0, float(result.pvalue))
+
+
 def correlate(
     x: Sequence[float | None], y: Sequence[float | None], names: tuple[str, str] = ("x", "y")
 ) -> Correlation:
     """Pearson and Spearman correlation of two series, with honest small-sample handling.
 
-    Pairs where either value is ``None`` are dropped. p-values (from SciPy) and a Fisher-z
-    interval are computed only when at least :data:`MIN_N_INFERENCE` pairs remain.
+    Pairs where either value is ``None`` are dropped. Permutation p-values (exact up to
+    :data:`EXACT_MAX_N` pairs, never 0; see the module docstring) and a Fisher-z interval
+    are computed only when at least :data:`MIN_N_INFERENCE` pairs remain.
 
     Examples
     --------
@@ -552,6 +604,12 @@ def correlate(
     (3, 0.928, 1.0, True, None)
     >>> correlate([1, 2], [3, 4]).pearson_r is None
     True
+
+    A perfect ranking of eight epochs (SciPy's ``spearmanr`` would say p = 0.0):
+
+    >>> c = correlate(range(8), [v**2 for v in range(8)])
+    >>> c.spearman_rho, f"{c.spearman_p:.3g}", f"{2 / math.factorial(8):.3g}"
+    (1.0, '4.96e-05', '4.96e-05')
     """
     pairs = [(a, b) for a, b in zip(x, y, strict=True) if a is not None and b is not None]
     n = len(pairs)
@@ -561,10 +619,8 @@ def correlate(
     rho = _pearson(_ranks(xs), _ranks(ys)) if n >= 3 else None
     if n < MIN_N_INFERENCE or r is None:
         return Correlation(names[0], names[1], n, r, rho, descriptive_only=True)
-    from scipy import stats  # heavy; needed only when inference is allowed
-
-    pearson_p = float(stats.pearsonr(xs, ys).pvalue)
-    spearman_p = float(stats.spearmanr(xs, ys).pvalue) if rho is not None else None
+    pearson_p = _permutation_p(xs, ys)
+    spearman_p = _permutation_p(_ranks(xs), _ranks(ys)) if rho is not None else None
     if abs(r) < 1.0:
         z, se = math.atanh(r), 1.0 / math.sqrt(n - 3)
         ci = (math.tanh(z - _Z95 * se), math.tanh(z + _Z95 * se))

@@ -9,10 +9,13 @@ One figure with two panels:
 * **right**: area against workers per epoch, labelled, with the same open/filled convention.
 
 Operating events (``economy/events.csv``) within the time axis are marked on the left panel:
-a shaded span for each stoppage (suspension or closure, labelled with its events; the
-observed lines break there and counts aligned inside it are drawn as crosses at 0) and a
+a shaded span for each stoppage (suspension or closure, labelled with its events; no
+observed line is drawn across any day of it, the documented count of 0 is drawn as a thick
+line at 0 along it, and counts aligned inside it are drawn as crosses at 0) and a
 dashed line for each event that left operations running (restrictions), labelled at the
-bottom. In SVG each mark has an id ``event-YYYY-MM-DD``.
+bottom. In SVG each mark has an id ``event-YYYY-MM-DD``; the count lines have ids
+``workers-observed-K`` (K-th unbroken run), ``workers-stopped-YYYY-MM-DD`` and
+``workers-aligned-interpolated`` / ``-event`` (likewise for ``firms``).
 
 A footnote repeats the data-quality flags. PNG or SVG, chosen by file extension.
 
@@ -51,11 +54,33 @@ def _num(d: dt.date) -> float:
     return float(mdates.date2num(d))  # type: ignore[no-untyped-call]
 
 
+def _crosses(first: dt.date, last: dt.date, stop: Stoppage) -> bool:
+    """Whether the days ``[first, last]`` meet the stoppage ``[start, end)``."""
+    return stop.start <= last and (stop.end is None or first < stop.end)
+
+
 def _runs(obs: list[Observation], stops: list[Stoppage]) -> list[list[Observation]]:
-    """Observations split where a stoppage lies between two of them (never joined across)."""
+    """Observations (sorted by day) split so that no segment's time span meets a stoppage.
+
+    A line from one observation to the next would say that the complex kept operating in
+    between; it is drawn only when no day between them (both included) is in a stoppage.
+
+    Examples
+    --------
+    >>> def o(day):
+    ...     return Observation("workers", day[:4], dt.date.fromisoformat(day), 1, "persons",
+    ...                        "reported", "s")
+    >>> stop = Stoppage(dt.date(2013, 4, 8), dt.date(2013, 9, 16), ())
+    >>> days = ["2012-12-31", "2013-12-31", "2014-12-31"]
+    >>> [[r.as_of.year for r in run] for run in _runs([o(d) for d in days], [stop])]
+    [[2012], [2013, 2014]]
+    >>> inside = ["2013-05-01", "2013-12-31"]  # a point inside a stoppage stands alone
+    >>> [[r.as_of.month for r in run] for run in _runs([o(d) for d in inside], [stop])]
+    [[5], [12]]
+    """
     runs: list[list[Observation]] = []
     for o in obs:
-        if runs and not any(runs[-1][-1].as_of < s.start <= o.as_of for s in stops):
+        if runs and not any(_crosses(runs[-1][-1].as_of, o.as_of, s) for s in stops):
             runs[-1].append(o)
         else:
             runs.append([o])
@@ -211,7 +236,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             (o for o in report.observations if o.indicator == indicator and lo <= o.as_of <= hi),
             key=lambda o: o.as_of,
         )
-        for run in _runs(obs, stops):
+        for k, run in enumerate(_runs(obs, stops)):
             axis.plot(
                 [_num(o.as_of) for o in run],
                 [o.value for o in run],
@@ -220,6 +245,23 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
                 ms=4,
                 lw=1.2,
                 zorder=3,
+                gid=f"{indicator}-observed-{k}",
+            )
+        # The documented state inside a stoppage: 0 present / operating (economy.align).
+        for s in stops:
+            if not (s.start <= hi and (s.end is None or s.end > lo)):
+                continue
+            end = min(s.end - dt.timedelta(days=1), hi) if s.end else hi
+            axis.plot(
+                [_num(max(s.start, lo)), _num(end)],
+                [0, 0],
+                color=color,
+                lw=3,
+                ls="-" if indicator == "workers" else (0, (3, 3)),
+                solid_capstyle="butt",
+                zorder=4,
+                clip_on=False,
+                gid=f"{indicator}-stopped-{s.start.isoformat()}",
             )
         if obs:
             unverified = [o for o in obs if o.status != "reported"]
@@ -246,6 +288,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
                 [a.value for _, a in chosen],
                 marker,
                 ls="",
+                gid=f"{indicator}-aligned-{'event' if from_event else 'interpolated'}",
                 mfc="none" if marker == "D" else color,
                 mec=color,
                 mew=1.8,
@@ -290,6 +333,12 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             label="aligned to epoch (interpolated)",
         ),
     ]
+    if any(s.start <= hi and (s.end is None or s.end > lo) for s in stops):
+        handles.append(
+            Line2D(
+                [], [], color=_WORKERS, lw=3, label="workers, firms: 0 in a stoppage (documented)"
+            )
+        )
     if any(a.method == "event" for e in epochs for a in e.aligned.values()):
         handles.append(
             Line2D([], [], ls="", marker="X", color="black", ms=8, label="0 from an event")
