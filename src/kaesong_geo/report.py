@@ -358,6 +358,19 @@ def _num(x: float | None, digits: int = 6) -> float | None:
     return round(float(x), digits)
 
 
+def _sig(x: float | None, digits: int = 4) -> float | None:
+    """``x`` to ``digits`` significant digits, for p-values: a small p keeps its size.
+
+    Examples
+    --------
+    >>> _sig(2 / 40320), _sig(0.0461538), _sig(None) is None
+    (4.96e-05, 0.04615, True)
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return float(f"{float(x):.{digits}g}")
+
+
 def _event_dict(e: Event) -> dict[str, Any]:
     return {
         "date": e.date.isoformat(),
@@ -515,8 +528,8 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                     "n": c.n,
                     "pearson_r": _num(c.pearson_r, 4),
                     "spearman_rho": _num(c.spearman_rho, 4),
-                    "pearson_p": _num(c.pearson_p, 6),
-                    "spearman_p": _num(c.spearman_p, 6),
+                    "pearson_p": _sig(c.pearson_p),
+                    "spearman_p": _sig(c.spearman_p),
                     "pearson_ci95": [_num(v, 4) for v in c.pearson_ci95]
                     if c.pearson_ci95
                     else None,
