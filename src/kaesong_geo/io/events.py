@@ -40,7 +40,7 @@ from pathlib import Path
 
 from kaesong_geo.economy import EFFECTS, EVENT_STATUSES, STOPPING, Event
 from kaesong_geo.io.problems import Problem, raise_first
-from kaesong_geo.io.tables import read_table
+from kaesong_geo.io.tables import one_of, read_table, required
 
 __all__ = ["COLUMNS", "EVENTS_FILE", "inspect_events", "load_events"]
 
@@ -59,18 +59,10 @@ def _row(row: dict[str, str]) -> Event:
         date = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"date {text!r} is not a YYYY-MM-DD date") from None
-    event = row["event"].strip()
-    if not event:
-        raise ValueError("has no event (say what happened)")
-    effect = row["effect"].strip()
-    if effect not in EFFECTS:
-        raise ValueError(f"unknown effect {effect!r} (expected {', '.join(EFFECTS)})")
-    status = row["status"].strip()
-    if status not in EVENT_STATUSES:
-        raise ValueError(f"unknown status {status!r} (expected {', '.join(EVENT_STATUSES)})")
-    source = row["source"].strip()
-    if not source:
-        raise ValueError("has no source")
+    event = required(row, "event", "say what happened")
+    effect = one_of(row, "effect", EFFECTS)
+    status = one_of(row, "status", EVENT_STATUSES)
+    source = required(row, "source")
     return Event(date, event, effect, status, source, row["note"].strip())
 
 

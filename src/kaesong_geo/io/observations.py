@@ -38,7 +38,7 @@ from pathlib import Path
 
 from kaesong_geo.economy import INDICATORS, STATUSES, Observation
 from kaesong_geo.io.problems import Problem, raise_first
-from kaesong_geo.io.tables import read_table
+from kaesong_geo.io.tables import one_of, read_table, required
 
 __all__ = ["COLUMNS", "OBSERVATIONS_FILE", "inspect_observations", "load_observations"]
 
@@ -87,12 +87,8 @@ def _row(row: dict[str, str]) -> Observation:
         raise ValueError(
             f"unit {unit!r} does not fit {indicator} (expected {INDICATORS[indicator]!r})"
         )
-    status = row["status"].strip()
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r} (expected {', '.join(STATUSES)})")
-    source = row["source"].strip()
-    if not source:
-        raise ValueError("has no source")
+    status = one_of(row, "status", STATUSES)
+    source = required(row, "source")
     return Observation(indicator, period, as_of, value, unit, status, source, row["note"].strip())
 
 

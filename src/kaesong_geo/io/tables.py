@@ -24,8 +24,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
-__all__ = ["Row", "read_table"]
+__all__ = ["Row", "one_of", "read_table", "required"]
+
+_S = TypeVar("_S", bound=str)
 
 #: A row as a dict of stripped column names to raw values, with its line number in the file.
 Row = tuple[dict[str, str], int]
@@ -62,3 +65,43 @@ def read_table(path: Path, columns: Sequence[str]) -> tuple[list[Row], str | Non
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         return [], f"cannot read: {exc}"
     return rows, None
+
+
+def one_of(row: dict[str, str], column: str, allowed: Sequence[_S]) -> _S:
+    """The stripped value of ``column``, which must be one of ``allowed``.
+
+    Raises
+    ------
+    ValueError
+        Naming the value and the choices.
+
+    Examples
+    --------
+    >>> one_of({"status": " reported "}, "status", ("reported", "derived"))
+    'reported'
+    >>> one_of({"status": "sure"}, "status", ("reported", "derived"))
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown status 'sure' (expected reported, derived)
+    """
+    value = row[column].strip()
+    for choice in allowed:  # the choice itself, so that a Literal type carries through
+        if choice == value:
+            return choice
+    raise ValueError(f"unknown {column} {value!r} (expected {', '.join(allowed)})")
+
+
+def required(row: dict[str, str], column: str, hint: str = "") -> str:
+    """The stripped value of ``column``, which may not be empty.
+
+    Examples
+    --------
+    >>> required({"source": ""}, "source")
+    Traceback (most recent call last):
+    ...
+    ValueError: has no source
+    """
+    value = row[column].strip()
+    if not value:
+        raise ValueError(f"has no {column}{f' ({hint})' if hint else ''}")
+    return value
