@@ -107,6 +107,12 @@ _MAX_UNCERTAINTY_M = 100_000.0
 _MAX_AREA_UNCERTAINTY_PCT = 1000.0
 # Formats whose specification fixes the CRS to WGS 84 lon/lat.
 _CRS_BY_DEFINITION = {".geojson", ".json", ".kml", ".kmz"}
+# The 10-character field names that GDAL writes to a Shapefile (.dbf) for the long ones.
+_SHAPEFILE_NAMES = {
+    "reference_": "reference_area_m2",
+    "area_uncer": "area_uncertainty_pct",
+    "uncertaint": "uncertainty_m",
+}
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 
@@ -123,15 +129,18 @@ class FileResult:
 
 
 def _missing(value: Any) -> bool:
-    """None, NaN, NaT (a null in a GDAL field) or a blank string."""
+    """None (a null field) or a blank string; a stored NaN is a value, refused where read.
+
+    Examples
+    --------
+    >>> _missing(None), _missing("  "), _missing(float("nan")), _missing(0)
+    (True, True, False, False)
+    """
     if value is None:
         return True
     if isinstance(value, str):
         return not value.strip()
-    try:
-        return bool(value != value)  # NaN and NaT only
-    except (TypeError, ValueError):
-        return False
+    return False
 
 
 def _number(
@@ -218,30 +227,80 @@ def _stem_of(path: Path) -> str:
     return path.name[: len(path.name) - len(suffix_of(path))]
 
 
-def _read_frames(path: Path) -> tuple[list[Any], str | None]:
-    """Every layer of a file as GeoDataFrames; or an error message."""
+@dataclass
+class _Layer:
+    """One layer: its CRS, its geometries and each feature's properties (nulls as None)."""
+
+    crs: Any
+    geometries: list[BaseGeometry | None]
+    records: list[dict[str, Any]]
+
+
+def _zip_members(path: Path) -> list[str]:
+    """GDAL paths of the ``.shp`` files in a zip, at its top or in a folder of it.
+
+    macOS's ``__MACOSX/`` copies and ``._`` resource files are not shapefiles.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+    shps = sorted(
+        n
+        for n in names
+        if n.lower().endswith(".shp")
+        and not n.startswith("__MACOSX/")
+        and not n.rsplit("/", 1)[-1].startswith("._")
+    )
+    if not shps:
+        found = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise ValueError(f"holds no .shp file (found: {found or 'nothing'})")
+    return [f"/vsizip/{path.absolute()}/{name}" for name in shps]
+
+
+def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
+    """Every non-empty layer of a file; or an error message.
+
+    Properties are read through Arrow, so that a null (missing) is ``None`` and a stored NaN
+    stays NaN (an error), and GeoJSON dates as text (``2011-02-30`` is not a date, where
+    GDAL would read it as 2011-03-02).
+    """
     import geopandas as gpd
     import pyogrio
 
-    kind = SUFFIXES.get(suffix_of(path), "a vector file")
+    suffix = suffix_of(path)
+    kind = SUFFIXES.get(suffix, "a vector file")
+    layers: list[_Layer] = []
     try:
         with warnings.catch_warnings():
             # shapely warns on a NaN coordinate; the coordinate check names it.
             warnings.simplefilter("ignore", RuntimeWarning)
-            if suffix_of(path) == ".parquet":
-                try:
-                    frames = [gpd.read_parquet(path)]
-                except ImportError as exc:
-                    return [], f"reading GeoParquet needs pyarrow ({exc})"
+            if suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                frame = gpd.read_parquet(path)
+                names = [str(c) for c in frame.columns if c != frame.geometry.name]
+                records = pq.read_table(path, columns=names).to_pylist()
+                layers.append(_Layer(frame.crs, list(frame.geometry), records))
             else:
-                layers = pyogrio.list_layers(path)
-                frames = [
-                    gpd.read_file(path, layer=str(name), engine="pyogrio") for name, _ in layers
-                ]
+                sources = [str(path)]
+                if suffix in (".zip", ".shp.zip"):
+                    sources = _zip_members(path)
+                options = {"DATE_AS_STRING": "YES"} if kind == "GeoJSON" else {}
+                for source in sources:
+                    for name, _ in pyogrio.list_layers(source):
+                        meta, table = pyogrio.read_arrow(source, layer=str(name), **options)
+                        column = meta["geometry_name"] or "wkb_geometry"
+                        geometries: list[BaseGeometry | None] = [None] * table.num_rows
+                        if column in table.column_names:
+                            wkb = table.column(column).to_pylist()
+                            geometries = list(shapely.from_wkb(wkb))
+                            table = table.drop_columns([column])
+                        layers.append(_Layer(meta["crs"], geometries, table.to_pylist()))
     except Exception as exc:  # GDAL and pyarrow say many things; keep the first line
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [], f"cannot read as {kind}: {text}"
-    return [f for f in frames if len(f)], None
+    return [layer for layer in layers if layer.records], None
 
 
 def _locate(geom: BaseGeometry, site: Site) -> str | None:
@@ -330,11 +389,11 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
     """
     p = Path(path)
     result = FileResult(str(p))
-    frames, error = _read_frames(p)
+    layers, error = _read_layers(p)
     if error:
         result.problems.append(Problem(result.path, error))
         return result
-    if not frames:
+    if not layers:
         result.problems.append(Problem(result.path, "has no features"))
         return result
     stem_epoch: EpochDate | None
@@ -343,9 +402,12 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
     except ValueError:
         stem_epoch = None
     index = 0
-    for frame in frames:
-        crs = frame.crs
-        if crs is None:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    for layer in layers:
+        geometries = gpd.GeoSeries(layer.geometries)
+        if layer.crs is None:
             if suffix_of(p) not in _CRS_BY_DEFINITION:
                 result.problems.append(
                     Problem(
@@ -356,19 +418,45 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
                     )
                 )
                 return result
-            frame = frame.set_crs(4326)
-        elif crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
-            result.crs = crs.to_string()
-            result.reprojected = True
-            frame = frame.to_crs(4326)
-        columns = {str(c).lower(): c for c in frame.columns if c != frame.geometry.name}
-        for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+        else:
+            crs = CRS.from_user_input(layer.crs)
+            if crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
+                result.crs = crs.to_string()
+                result.reprojected = True
+                geometries = geometries.set_crs(crs).to_crs(4326)
+        columns, problem = _property_columns(layer.records[0])
+        if problem:
+            result.problems.append(Problem(result.path, problem))
+            return result
+        for record, geom in zip(layer.records, geometries, strict=True):
             index += 1
-            props = {k: row[c] for k, c in columns.items()}
+            props = {prop: record[column] for prop, column in columns.items()}
             footprint = _footprint(geom, props, index, result, stem_epoch, site)
             if footprint is not None:
                 result.footprints.append(footprint)
     return result
+
+
+def _property_columns(record: Mapping[str, Any]) -> tuple[dict[str, str], str | None]:
+    """Property name (lower-case) -> column, reading a Shapefile's cut names; or a problem.
+
+    Examples
+    --------
+    >>> _property_columns({"Epoch": "2011-03", "reference_": 9.5e4})[0]
+    {'epoch': 'Epoch', 'reference_area_m2': 'reference_'}
+    >>> _property_columns({"uncertainty_m": 10, "uncertaint": 12})[1]
+    "has two columns for 'uncertainty_m': 'uncertainty_m' and 'uncertaint' (keep one)"
+    """
+    columns: dict[str, str] = {}
+    for column in record:
+        prop = str(column).lower()
+        prop = _SHAPEFILE_NAMES.get(prop, prop)
+        if prop in columns:
+            return {}, (
+                f"has two columns for {prop!r}: {columns[prop]!r} and {column!r} (keep one)"
+            )
+        columns[prop] = str(column)
+    return columns, None
 
 
 def _footprint(
@@ -434,6 +522,20 @@ def _footprint(
             epoch = parse_epoch(_epoch_text(raw_epoch))
         except ValueError as exc:
             error(f"has a bad 'epoch': {exc}")
+            return None
+        if stem_epoch is not None and epoch.label != stem_epoch.label:
+            same = epoch.placed.year == stem_epoch.placed.year and (
+                epoch.label.startswith(stem_epoch.label)
+                or stem_epoch.label.startswith(epoch.label)
+            )
+            hint = " (a year, a month and a day in it are different epochs)" if same else ""
+            result.problems.append(
+                Problem(
+                    path,
+                    f"file name says {stem_epoch.label} but {where} has epoch "
+                    f"{epoch.label}{hint}; rename the file or fix the property",
+                )
+            )
             return None
     lacking = []
     method = "traced" if _missing(props.get("method")) else str(props["method"]).strip().lower()
