@@ -2,8 +2,8 @@
 
 Formats: GeoJSON (``.geojson``, ``.json``), GeoPackage (``.gpkg``), KML and KMZ from Google
 Earth (``.kml``, ``.kmz``, every folder read), Shapefile (``.shp``, or zipped: ``.shp.zip``,
-``.zip``) and FlatGeobuf (``.fgb``), all through GDAL (pyogrio); GeoParquet (``.parquet``)
-through pyarrow.
+``.zip``, every ``.shp`` in it, at its top or in a folder) and FlatGeobuf (``.fgb``), all
+through GDAL (pyogrio, properties as Arrow); GeoParquet (``.parquet``) through pyarrow.
 
 Every other entry of ``boundaries/`` that is not hidden (a leading ``.``) is an error, named,
 never skipped silently: an unsupported suffix (``2011-03.kml.txt``, ``2011-03.csv``), a
@@ -12,19 +12,27 @@ sidecars of a footprint file (``.dbf``, ``.shx``, ``.prj``, ``.cpg`` ... of a ``
 ``.qmd`` of any) are fine.
 
 Properties read from each feature (names are case-insensitive; all but the geometry
-optional):
+optional). A Shapefile cuts field names to 10 characters: GDAL writes ``reference_``,
+``area_uncer`` and ``uncertaint``, read as ``reference_area_m2``, ``area_uncertainty_pct``
+and ``uncertainty_m`` (those exact names only); two columns for one property are an error.
 
 ``epoch``
     ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``. If absent, the file name must be the epoch,
-    e.g. ``2011-03.kml``. A date or datetime field (GDAL reads ``2011-03-07`` as one) is a
-    day-precision epoch.
+    e.g. ``2011-03.kml``. If the file name is an epoch, every feature's ``epoch`` must be
+    that label (``2011-03-07`` in ``2011-03.kml`` is an error: a day is not the month); a file
+    with another name may hold several epochs. A date or datetime field of a GeoPackage or
+    FlatGeobuf is a day-precision epoch; GeoJSON dates are read as text, so ``2011-02-30``
+    is named as a bad date.
 ``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
 ``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
     ``method`` is taken as ``traced`` and a missing ``source`` as the file name; both, and a
     missing ``uncertainty_m``, are reported as warnings by ``kaesong-geo validate``.
     Numbers must be finite and sane: ``0 <= uncertainty_m < 100,000`` (m),
-    ``0 <= area_uncertainty_pct <= 1000``, ``reference_area_m2 > 0``.
+    ``0 <= area_uncertainty_pct <= 1000``, ``reference_area_m2 > 0``. A null (JSON
+    ``null``, an empty field) is missing; a stored NaN (GeoJSON's ``NaN``, ``nan`` in a
+    Shapefile's ``.dbf``, a NaN in FlatGeobuf or GeoParquet) is an error. A GeoPackage
+    (SQLite) stores a NaN as NULL, and geopandas writes NaN as NULL: both read as missing.
 
 Checks, each reported with the file and feature:
 
@@ -276,7 +284,7 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
             # shapely warns on a NaN coordinate; the coordinate check names it.
             warnings.simplefilter("ignore", RuntimeWarning)
             if suffix == ".parquet":
-                import pyarrow.parquet as pq
+                import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
                 frame = gpd.read_parquet(path)
                 names = [str(c) for c in frame.columns if c != frame.geometry.name]
@@ -525,8 +533,7 @@ def _footprint(
             return None
         if stem_epoch is not None and epoch.label != stem_epoch.label:
             same = epoch.placed.year == stem_epoch.placed.year and (
-                epoch.label.startswith(stem_epoch.label)
-                or stem_epoch.label.startswith(epoch.label)
+                epoch.label.startswith(stem_epoch.label) or stem_epoch.label.startswith(epoch.label)
             )
             hint = " (a year, a month and a day in it are different epochs)" if same else ""
             result.problems.append(
