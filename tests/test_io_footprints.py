@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
 import os
+import sqlite3
 import warnings
 import zipfile
 from pathlib import Path
@@ -740,3 +742,47 @@ def test_zip_without_a_shapefile_is_named(cli, data_dir: Path) -> None:
         data_dir,
         f"{path}: cannot read as zipped Shapefile: holds no .shp file (found: notes/readme.txt)",
     )
+
+
+def _gpkg_with_epoch_column(path: Path, sql_type: str, value: str) -> Path:
+    """A GeoPackage whose 'epoch' column is declared ``sql_type`` and holds ``value`` as stored."""
+    _gdf().drop(columns="epoch").to_file(path, driver="GPKG", spatial_index=False)
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute(f"ALTER TABLE {path.stem} ADD COLUMN epoch {sql_type}")
+        con.execute(f"UPDATE {path.stem} SET epoch = ?", (value,))
+        con.commit()
+    assert pyogrio.read_info(path)["dtypes"][-1].startswith("datetime64")  # GDAL sees a date
+    return path
+
+
+def test_impossible_date_in_a_geopackage_date_field_is_named(cli, data_dir: Path) -> None:
+    """Through Arrow GDAL made 2011-02-30 into 2011-03-02 without a word."""
+    path = _gpkg_with_epoch_column(_boundary(data_dir, "tracing.gpkg"), "DATE", "2011-02-30")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 has a bad 'epoch': '2011-02-30' is not a valid date: "
+        "day is out of range for month",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "value"),
+    [
+        ("DATE", "2011-03-07"),
+        ("DATETIME", "2011-03-07T05:00:00.000+09:00"),  # 2011-03-06 in UTC: the date as written
+        ("DATETIME", "2011-03-07T23:30:00Z"),
+    ],
+)
+def test_geopackage_date_fields_are_day_epochs(tmp_path: Path, sql_type: str, value: str) -> None:
+    [fp] = read_footprint_file(_gpkg_with_epoch_column(tmp_path / "t.gpkg", sql_type, value))
+    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+
+
+def test_datetime_text_in_geojson_is_a_day_epoch(tmp_path: Path) -> None:
+    """What geopandas writes for a datetime column: '2011-03-07T00:00:00'."""
+    gdf = _gdf().assign(epoch=[dt.datetime(2011, 3, 7)])
+    gdf.to_file(tmp_path / "t.geojson")
+    assert '"epoch": "2011-03-07T00:00:00"' in (tmp_path / "t.geojson").read_text()
+    [fp] = read_footprint_file(tmp_path / "t.geojson")
+    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")

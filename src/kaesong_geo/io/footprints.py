@@ -58,6 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import stat
 import warnings
 from collections.abc import Mapping
@@ -121,6 +122,7 @@ _SHAPEFILE_NAMES = {
     "area_uncer": "area_uncertainty_pct",
     "uncertaint": "uncertainty_m",
 }
+_DATETIME_TEXT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 
@@ -187,14 +189,35 @@ def _number(
 
 
 def _epoch_text(value: Any) -> str:
-    """The epoch property as text: GDAL reads ``2011-03-07`` as a date or datetime.
+    """The epoch property as text; a date-time (a DATETIME field, as text) gives its date.
+
+    The date is taken as written, not converted to UTC.
 
     Examples
     --------
     >>> import pandas as pd
     >>> _epoch_text(pd.Timestamp("2011-03-07")), _epoch_text("2011-03"), _epoch_text(2011.0)
     ('2011-03-07', '2011-03', '2011')
+    >>> _epoch_text("2011-03-07T05:00:00.000+09:00"), _epoch_text("2011-02-30T00:00:00Z")
+    ('2011-03-07', '2011-02-30')
+    >>> _epoch_text("2011-03-07T25:00")
+    '2011-03-07T25:00'
     """
+    if isinstance(value, str):
+        text = value.strip()
+        match = _DATETIME_TEXT.match(text)
+        if not match:
+            return text
+        day = match.group(1)
+        try:
+            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                return day  # an impossible day: parse_epoch names it
+            return text  # a bad time: not an epoch
+        return day
     if isinstance(value, dt.datetime):  # pandas.Timestamp too
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -266,6 +289,35 @@ def _zip_members(path: Path) -> list[str]:
     return [f"/vsizip/{path.absolute()}/{name}" for name in shps]
 
 
+def _dates_as_text(source: str, layer: str, meta: Mapping[str, Any], records: list[Any]) -> None:
+    """Replace the values of DATE fields by their text, as stored.
+
+    Through Arrow, GDAL turns an impossible DATE (``2011-02-30`` in a GeoPackage) into the
+    next valid one (2011-03-02); OGR SQL's CAST gives the text, which the epoch check names.
+    """
+    import pyogrio
+
+    dates = [
+        str(f) for f, t in zip(meta["fields"], meta["ogr_types"], strict=True) if t == "OFTDate"
+    ]
+    if not dates or not records:
+        return
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    casts = ", ".join(f"CAST({quote(f)} AS CHARACTER(32)) AS {quote(f)}" for f in dates)
+    _, text = pyogrio.read_arrow(
+        source,
+        sql=f"SELECT {casts} FROM {quote(layer)}",
+        sql_dialect="OGRSQL",
+        read_geometry=False,
+    )
+    for date in dates:
+        for record, value in zip(records, text.column(date).to_pylist(), strict=True):
+            record[date] = None if value is None else str(value).replace("/", "-")
+
+
 def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
     """Every non-empty layer of a file; or an error message.
 
@@ -297,14 +349,18 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
                 options = {"DATE_AS_STRING": "YES"} if kind == "GeoJSON" else {}
                 for source in sources:
                     for name, _ in pyogrio.list_layers(source):
-                        meta, table = pyogrio.read_arrow(source, layer=str(name), **options)
+                        meta, table = pyogrio.read_arrow(
+                            source, layer=str(name), datetime_as_string=True, **options
+                        )
                         column = meta["geometry_name"] or "wkb_geometry"
                         geometries: list[BaseGeometry | None] = [None] * table.num_rows
                         if column in table.column_names:
                             wkb = table.column(column).to_pylist()
                             geometries = list(shapely.from_wkb(wkb))
                             table = table.drop_columns([column])
-                        layers.append(_Layer(meta["crs"], geometries, table.to_pylist()))
+                        records = table.to_pylist()
+                        _dates_as_text(source, str(name), meta, records)
+                        layers.append(_Layer(meta["crs"], geometries, records))
     except Exception as exc:  # GDAL and pyarrow say many things; keep the first line
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [], f"cannot read as {kind}: {text}"
