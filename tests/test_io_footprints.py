@@ -786,3 +786,10 @@ def test_datetime_text_in_geojson_is_a_day_epoch(tmp_path: Path) -> None:
     assert '"epoch": "2011-03-07T00:00:00"' in (tmp_path / "t.geojson").read_text()
     [fp] = read_footprint_file(tmp_path / "t.geojson")
     assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+
+
+def test_two_columns_differing_in_case_are_refused(tmp_path: Path) -> None:
+    """Names are case-insensitive: 'epoch' and 'EPOCH' used to be one silently."""
+    path = write_geojson(tmp_path / "t.geojson", feature(BOX, epoch="2011-03", EPOCH="2012-03"))
+    with pytest.raises(DataError, match="has two columns for 'epoch': 'epoch' and 'EPOCH'"):
+        read_footprint_file(path)

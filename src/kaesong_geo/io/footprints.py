@@ -21,8 +21,8 @@ and ``uncertainty_m`` (those exact names only); two columns for one property are
     e.g. ``2011-03.kml``. If the file name is an epoch, every feature's ``epoch`` must be
     that label (``2011-03-07`` in ``2011-03.kml`` is an error: a day is not the month); a file
     with another name may hold several epochs. A date or datetime field of a GeoPackage or
-    FlatGeobuf is a day-precision epoch; GeoJSON dates are read as text, so ``2011-02-30``
-    is named as a bad date.
+    FlatGeobuf is a day-precision epoch, its date as written (not converted to UTC). Dates
+    are read as the text stored, so ``2011-02-30`` is named as a bad date.
 ``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
 ``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
