@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
 import os
+import sqlite3
+import warnings
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -500,3 +504,292 @@ def test_growth_counts_the_errors_validate_lists(cli, data_dir: Path) -> None:
     assert r.err == (
         f"kaesong-geo: error: {first} (and 3 more problems; run 'kaesong-geo validate')\n"
     )
+
+
+# --- Shapefile's cut field names, NaN properties, file name vs epoch, zips (issue #6) -------
+
+# The pilot complex's third vertex mistyped: 37.9284653 -> 37.9834653 (10.8 times the area).
+MISTYPED_2004 = (126.6329064, 37.9834653)
+_NUMBERS = ("reference_area_m2", "area_uncertainty_pct", "uncertainty_m")
+
+
+def _numbers(fps: list) -> list[tuple]:
+    return [(f.name, f.epoch.label, *(getattr(f, n) for n in _NUMBERS)) for f in fps]
+
+
+def _to_shapefile(geojson: Path, target: Path) -> Path:
+    """Write ``geojson`` as ``target`` (.shp, or .shp.zip holding it) as GDAL does."""
+    gdf = gpd.read_file(geojson)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # names cut, 'source' cut to 254 characters
+        if target.name.endswith(".shp.zip"):
+            folder = target.parent / f".{target.name}.parts"
+            folder.mkdir()
+            gdf.to_file(folder / "trace.shp")
+        else:
+            gdf.to_file(target)
+    assert any("Normalized/laundered field name" in str(w.message) for w in caught)
+    if target.name.endswith(".shp.zip"):
+        with zipfile.ZipFile(target, "w") as zf:
+            for part in sorted(folder.iterdir()):
+                zf.write(part, part.name)
+                part.unlink()
+        folder.rmdir()
+    return target
+
+
+def test_gdal_cuts_the_long_names_to_these(tmp_path: Path) -> None:
+    path = _to_shapefile(resolve_data_dir() / "boundaries" / "2004-04.geojson", tmp_path / "a.shp")
+    fields = list(pyogrio.read_info(path)["fields"])
+    assert {"reference_", "area_uncer", "uncertaint"} <= set(fields)
+    assert not set(_NUMBERS) & set(fields)
+
+
+@pytest.mark.parametrize("suffix", [".shp", ".shp.zip"])
+@pytest.mark.parametrize("epoch", ["2004-04", "2006-01", "2009-09"])
+def test_shapefile_of_a_shipped_geojson_reads_like_it(
+    data_dir: Path, tmp_path: Path, epoch: str, suffix: str
+) -> None:
+    geojson = data_dir / "boundaries" / f"{epoch}.geojson"
+    shp = _to_shapefile(geojson, tmp_path / f"{epoch}{suffix}")
+    expected = read_footprint_file(geojson)
+    got = read_footprint_file(shp)
+    assert _numbers(got) == _numbers(expected)
+    assert all(n is not None for n in _numbers(got)[0])  # not lost
+    for a, b in zip(got, expected, strict=True):
+        assert geodesic_area_m2(a.geometry) == pytest.approx(geodesic_area_m2(b.geometry), 1e-9)
+
+
+def test_growth_from_shapefiles_is_the_growth_from_geojson(cli, data_dir: Path) -> None:
+    r = cli("growth", "--data-dir", str(data_dir), "--format", "json")
+    before = json.loads(r.out)["epochs"]
+    for geojson in sorted((data_dir / "boundaries").glob("*.geojson")):
+        _to_shapefile(geojson, geojson.with_suffix(".shp"))
+        geojson.unlink()
+    r = cli("growth", "--data-dir", str(data_dir), "--format", "json")
+    assert r.code == 0, r.err
+    after = json.loads(r.out)["epochs"]
+    keys = ("epoch", "area_m2", "area_uncertainty_m2", "reference_area_m2", "growth_pct")
+    assert [[e[k] for k in keys] for e in after] == [[e[k] for k in keys] for e in before]
+    assert after[0]["area_uncertainty_m2"] == 9256.1  # 10 % of 92,561.5 m², from 'area_uncer'
+
+
+@pytest.mark.parametrize("suffix", [".shp", ".shp.zip"])
+def test_mistyped_vertex_in_a_shapefile_is_refused(
+    cli, data_dir: Path, tmp_path: Path, suffix: str
+) -> None:
+    geojson = data_dir / "boundaries" / "2004-04.geojson"
+    doc = json.loads(geojson.read_text(encoding="utf-8"))
+    doc["features"][0]["geometry"]["coordinates"][0][2] = list(MISTYPED_2004)
+    mistyped = tmp_path / "2004-04.geojson"
+    mistyped.write_text(json.dumps(doc), encoding="utf-8")
+    geojson.unlink()
+    shp = _to_shapefile(mistyped, data_dir / "boundaries" / f"2004-04{suffix}")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{shp}: feature 1 (Pilot complex (시범단지)) has area 997,330 m², +977.5% from its "
+        "reference 92,562 m² (more than the 10% recorded uncertainty)",
+    )
+
+
+def test_cut_name_beside_the_full_name_is_refused(cli, data_dir: Path) -> None:
+    path = _boundary(data_dir, "2011-03.gpkg")
+    _gdf().assign(reference_area_m2=[BOX_M2], reference_=[BOX_M2 * 2]).to_file(path)
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: has two columns for 'reference_area_m2': 'reference_area_m2' and "
+        "'reference_' (keep one)",
+    )
+
+
+def test_only_gdals_exact_cut_names_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "2011-03.gpkg"
+    _gdf().assign(referenc_1=[1.0], area_unc=[1e9], uncertain=[1e9]).to_file(path)
+    [fp] = read_footprint_file(path)
+    assert (fp.reference_area_m2, fp.area_uncertainty_pct, fp.uncertainty_m) == (None, None, 10)
+
+
+@pytest.mark.parametrize("prop", _NUMBERS)
+def test_nan_property_is_refused_not_read_as_missing(cli, data_dir: Path, prop: str) -> None:
+    path = data_dir / "boundaries" / "2004-04.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["properties"][prop] = math.nan
+    path.write_text(json.dumps(doc), encoding="utf-8")  # a JSON NaN literal, which GDAL reads
+    assert "NaN" in path.read_text(encoding="utf-8")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 (Pilot complex (시범단지)): '{prop}' must be a finite number, got nan",
+    )
+
+
+def test_nan_reference_with_a_mistyped_vertex_is_refused(cli, data_dir: Path) -> None:
+    """Before, the NaN switched the area check off and the wrong area was reported."""
+    path = data_dir / "boundaries" / "2004-04.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][0]["geometry"]["coordinates"][0][2] = list(MISTYPED_2004)
+    doc["features"][0]["properties"]["reference_area_m2"] = math.nan
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert_refused(
+        cli, data_dir, f"{path}: feature 1 (Pilot complex (시범단지)): 'reference_area_m2' must be"
+    )
+
+
+def test_nan_text_in_a_dbf_is_refused(cli, data_dir: Path) -> None:
+    b = data_dir / "boundaries"
+    shp = _to_shapefile(b / "2004-04.geojson", b / "2004-04.shp")
+    (b / "2004-04.geojson").unlink()
+    dbf = shp.with_suffix(".dbf")
+    raw = dbf.read_bytes()
+    assert raw.count(b"92562.0") == 1  # the 'reference_' field, right-aligned text
+    dbf.write_bytes(raw.replace(b"92562.0", b"    nan"))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{shp}: feature 1 (Pilot complex (시범단지)): 'reference_area_m2' must be a finite "
+        "number, got nan",
+    )
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp", ".fgb"])
+def test_null_property_is_missing(tmp_path: Path, suffix: str) -> None:
+    """A null (JSON null; NULL in a GeoPackage, Shapefile, FlatGeobuf field) is allowed."""
+    gdf = _gdf().assign(reference_area_m2=[None], area_uncertainty_pct=[5.0], uncertainty_m=[None])
+    gdf = gdf.astype({"reference_area_m2": float, "uncertainty_m": float})
+    path = tmp_path / f"2011-03{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the Shapefile's cut names
+        gdf.to_file(path)
+    [fp] = read_footprint_file(path)
+    assert (fp.reference_area_m2, fp.area_uncertainty_pct, fp.uncertainty_m) == (None, 5, None)
+
+
+def test_file_name_and_epoch_property_must_agree(cli, data_dir: Path) -> None:
+    b = data_dir / "boundaries"
+    renamed = b / "2011-03.geojson"
+    (b / "2009-09.geojson").rename(renamed)
+    assert_refused(
+        cli,
+        data_dir,
+        f"{renamed}: file name says 2011-03 but feature 1 (Phase 1) has epoch 2009-09; "
+        "rename the file or fix the property",
+    )
+
+
+def test_month_file_name_and_day_epoch_are_different_epochs(cli, data_dir: Path) -> None:
+    path = _boundary(data_dir, "2011-03.kml")
+    path.write_text(kml_text(ring(BOX), name="Complex", epoch="2011-03-07"), encoding="utf-8")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: file name says 2011-03 but feature 1 (Complex) has epoch 2011-03-07 (a year, "
+        "a month and a day in it are different epochs); rename the file or fix the property",
+    )
+
+
+def test_file_named_by_date_with_that_epoch_or_none(cli, empty_data_dir: Path) -> None:
+    b = empty_data_dir / "boundaries"
+    write_geojson(b / "2011-03.geojson", feature(BOX, epoch="2011-03"), feature(EAST))
+    (b / "2013-09-16.kml").write_text(kml_text(ring(BOX), epoch="2013-09-16"), encoding="utf-8")
+    write_geojson(b / "all.geojson", feature(BOX, epoch="2014"), feature(BOX, epoch="2015-06"))
+    r = cli("growth", "--data-dir", str(empty_data_dir), "--format", "json")
+    assert r.code == 0, r.err
+    got = [(e["epoch"], e["n_polygons"]) for e in json.loads(r.out)["epochs"]]
+    assert got == [("2011-03", 1), ("2013-09-16", 1), ("2014", 1), ("2015-06", 1)]
+
+
+def test_impossible_epoch_date_names_the_property(cli, data_dir: Path) -> None:
+    """GDAL read 2011-02-30 as a date and failed ("day is out of range for month")."""
+    path = write_geojson(_boundary(data_dir, "tracing.geojson"), feature(BOX, epoch="2011-02-30"))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 has a bad 'epoch': '2011-02-30' is not a valid date: "
+        "day is out of range for month",
+    )
+
+
+def test_day_epoch_in_geojson_is_read_as_text_not_shifted(tmp_path: Path) -> None:
+    path = write_geojson(tmp_path / "t.geojson", feature(BOX, epoch="2011-03-07"))
+    [fp] = read_footprint_file(path)
+    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+
+
+@pytest.mark.parametrize("folder", ["", "folder/", "a/b/"])
+def test_shapefile_in_a_folder_of_the_zip_is_read(
+    cli, empty_data_dir: Path, tmp_path: Path, folder: str
+) -> None:
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[BOX], crs=4326).to_file(tmp_path / "trace.shp")
+    with zipfile.ZipFile(empty_data_dir / "boundaries" / "2011-03.zip", "w") as zf:
+        for part in sorted(tmp_path.glob("trace.*")):
+            zf.write(part, folder + part.name)
+            zf.writestr(f"__MACOSX/{folder}._{part.name}", b"\0\5\26\7 Mac OS X resource")
+    r = cli("growth", "--data-dir", str(empty_data_dir), "--format", "json")
+    assert r.code == 0, r.err
+    [epoch] = json.loads(r.out)["epochs"]
+    assert epoch["epoch"] == "2011-03"
+    assert epoch["area_m2"] == pytest.approx(BOX_M2, abs=0.1)
+
+
+def test_zip_without_a_shapefile_is_named(cli, data_dir: Path) -> None:
+    path = _boundary(data_dir, "2011-03.zip")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("notes/readme.txt", "the tracing is elsewhere")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: cannot read as zipped Shapefile: holds no .shp file (found: notes/readme.txt)",
+    )
+
+
+def _gpkg_with_epoch_column(path: Path, sql_type: str, value: str) -> Path:
+    """A GeoPackage whose 'epoch' column is declared ``sql_type`` and holds ``value`` as stored."""
+    _gdf().drop(columns="epoch").to_file(path, driver="GPKG", spatial_index=False)
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute(f"ALTER TABLE {path.stem} ADD COLUMN epoch {sql_type}")
+        con.execute(f"UPDATE {path.stem} SET epoch = ?", (value,))
+        con.commit()
+    assert pyogrio.read_info(path)["dtypes"][-1].startswith("datetime64")  # GDAL sees a date
+    return path
+
+
+def test_impossible_date_in_a_geopackage_date_field_is_named(cli, data_dir: Path) -> None:
+    """Through Arrow GDAL made 2011-02-30 into 2011-03-02 without a word."""
+    path = _gpkg_with_epoch_column(_boundary(data_dir, "tracing.gpkg"), "DATE", "2011-02-30")
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 has a bad 'epoch': '2011-02-30' is not a valid date: "
+        "day is out of range for month",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "value"),
+    [
+        ("DATE", "2011-03-07"),
+        ("DATETIME", "2011-03-07T05:00:00.000+09:00"),  # 2011-03-06 in UTC: the date as written
+        ("DATETIME", "2011-03-07T23:30:00Z"),
+    ],
+)
+def test_geopackage_date_fields_are_day_epochs(tmp_path: Path, sql_type: str, value: str) -> None:
+    [fp] = read_footprint_file(_gpkg_with_epoch_column(tmp_path / "t.gpkg", sql_type, value))
+    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+
+
+def test_datetime_text_in_geojson_is_a_day_epoch(tmp_path: Path) -> None:
+    """What geopandas writes for a datetime column: '2011-03-07T00:00:00'."""
+    gdf = _gdf().assign(epoch=[dt.datetime(2011, 3, 7)])
+    gdf.to_file(tmp_path / "t.geojson")
+    assert '"epoch": "2011-03-07T00:00:00"' in (tmp_path / "t.geojson").read_text()
+    [fp] = read_footprint_file(tmp_path / "t.geojson")
+    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+
+
+def test_two_columns_differing_in_case_are_refused(tmp_path: Path) -> None:
+    """Names are case-insensitive: 'epoch' and 'EPOCH' used to be one silently."""
+    path = write_geojson(tmp_path / "t.geojson", feature(BOX, epoch="2011-03", EPOCH="2012-03"))
+    with pytest.raises(DataError, match="has two columns for 'epoch': 'epoch' and 'EPOCH'"):
+        read_footprint_file(path)

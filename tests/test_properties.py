@@ -100,7 +100,7 @@ def test_utm_cross_check_within_a_tenth_of_a_percent(a: Polygon) -> None:
 )
 def test_independent_of_input_crs(tmp_path: Path, a: Polygon, epsg: int) -> None:
     """Write the polygon in another CRS (UTM, Web Mercator, Korea 2000, Korean 1985), read back."""
-    path = tmp_path / f"{epsg}.gpkg"
+    path = tmp_path / f"epsg{epsg}.gpkg"
     gdf = gpd.GeoDataFrame(
         {"epoch": ["2011-03"], **{k: [v] for k, v in PROVENANCE.items()}},
         geometry=[orient(a)],

@@ -2,8 +2,8 @@
 
 Formats: GeoJSON (``.geojson``, ``.json``), GeoPackage (``.gpkg``), KML and KMZ from Google
 Earth (``.kml``, ``.kmz``, every folder read), Shapefile (``.shp``, or zipped: ``.shp.zip``,
-``.zip``) and FlatGeobuf (``.fgb``), all through GDAL (pyogrio); GeoParquet (``.parquet``)
-through pyarrow.
+``.zip``, every ``.shp`` in it, at its top or in a folder) and FlatGeobuf (``.fgb``), all
+through GDAL (pyogrio, properties as Arrow); GeoParquet (``.parquet``) through pyarrow.
 
 Every other entry of ``boundaries/`` that is not hidden (a leading ``.``) is an error, named,
 never skipped silently: an unsupported suffix (``2011-03.kml.txt``, ``2011-03.csv``), a
@@ -12,19 +12,27 @@ sidecars of a footprint file (``.dbf``, ``.shx``, ``.prj``, ``.cpg`` ... of a ``
 ``.qmd`` of any) are fine.
 
 Properties read from each feature (names are case-insensitive; all but the geometry
-optional):
+optional). A Shapefile cuts field names to 10 characters: GDAL writes ``reference_``,
+``area_uncer`` and ``uncertaint``, read as ``reference_area_m2``, ``area_uncertainty_pct``
+and ``uncertainty_m`` (those exact names only); two columns for one property are an error.
 
 ``epoch``
     ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``. If absent, the file name must be the epoch,
-    e.g. ``2011-03.kml``. A date or datetime field (GDAL reads ``2011-03-07`` as one) is a
-    day-precision epoch.
+    e.g. ``2011-03.kml``. If the file name is an epoch, every feature's ``epoch`` must be
+    that label (``2011-03-07`` in ``2011-03.kml`` is an error: a day is not the month); a file
+    with another name may hold several epochs. A date or datetime field of a GeoPackage or
+    FlatGeobuf is a day-precision epoch, its date as written (not converted to UTC). Dates
+    are read as the text stored, so ``2011-02-30`` is named as a bad date.
 ``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
 ``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
     ``method`` is taken as ``traced`` and a missing ``source`` as the file name; both, and a
     missing ``uncertainty_m``, are reported as warnings by ``kaesong-geo validate``.
     Numbers must be finite and sane: ``0 <= uncertainty_m < 100,000`` (m),
-    ``0 <= area_uncertainty_pct <= 1000``, ``reference_area_m2 > 0``.
+    ``0 <= area_uncertainty_pct <= 1000``, ``reference_area_m2 > 0``. A null (JSON
+    ``null``, an empty field) is missing; a stored NaN (GeoJSON's ``NaN``, ``nan`` in a
+    Shapefile's ``.dbf``, a NaN in FlatGeobuf or GeoParquet) is an error. A GeoPackage
+    (SQLite) stores a NaN as NULL, and geopandas writes NaN as NULL: both read as missing.
 
 Checks, each reported with the file and feature:
 
@@ -50,6 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import stat
 import warnings
 from collections.abc import Mapping
@@ -107,6 +116,13 @@ _MAX_UNCERTAINTY_M = 100_000.0
 _MAX_AREA_UNCERTAINTY_PCT = 1000.0
 # Formats whose specification fixes the CRS to WGS 84 lon/lat.
 _CRS_BY_DEFINITION = {".geojson", ".json", ".kml", ".kmz"}
+# The 10-character field names that GDAL writes to a Shapefile (.dbf) for the long ones.
+_SHAPEFILE_NAMES = {
+    "reference_": "reference_area_m2",
+    "area_uncer": "area_uncertainty_pct",
+    "uncertaint": "uncertainty_m",
+}
+_DATETIME_TEXT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 
@@ -123,15 +139,18 @@ class FileResult:
 
 
 def _missing(value: Any) -> bool:
-    """None, NaN, NaT (a null in a GDAL field) or a blank string."""
+    """None (a null field) or a blank string; a stored NaN is a value, refused where read.
+
+    Examples
+    --------
+    >>> _missing(None), _missing("  "), _missing(float("nan")), _missing(0)
+    (True, True, False, False)
+    """
     if value is None:
         return True
     if isinstance(value, str):
         return not value.strip()
-    try:
-        return bool(value != value)  # NaN and NaT only
-    except (TypeError, ValueError):
-        return False
+    return False
 
 
 def _number(
@@ -170,14 +189,35 @@ def _number(
 
 
 def _epoch_text(value: Any) -> str:
-    """The epoch property as text: GDAL reads ``2011-03-07`` as a date or datetime.
+    """The epoch property as text; a date-time (a DATETIME field, as text) gives its date.
+
+    The date is taken as written, not converted to UTC.
 
     Examples
     --------
     >>> import pandas as pd
     >>> _epoch_text(pd.Timestamp("2011-03-07")), _epoch_text("2011-03"), _epoch_text(2011.0)
     ('2011-03-07', '2011-03', '2011')
+    >>> _epoch_text("2011-03-07T05:00:00.000+09:00"), _epoch_text("2011-02-30T00:00:00Z")
+    ('2011-03-07', '2011-02-30')
+    >>> _epoch_text("2011-03-07T25:00")
+    '2011-03-07T25:00'
     """
+    if isinstance(value, str):
+        text = value.strip()
+        match = _DATETIME_TEXT.match(text)
+        if not match:
+            return text
+        day = match.group(1)
+        try:
+            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                return day  # an impossible day: parse_epoch names it
+            return text  # a bad time: not an epoch
+        return day
     if isinstance(value, dt.datetime):  # pandas.Timestamp too
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -218,30 +258,113 @@ def _stem_of(path: Path) -> str:
     return path.name[: len(path.name) - len(suffix_of(path))]
 
 
-def _read_frames(path: Path) -> tuple[list[Any], str | None]:
-    """Every layer of a file as GeoDataFrames; or an error message."""
+@dataclass
+class _Layer:
+    """One layer: its CRS, its geometries and each feature's properties (nulls as None)."""
+
+    crs: Any
+    geometries: list[BaseGeometry | None]
+    records: list[dict[str, Any]]
+
+
+def _zip_members(path: Path) -> list[str]:
+    """GDAL paths of the ``.shp`` files in a zip, at its top or in a folder of it.
+
+    macOS's ``__MACOSX/`` copies and ``._`` resource files are not shapefiles.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+    shps = sorted(
+        n
+        for n in names
+        if n.lower().endswith(".shp")
+        and not n.startswith("__MACOSX/")
+        and not n.rsplit("/", 1)[-1].startswith("._")
+    )
+    if not shps:
+        found = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise ValueError(f"holds no .shp file (found: {found or 'nothing'})")
+    return [f"/vsizip/{path.absolute()}/{name}" for name in shps]
+
+
+def _dates_as_text(source: str, layer: str, meta: Mapping[str, Any], records: list[Any]) -> None:
+    """Replace the values of DATE fields by their text, as stored.
+
+    Through Arrow, GDAL turns an impossible DATE (``2011-02-30`` in a GeoPackage) into the
+    next valid one (2011-03-02); OGR SQL's CAST gives the text, which the epoch check names.
+    """
+    import pyogrio
+
+    dates = [
+        str(f) for f, t in zip(meta["fields"], meta["ogr_types"], strict=True) if t == "OFTDate"
+    ]
+    if not dates or not records:
+        return
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    casts = ", ".join(f"CAST({quote(f)} AS CHARACTER(32)) AS {quote(f)}" for f in dates)
+    _, text = pyogrio.read_arrow(
+        source,
+        sql=f"SELECT {casts} FROM {quote(layer)}",
+        sql_dialect="OGRSQL",
+        read_geometry=False,
+    )
+    for date in dates:
+        for record, value in zip(records, text.column(date).to_pylist(), strict=True):
+            record[date] = None if value is None else str(value).replace("/", "-")
+
+
+def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
+    """Every non-empty layer of a file; or an error message.
+
+    Properties are read through Arrow, so that a null (missing) is ``None`` and a stored NaN
+    stays NaN (an error), and GeoJSON dates as text (``2011-02-30`` is not a date, where
+    GDAL would read it as 2011-03-02).
+    """
     import geopandas as gpd
     import pyogrio
 
-    kind = SUFFIXES.get(suffix_of(path), "a vector file")
+    suffix = suffix_of(path)
+    kind = SUFFIXES.get(suffix, "a vector file")
+    layers: list[_Layer] = []
     try:
         with warnings.catch_warnings():
             # shapely warns on a NaN coordinate; the coordinate check names it.
             warnings.simplefilter("ignore", RuntimeWarning)
-            if suffix_of(path) == ".parquet":
-                try:
-                    frames = [gpd.read_parquet(path)]
-                except ImportError as exc:
-                    return [], f"reading GeoParquet needs pyarrow ({exc})"
+            if suffix == ".parquet":
+                import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+                frame = gpd.read_parquet(path)
+                names = [str(c) for c in frame.columns if c != frame.geometry.name]
+                records = pq.read_table(path, columns=names).to_pylist()
+                layers.append(_Layer(frame.crs, list(frame.geometry), records))
             else:
-                layers = pyogrio.list_layers(path)
-                frames = [
-                    gpd.read_file(path, layer=str(name), engine="pyogrio") for name, _ in layers
-                ]
+                sources = [str(path)]
+                if suffix in (".zip", ".shp.zip"):
+                    sources = _zip_members(path)
+                options = {"DATE_AS_STRING": "YES"} if kind == "GeoJSON" else {}
+                for source in sources:
+                    for name, _ in pyogrio.list_layers(source):
+                        meta, table = pyogrio.read_arrow(
+                            source, layer=str(name), datetime_as_string=True, **options
+                        )
+                        column = meta["geometry_name"] or "wkb_geometry"
+                        geometries: list[BaseGeometry | None] = [None] * table.num_rows
+                        if column in table.column_names:
+                            wkb = table.column(column).to_pylist()
+                            geometries = list(shapely.from_wkb(wkb))
+                            table = table.drop_columns([column])
+                        records = table.to_pylist()
+                        _dates_as_text(source, str(name), meta, records)
+                        layers.append(_Layer(meta["crs"], geometries, records))
     except Exception as exc:  # GDAL and pyarrow say many things; keep the first line
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [], f"cannot read as {kind}: {text}"
-    return [f for f in frames if len(f)], None
+    return [layer for layer in layers if layer.records], None
 
 
 def _locate(geom: BaseGeometry, site: Site) -> str | None:
@@ -330,11 +453,11 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
     """
     p = Path(path)
     result = FileResult(str(p))
-    frames, error = _read_frames(p)
+    layers, error = _read_layers(p)
     if error:
         result.problems.append(Problem(result.path, error))
         return result
-    if not frames:
+    if not layers:
         result.problems.append(Problem(result.path, "has no features"))
         return result
     stem_epoch: EpochDate | None
@@ -343,9 +466,12 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
     except ValueError:
         stem_epoch = None
     index = 0
-    for frame in frames:
-        crs = frame.crs
-        if crs is None:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    for layer in layers:
+        geometries = gpd.GeoSeries(layer.geometries)
+        if layer.crs is None:
             if suffix_of(p) not in _CRS_BY_DEFINITION:
                 result.problems.append(
                     Problem(
@@ -356,19 +482,45 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
                     )
                 )
                 return result
-            frame = frame.set_crs(4326)
-        elif crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
-            result.crs = crs.to_string()
-            result.reprojected = True
-            frame = frame.to_crs(4326)
-        columns = {str(c).lower(): c for c in frame.columns if c != frame.geometry.name}
-        for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+        else:
+            crs = CRS.from_user_input(layer.crs)
+            if crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
+                result.crs = crs.to_string()
+                result.reprojected = True
+                geometries = geometries.set_crs(crs).to_crs(4326)
+        columns, problem = _property_columns(layer.records[0])
+        if problem:
+            result.problems.append(Problem(result.path, problem))
+            return result
+        for record, geom in zip(layer.records, geometries, strict=True):
             index += 1
-            props = {k: row[c] for k, c in columns.items()}
+            props = {prop: record[column] for prop, column in columns.items()}
             footprint = _footprint(geom, props, index, result, stem_epoch, site)
             if footprint is not None:
                 result.footprints.append(footprint)
     return result
+
+
+def _property_columns(record: Mapping[str, Any]) -> tuple[dict[str, str], str | None]:
+    """Property name (lower-case) -> column, reading a Shapefile's cut names; or a problem.
+
+    Examples
+    --------
+    >>> _property_columns({"Epoch": "2011-03", "reference_": 9.5e4})[0]
+    {'epoch': 'Epoch', 'reference_area_m2': 'reference_'}
+    >>> _property_columns({"uncertainty_m": 10, "uncertaint": 12})[1]
+    "has two columns for 'uncertainty_m': 'uncertainty_m' and 'uncertaint' (keep one)"
+    """
+    columns: dict[str, str] = {}
+    for column in record:
+        prop = str(column).lower()
+        prop = _SHAPEFILE_NAMES.get(prop, prop)
+        if prop in columns:
+            return {}, (
+                f"has two columns for {prop!r}: {columns[prop]!r} and {column!r} (keep one)"
+            )
+        columns[prop] = str(column)
+    return columns, None
 
 
 def _footprint(
@@ -434,6 +586,19 @@ def _footprint(
             epoch = parse_epoch(_epoch_text(raw_epoch))
         except ValueError as exc:
             error(f"has a bad 'epoch': {exc}")
+            return None
+        if stem_epoch is not None and epoch.label != stem_epoch.label:
+            same = epoch.placed.year == stem_epoch.placed.year and (
+                epoch.label.startswith(stem_epoch.label) or stem_epoch.label.startswith(epoch.label)
+            )
+            hint = " (a year, a month and a day in it are different epochs)" if same else ""
+            result.problems.append(
+                Problem(
+                    path,
+                    f"file name says {stem_epoch.label} but {where} has epoch "
+                    f"{epoch.label}{hint}; rename the file or fix the property",
+                )
+            )
             return None
     lacking = []
     method = "traced" if _missing(props.get("method")) else str(props["method"]).strip().lower()
