@@ -109,8 +109,11 @@ def test_independent_of_input_crs(tmp_path: Path, a: Polygon, epsg: int) -> None
     gdf.to_crs(epsg).to_file(path, driver="GPKG")
     [fp] = read_footprint_file(path)
     # Datum shifts (Korean 1985) move the outline by metres but keep its area; straight edges
-    # in the file's CRS become straight edges in lon/lat, which changes area by < 1e-6.
-    assert geodesic_area_m2(fp.geometry) == pytest.approx(geodesic_area_m2(a), rel=1e-5)
+    # in the file's CRS become straight edges in lon/lat, which changes area by < 1e-6 of a
+    # footprint-like shape, but can reach 1e-5 of a needle-thin triangle: bound that part by
+    # the perimeter, as the UTM cross-check above does.
+    tolerance = 1e-5 * geodesic_area_m2(a) + 1e-7 * measure_geometry(a).perimeter_m ** 2
+    assert abs(geodesic_area_m2(fp.geometry) - geodesic_area_m2(a)) <= tolerance
 
 
 @given(
