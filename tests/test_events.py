@@ -341,3 +341,18 @@ def test_chart_never_draws_a_count_line_across_a_stoppage(data_dir: Path, cli, t
             stopped = paths[f"{indicator}-stopped-{day}"]
             assert [y for _, y in stopped] == pytest.approx([zero_y] * len(stopped))
             assert x0 - 1e-6 <= min(x for x, _ in stopped) < max(x for x, _ in stopped) <= x1
+
+
+def test_chart_scatter_shows_what_the_correlation_uses(data_dir: Path, cli, tmp_path) -> None:
+    """The area-against-workers panel leaves stopped epochs out, as the correlation does."""
+    import re
+
+    out = tmp_path / "chart.svg"
+    r = cli("chart", "--data-dir", str(add_epochs(data_dir)), "--output", str(out))
+    assert r.code == 0, r.err
+    svg = out.read_text(encoding="utf-8")
+    assert 'id="workers-not-shown-stopped"' in svg
+    assert "n = 3 (descriptive only)" in svg  # 5 epochs, 2 of them in stoppages
+    assert "2013-06, 2016-06" in svg
+    # Scatter labels carry the '*' of aligned, unverified counts: only the operating epochs.
+    assert sorted(re.findall(r"<!-- (20\d\d-\d\d)\* -->", svg)) == ["2004-04", "2006-01", "2009-09"]

@@ -354,8 +354,11 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         framealpha=0.9,
     )
 
+    # The points the correlation uses: an epoch whose 0 comes from a stoppage is left out of
+    # both (no operations says nothing of how workers scale with area), and named instead.
+    stopped = [e.label for e in epochs if e.aligned["workers"].method == "event"]
     for e in epochs:
-        workers = e.value("workers")
+        workers = e.operating_value("workers")
         if workers is None:
             continue
         verified = e.aligned["workers"].verified
@@ -363,7 +366,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             e.measure.area_km2,
             workers,
             xerr=(e.area_uncertainty_m2 or 0) / 1e6,
-            fmt="X" if e.aligned["workers"].method == "event" else "o",
+            fmt="o",
             ms=9,
             mfc=_WORKERS if verified else "white",
             mec=_WORKERS,
@@ -376,6 +379,18 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             xytext=(6, 6),
             textcoords="offset points",
             fontsize=8,
+        )
+    if stopped:
+        ax2.text(
+            0.98,
+            0.02,
+            f"not shown (no operations, 0 workers):\n{', '.join(stopped)}",
+            transform=ax2.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7.5,
+            color="#7a1f2b",
+            gid="workers-not-shown-stopped",
         )
     ax2.set_xlabel("footprint area (km²)")
     ax2.set_ylabel("workers aligned to epoch")
