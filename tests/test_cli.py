@@ -415,6 +415,11 @@ sys.exit(main(["growth", "-o", sys.argv[1]]))
 """
 
 
+def _default_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("signum", "code", "message"),
     [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
@@ -429,6 +434,9 @@ def test_signal_during_write_removes_the_temporary_file(
         stderr=subprocess.PIPE,
         text=True,
         env=_env(),
+        # As from a terminal: a job started in the background of a non-interactive shell (as
+        # CI may run us) inherits SIGINT ignored, and Python then installs no Ctrl-C handler.
+        preexec_fn=_default_signals,
     )
     assert proc.stdout is not None and proc.stdout.readline() == "writing\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # mid-write
