@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from shapely.geometry import box
 
-from kaesong_geo.report import SCHEMA_VERSION
+from kaesong_geo.io.datadir import bundled_data_dir
+from kaesong_geo.measure import geodesic_area_m2
+from kaesong_geo.render import render_report
+from kaesong_geo.report import SCHEMA_VERSION, growth_report
 from kaesong_geo.schema import SCHEMA_FILES, json_schema
 
 from .common import BOWTIE, LAT0, LON0, add_imagery, feature, write_geojson
@@ -289,6 +296,92 @@ def test_real_outputs_use_every_field(
     seen = data_fields(bundled_output, schema)
     seen |= data_fields(growth_json(cli, add_epochs(data_dir)), schema)
     assert seen == schema_fields(schema), sorted(schema_fields(schema) - seen)
+
+
+def _footprint(
+    c: tuple[int, int, int, int],
+    cls: str,
+    method: str,
+    estimated: bool,
+    pct: float | None,
+    documented: bool,
+) -> dict[str, Any]:
+    """A box within ~3 km of the complex (corner and size in 0.001 degrees), with provenance."""
+    geom = box(
+        LON0 + c[0] / 1e3, LAT0 + c[1] / 1e3, LON0 + (c[0] + c[2]) / 1e3, LAT0 + (c[1] + c[3]) / 1e3
+    )
+    return feature(
+        geom,
+        **{"class": cls},
+        method=method,
+        estimated=estimated,
+        area_uncertainty_pct=pct,
+        reference_area_m2=round(geodesic_area_m2(geom)) if documented else None,
+    )
+
+
+_footprints = st.builds(
+    _footprint,
+    st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(1, 12), st.integers(1, 12)),
+    st.sampled_from(["developed", "under construction"]),
+    st.sampled_from(["reconstructed", "traced", "extracted"]),
+    st.booleans(),
+    st.sampled_from([None, 10.0]),
+    st.booleans(),
+)
+# An epoch label of a given year at year, month or day precision.
+_dates = st.tuples(
+    st.sampled_from(["year", "month", "day"]), st.integers(1, 12), st.integers(1, 28)
+)
+
+
+def _label(year: int, date: tuple[str, int, int]) -> str:
+    precision, month, day = date
+    return {"year": f"{year}", "month": f"{year}-{month:02d}"}.get(
+        precision, f"{year}-{month:02d}-{day:02d}"
+    )
+
+
+_epoch = st.tuples(_dates, st.lists(_footprints, min_size=1, max_size=3))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    case=st.one_of(  # one epoch per year (distinct placed dates); with the economy or not
+        # any years: with and without counts, in stoppages;
+        st.tuples(
+            st.dictionaries(st.integers(2003, 2020), _epoch, min_size=1, max_size=5),
+            st.booleans(),
+        ),
+        # enough years with counts for p-values and intervals.
+        st.tuples(
+            st.dictionaries(st.integers(2005, 2012), _epoch, min_size=5, max_size=8),
+            st.just(True),
+        ),
+    ),
+    uncertainty=st.sampled_from([None, 0, 25.5]),
+)
+def test_any_data_directory_passes(
+    validator: Draft202012Validator,
+    case: tuple[dict[int, tuple[tuple[str, int, int], list[dict[str, Any]]]], bool],
+    uncertainty: float | None,
+) -> None:
+    """Epochs of any precision, overlapping, shrinking, disjoint or unchanged, of any
+    provenance; with or without the economy: the JSON output always passes the schema."""
+    epochs, economy = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "boundaries").mkdir()
+        if economy:
+            shutil.copytree(bundled_data_dir() / "economy", root / "economy")
+        for year, (date, features) in epochs.items():
+            label = _label(year, date)
+            for f in features:
+                f["properties"].update(uncertainty_m=uncertainty, epoch=label)
+            write_geojson(root / "boundaries" / f"{label}.geojson", *features)
+        data = json.loads(render_report(growth_report(root), "json"))
+    assert errors(validator, data) == []
+    assert len(data["epochs"]) == len(epochs)
 
 
 # ---------------------------------------------------------------- the schema can fail
