@@ -286,11 +286,7 @@ def test_boundaries_only_pass(cli: Any, tmp_path: Path, validator: Draft202012Va
 
 
 def test_real_outputs_use_every_field(
-    cli: Any,
-    data_dir: Path,
-    tmp_path: Path,
-    schema: dict[str, Any],
-    bundled_output: dict[str, Any],
+    cli: Any, data_dir: Path, schema: dict[str, Any], bundled_output: dict[str, Any]
 ) -> None:
     """The schema describes no field the report never writes."""
     seen = data_fields(bundled_output, schema)
