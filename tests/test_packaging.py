@@ -50,6 +50,7 @@ def test_wheel_contains_data_and_type_marker(wheel: Path) -> None:
         "kaesong_geo/_web/leaflet-measure/dist/assets/rulers.png",
         "kaesong_geo/_web/leaflet.fullscreen/package.json",
         "kaesong_geo/maps/static/kaesong-map.js",
+        "kaesong_geo/schemas/growth-v1.schema.json",
     ):
         assert expected in names
 
@@ -119,6 +120,25 @@ def test_plain_install_uses_bundled_data(wheel: Path, tmp_path: Path) -> None:
     assert Path(data["data_dir"]).parts[-2:] == ("kaesong_geo", "_data")
     assert str(env_dir) in data["data_dir"]
     assert [e["epoch"] for e in data["epochs"]] == ["2004-04", "2006-01", "2009-09"]
+    # The wheel's JSON Schema loads from the installed package and validates its own output.
+    code = (
+        "import json, sys, jsonschema, kaesong_geo.schema as s; schema = s.json_schema(); "
+        "jsonschema.Draft202012Validator(schema).validate(json.load(sys.stdin)); "
+        "print(s.__file__); print(schema['$id'])"
+    )
+    v = subprocess.run(
+        [env_dir / "bin" / "python", "-c", code],
+        input=r.stdout,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=_clean_env(),
+    )
+    assert v.returncode == 0, v.stderr
+    module_file, schema_id = v.stdout.splitlines()
+    assert str(env_dir) in module_file
+    assert schema_id == "urn:kaesong-geo:schema:growth:v1"
     # The wheel's own npm assets make a self-contained map, without the checkout.
     env = _clean_env(KAESONG_GEO_WEB_ASSETS=str(tmp_path / "nowhere"))
     out = tmp_path / "offline.html"
