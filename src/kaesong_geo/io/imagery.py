@@ -202,9 +202,16 @@ def inspect_imagery_catalog(
 
 
 def load_imagery_catalog(
-    data_dir: str | os.PathLike[str], site: Site = KAESONG, epochs: Sequence[Epoch] = ()
+    data_dir: str | os.PathLike[str], site: Site | None = None, epochs: Sequence[Epoch] = ()
 ) -> list[ImageryRecord]:
-    """Read the catalogue; raise :class:`~kaesong_geo.errors.DataError` on a problem."""
+    """Read the catalogue; raise :class:`~kaesong_geo.errors.DataError` on a problem.
+
+    ``site`` defaults to the data directory's ``site.toml``.
+    """
+    if site is None:
+        from kaesong_geo.io.sitefile import read_site
+
+        site = read_site(data_dir)
     records, problems = inspect_imagery_catalog(data_dir, site, epochs)
     raise_first(problems)
     return records
