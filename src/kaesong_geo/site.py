@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # shapely stays out of the CLI's start-up
 
 __all__ = [
     "DEFAULT_OUTLINE_MARGIN_KM",
+    "DEFAULT_RADIUS_KM",
     "KAESONG",
     "DocumentedArea",
     "Site",
@@ -34,6 +35,8 @@ __all__ = [
     "utm_zone_label",
 ]
 
+#: Radius (km) of a site whose ``site.toml`` gives none, and of ``kaesong-geo init --site``.
+DEFAULT_RADIUS_KM = 20.0
 #: How far (km) outside its outline a footprint may reach when the site has an outline.
 DEFAULT_OUTLINE_MARGIN_KM = 1.0
 
@@ -151,7 +154,7 @@ class Site:
         lon: float,
         lat: float,
         *,
-        radius_km: float = 20.0,
+        radius_km: float = DEFAULT_RADIUS_KM,
         reference_source: str = "",
         short_name: str = "",
     ) -> Site:

@@ -31,7 +31,6 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--radius-km",
         type=float,
-        default=20.0,
         help="footprints must lie within this distance of the point (default: 20)",
     )
     parser.add_argument("--source", default="", help="where the reference point comes from")
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     site = None
     given = [f"--{k}" for k in ("lon", "lat") if getattr(args, k) is not None]
     if args.site is None:
-        if given or args.source or args.radius_km != 20.0:
+        if given or args.source or args.radius_km is not None:
             raise UsageError(
                 f"{(given or ['--radius-km/--source'])[0]} describes another site: give --site "
                 "NAME, --lon and --lat (without them, init copies the bundled Kaesong data)"
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                 args.site,
                 args.lon,
                 args.lat,
-                radius_km=args.radius_km,
+                **({} if args.radius_km is None else {"radius_km": args.radius_km}),
                 reference_source=args.source or "given to kaesong-geo init",
             )
         except ValueError as exc:

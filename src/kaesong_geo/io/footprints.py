@@ -473,15 +473,23 @@ def _polygonal(
     return None, Problem(path, f"{where} is a {geom.geom_type}, not a polygon")
 
 
-def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -> FileResult:
+def _site_of_file(path: Path) -> Site:
+    """The site of the data directory holding ``path`` in its ``boundaries/``; else Kaesong."""
+    if path.parent.name == "boundaries":
+        return read_site(path.parent.parent)
+    return KAESONG
+
+
+def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = None) -> FileResult:
     """Read one footprint file and collect every problem instead of raising.
 
     Parameters
     ----------
     path : path
         The file.
-    site : Site, default KAESONG
-        Where footprints must lie.
+    site : Site, optional
+        Where footprints must lie; default: the ``site.toml`` of the data directory whose
+        ``boundaries/`` holds the file, else (a file elsewhere) the Kaesong Industrial Complex.
 
     Returns
     -------
@@ -489,6 +497,8 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
         Footprints that passed, and problems (errors and warnings) found.
     """
     p = Path(path)
+    if site is None:
+        site = _site_of_file(p)
     result = FileResult(str(p))
     layers, error = _read_layers(p)
     if error:
@@ -704,8 +714,10 @@ def _footprint(
     )
 
 
-def read_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -> list[Footprint]:
+def read_footprint_file(path: str | os.PathLike[str], site: Site | None = None) -> list[Footprint]:
     """Read one footprint file, raising on the first error.
+
+    ``site`` defaults as in :func:`inspect_footprint_file`.
 
     Repaired geometries are announced with
     :class:`~kaesong_geo.errors.GeometryRepairedWarning`.

@@ -50,6 +50,7 @@ from typing import Any
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.site import (
     DEFAULT_OUTLINE_MARGIN_KM,
+    DEFAULT_RADIUS_KM,
     KAESONG,
     DocumentedArea,
     Site,
@@ -153,7 +154,7 @@ def _parse(root: Path, raw: dict[str, Any], path: Path) -> Site:
     if abs(lat) > 90:
         raise _Bad(f"[point] lat {lat:g} is out of range (-90..90)")
     radius = _number(raw, "radius_km", "", required=False)
-    radius = KAESONG.max_distance_km if radius is None else radius
+    radius = DEFAULT_RADIUS_KM if radius is None else radius
     if radius <= 0:
         raise _Bad(f"radius_km must be positive, got {radius:g}")
     margin = _number(raw, "outline_margin_km", "", required=False)
