@@ -15,8 +15,12 @@ from kaesong_geo.io.footprints import load_footprints
 from kaesong_geo.io.observations import load_observations
 from kaesong_geo.io.validate import validate_data_dir
 from kaesong_geo.measure import measure_geometry
+from kaesong_geo.site import KAESONG
 
 from .conftest import REPO
+
+#: The UTM zone of the test geometries, all near Kaesong (52N).
+UTM = KAESONG.utm_epsg
 
 DATA = bundled_data_dir()
 PILOT_M2 = 28_000 * 400 / 121  # 28,000 pyeong
@@ -42,7 +46,7 @@ def test_documented_areas_within_recorded_uncertainty(
     epochs, label: str, documented_m2: float
 ) -> None:
     epoch = epochs[label]
-    area = measure_geometry(epoch.geometry).area_m2
+    area = measure_geometry(epoch.geometry, UTM).area_m2
     [fp] = epoch.footprints
     assert fp.reference_area_m2 == pytest.approx(documented_m2, abs=1)
     assert abs(area - documented_m2) <= documented_m2 * fp.area_uncertainty_pct / 100
@@ -61,7 +65,7 @@ def test_every_footprint_carries_provenance(epochs) -> None:
 def test_2006_is_estimated_and_between_the_documented_areas(epochs) -> None:
     e = epochs["2006-01"]
     assert e.estimated
-    area = measure_geometry(e.geometry).area_m2
+    area = measure_geometry(e.geometry, UTM).area_m2
     assert PILOT_M2 < area < 3.3e6
     # Multi-part with a class each, and the estimated part has a hole where the pilot is.
     assert {fp.cls for fp in e.footprints} == {"developed", "under construction"}

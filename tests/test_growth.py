@@ -6,14 +6,18 @@ from shapely.geometry import MultiPolygon, box
 from kaesong_geo.dates import parse_epoch
 from kaesong_geo.growth import classify_lei, compare, landscape_expansion_index
 from kaesong_geo.measure import geodesic_area_m2
+from kaesong_geo.site import KAESONG
 
 from .common import BOX, DONUT, EAST, FAR, HOLE
+
+#: The UTM zone of the test geometries, all near Kaesong (52N).
+UTM = KAESONG.utm_epsg
 
 T0, T1 = parse_epoch("2004-04"), parse_epoch("2006-01")
 
 
 def test_extension_adjacent_patch() -> None:
-    g = compare(BOX, BOX.union(EAST), T0, T1)
+    g = compare(BOX, BOX.union(EAST), T0, T1, utm_epsg=UTM)
     assert g.growth_m2 == pytest.approx(geodesic_area_m2(EAST), rel=1e-6)
     assert g.growth_pct == pytest.approx(
         100 * geodesic_area_m2(EAST) / geodesic_area_m2(BOX), rel=1e-6
@@ -27,21 +31,21 @@ def test_extension_adjacent_patch() -> None:
 
 
 def test_infill_of_a_hole() -> None:
-    g = compare(DONUT, BOX, T0, T1)
+    g = compare(DONUT, BOX, T0, T1, utm_epsg=UTM)
     assert [p.growth_type for p in g.patches] == ["infill"]
     assert g.patches[0].lei == pytest.approx(100.0)
     assert g.added_m2 == pytest.approx(geodesic_area_m2(HOLE), rel=1e-6)
 
 
 def test_leapfrog_patch_far_away() -> None:
-    g = compare(BOX, MultiPolygon([BOX, FAR]), T0, T1)
+    g = compare(BOX, MultiPolygon([BOX, FAR]), T0, T1, utm_epsg=UTM)
     assert [p.growth_type for p in g.patches] == ["leapfrog"]
     assert g.patches[0].lei == 0.0
     assert g.added_by_type_m2()["leapfrog"] == pytest.approx(geodesic_area_m2(FAR), rel=1e-9)
 
 
 def test_lost_area_and_negative_growth() -> None:
-    g = compare(BOX.union(EAST), BOX, T0, T1)
+    g = compare(BOX.union(EAST), BOX, T0, T1, utm_epsg=UTM)
     assert g.growth_m2 < 0
     assert g.lost_m2 == pytest.approx(geodesic_area_m2(EAST), rel=1e-6)
     assert g.added_m2 == 0 and g.patches == ()
@@ -50,28 +54,30 @@ def test_lost_area_and_negative_growth() -> None:
 
 def test_added_minus_lost_is_growth() -> None:
     shifted = box(126.635, 37.925, 126.645, 37.935)
-    g = compare(BOX, shifted, T0, T1)
+    g = compare(BOX, shifted, T0, T1, utm_epsg=UTM)
     # Not exact: a geodesic edge split at a new vertex encloses a slightly different area
     # (here ~5 m² in 1 km², a few parts per million).
     assert g.added_m2 - g.lost_m2 == pytest.approx(g.growth_m2, abs=1e-5 * g.end_area_m2)
 
 
 def test_annual_rate_uses_exact_days() -> None:
-    g = compare(BOX, BOX.union(EAST), parse_epoch("2004-04-15"), parse_epoch("2005-04-15"))
+    g = compare(
+        BOX, BOX.union(EAST), parse_epoch("2004-04-15"), parse_epoch("2005-04-15"), utm_epsg=UTM
+    )
     ratio = g.end_area_m2 / g.start_area_m2
     assert g.days == 365
     assert g.annual_rate_pct == pytest.approx(100 * (ratio ** (365.2425 / 365) - 1))
 
 
 def test_growth_from_nothing_has_no_percentage() -> None:
-    g = compare(MultiPolygon(), BOX, T0, T1)
+    g = compare(MultiPolygon(), BOX, T0, T1, utm_epsg=UTM)
     assert g.growth_pct is None and g.annual_rate_pct is None
     assert [p.growth_type for p in g.patches] == ["leapfrog"]
 
 
 def test_slivers_below_threshold_are_dropped() -> None:
     sliver = box(126.640, 37.925, 126.640000001, 37.935)  # ~1 mm wide
-    g = compare(BOX, BOX.union(sliver), T0, T1)
+    g = compare(BOX, BOX.union(sliver), T0, T1, utm_epsg=UTM)
     assert g.patches == ()
 
 

@@ -17,8 +17,12 @@ from kaesong_geo.measure import (
     polygons_of,
     utm_area_perimeter,
 )
+from kaesong_geo.site import KAESONG
 
 from .common import BOX, DONUT, EAST, HOLE
+
+#: The UTM zone of the test geometries, all near Kaesong (52N).
+UTM = KAESONG.utm_epsg
 
 A = 6378137.0
 F = 1 / 298.257223563
@@ -74,7 +78,7 @@ def test_perimeter_of_quadrangle_matches_meridian_and_parallel_arcs() -> None:
 
 
 def test_utm_agrees_with_geodesic_within_a_tenth_of_a_percent() -> None:
-    m = measure_geometry(BOX)
+    m = measure_geometry(BOX, UTM)
     assert abs(m.utm_diff_pct) < 0.1
     # Zone 52N's scale factor at ~208 km from the central meridian is ~1.00013, so the
     # UTM area is larger by ~0.027 %.
@@ -87,7 +91,7 @@ def test_holes_are_subtracted_and_their_edges_counted() -> None:
     area, perimeter = geodesic_area_perimeter(DONUT)
     assert area == pytest.approx(outer - hole, rel=1e-9)
     assert perimeter == pytest.approx(p_outer + p_hole, rel=1e-9)
-    assert measure_geometry(DONUT).n_holes == 1
+    assert measure_geometry(DONUT, UTM).n_holes == 1
 
 
 def test_orientation_does_not_change_area() -> None:
@@ -101,7 +105,7 @@ def test_orientation_does_not_change_area() -> None:
 
 def test_overlapping_parts_count_once() -> None:
     overlapping = MultiPolygon([BOX, box(126.635, 37.925, 126.645, 37.935)])
-    m = measure_geometry(overlapping)
+    m = measure_geometry(overlapping, UTM)
     expected = quadrangle_area(126.630, 37.925, 126.645, 37.935)
     assert m.area_m2 == pytest.approx(expected, rel=2e-5)
     assert m.n_polygons == 1
@@ -123,20 +127,20 @@ def test_shape_indices_of_known_shapes() -> None:
 
     x0, y0 = 292000.0, 4201000.0
     square = measure_geometry(
-        from_utm([(x0, y0), (x0 + 1000, y0), (x0 + 1000, y0 + 1000), (x0, y0 + 1000)])
+        from_utm([(x0, y0), (x0 + 1000, y0), (x0 + 1000, y0 + 1000), (x0, y0 + 1000)]), UTM
     )
     assert square.polsby_popper == pytest.approx(math.pi / 4, rel=1e-3)
     assert square.convex_hull_ratio == pytest.approx(1.0, rel=1e-9)
     # An L of three 500 m squares: its convex hull adds half a square, so the ratio is 3/3.5.
     ell = [(0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)]
-    m = measure_geometry(from_utm([(x0 + 500 * x, y0 + 500 * y) for x, y in ell]))
+    m = measure_geometry(from_utm([(x0 + 500 * x, y0 + 500 * y) for x, y in ell]), UTM)
     assert m.convex_hull_ratio == pytest.approx(3 / 3.5, rel=1e-6)
     assert m.area_m2 == pytest.approx(3 * 500 * 500 / 1.00013**2, rel=1e-4)
 
 
 def test_empty_and_none_measure_zero() -> None:
     for geom in (None, Polygon(), MultiPolygon()):
-        m = measure_geometry(geom)
+        m = measure_geometry(geom, UTM)
         assert m.area_m2 == 0 and m.perimeter_m == 0 and m.n_polygons == 0
         assert math.isnan(m.polsby_popper)
         assert m.utm_diff_pct == 0.0
@@ -148,6 +152,6 @@ def test_non_polygonal_parts_are_ignored() -> None:
 
 
 def test_units_helpers() -> None:
-    m = measure_geometry(BOX)
+    m = measure_geometry(BOX, UTM)
     assert m.area_km2 == pytest.approx(m.area_m2 / 1e6)
     assert m.area_ha == pytest.approx(m.area_m2 / 1e4)

@@ -17,8 +17,12 @@ from kaesong_geo.dates import parse_epoch
 from kaesong_geo.growth import compare
 from kaesong_geo.io.footprints import read_footprint_file
 from kaesong_geo.measure import dissolve, geodesic_area_m2, measure_geometry
+from kaesong_geo.site import KAESONG
 
 from .common import PROVENANCE
+
+#: The UTM zone of the test geometries, all near Kaesong (52N).
+UTM = KAESONG.utm_epsg
 
 LON0, LAT0 = 126.6325, 37.9298
 DEG_PER_M_LAT = 1 / 110_990
@@ -61,7 +65,7 @@ def test_area_of_union_at_most_sum_of_areas(a: Polygon, b: Polygon) -> None:
 @given(polygons())
 @settings(max_examples=60, deadline=None)
 def test_growth_between_identical_epochs_is_zero(a: Polygon) -> None:
-    g = compare(a, a, T0, T1)
+    g = compare(a, a, T0, T1, utm_epsg=UTM)
     assert g.growth_m2 == 0 and g.growth_pct == 0 and g.annual_rate_pct == 0
     assert g.added_m2 == 0 and g.lost_m2 == 0 and g.patches == ()
 
@@ -76,7 +80,7 @@ def test_independent_of_vertex_order(a: Polygon, shift: int, reverse: bool) -> N
     if reverse:
         coords.reverse()
     b = Polygon(coords)
-    ma, mb = measure_geometry(a), measure_geometry(b)
+    ma, mb = measure_geometry(a, UTM), measure_geometry(b, UTM)
     assert mb.area_m2 == pytest.approx(ma.area_m2, rel=1e-9)
     assert mb.perimeter_m == pytest.approx(ma.perimeter_m, rel=1e-9)
 
@@ -85,7 +89,7 @@ def test_independent_of_vertex_order(a: Polygon, shift: int, reverse: bool) -> N
 @settings(max_examples=60, deadline=None)
 @example(Polygon([(126.632, 37.930), (126.633, 37.937), (126.6320001, 37.930)]))  # a sliver
 def test_utm_cross_check_within_a_tenth_of_a_percent(a: Polygon) -> None:
-    m = measure_geometry(a)
+    m = measure_geometry(a, UTM)
     # Geodesic and UTM edges differ by a few cm over km-long edges: for a footprint-like
     # shape that is far below 0.1 %, but it dominates the area of a needle-thin sliver.
     if m.area_m2 >= 10_000 and m.polsby_popper >= 0.1:
@@ -112,7 +116,7 @@ def test_independent_of_input_crs(tmp_path: Path, a: Polygon, epsg: int) -> None
     # in the file's CRS become straight edges in lon/lat, which changes area by < 1e-6 of a
     # footprint-like shape, but can reach 1e-5 of a needle-thin triangle: bound that part by
     # the perimeter, as the UTM cross-check above does.
-    tolerance = 1e-5 * geodesic_area_m2(a) + 1e-7 * measure_geometry(a).perimeter_m ** 2
+    tolerance = 1e-5 * geodesic_area_m2(a) + 1e-7 * measure_geometry(a, UTM).perimeter_m ** 2
     assert abs(geodesic_area_m2(fp.geometry) - geodesic_area_m2(a)) <= tolerance
 
 

@@ -35,7 +35,7 @@ Examples
 >>> from kaesong_geo.dates import parse_epoch
 >>> old = box(126.630, 37.930, 126.635, 37.935)
 >>> new = box(126.630, 37.930, 126.640, 37.935)           # doubled eastwards
->>> g = compare(old, new, parse_epoch("2004-04"), parse_epoch("2006-04"))
+>>> g = compare(old, new, parse_epoch("2004-04"), parse_epoch("2006-04"), utm_epsg=32652)
 >>> round(g.growth_pct, 1), g.days, [p.growth_type for p in g.patches]
 (100.0, 730, ['extension'])
 >>> round(g.annual_rate_pct, 1)
@@ -140,7 +140,8 @@ class IntervalGrowth:
         >>> from shapely.geometry import box
         >>> from kaesong_geo.dates import parse_epoch
         >>> a = box(126.63, 37.93, 126.64, 37.94)
-        >>> compare(a, a, parse_epoch("2004"), parse_epoch("2005")).added_by_type_m2()
+        >>> g = compare(a, a, parse_epoch("2004"), parse_epoch("2005"), utm_epsg=32652)
+        >>> g.added_by_type_m2()
         {'infill': 0.0, 'extension': 0.0, 'leapfrog': 0.0}
         """
         out: dict[GrowthType, float] = dict.fromkeys(GROWTH_TYPES, 0.0)
@@ -225,7 +226,7 @@ def compare(
     start: EpochDate,
     end: EpochDate,
     *,
-    utm_epsg: int = 32652,
+    utm_epsg: int,
     lei_buffer_m: float = LEI_BUFFER_M,
     min_patch_m2: float = MIN_PATCH_M2,
 ) -> IntervalGrowth:
@@ -237,8 +238,8 @@ def compare(
         Polygonal footprints in WGS 84 lon/lat; parts are dissolved first.
     start, end : EpochDate
         Their dates.
-    utm_epsg : int, default 32652
-        UTM zone for the LEI buffer.
+    utm_epsg : int
+        UTM zone for the LEI buffer (the site's, ``Site.utm_epsg``).
     lei_buffer_m : float, default 10
         Width of the LEI buffer ring in metres.
     min_patch_m2 : float, default 1
@@ -253,7 +254,7 @@ def compare(
     >>> from shapely.geometry import box
     >>> from kaesong_geo.dates import parse_epoch
     >>> a = box(126.63, 37.93, 126.64, 37.94)
-    >>> g = compare(a, a, parse_epoch("2004-04"), parse_epoch("2006-01"))
+    >>> g = compare(a, a, parse_epoch("2004-04"), parse_epoch("2006-01"), utm_epsg=32652)
     >>> g.growth_m2, g.growth_pct, g.added_m2, g.patches
     (0.0, 0.0, 0.0, ())
     """

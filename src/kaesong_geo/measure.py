@@ -13,10 +13,10 @@ never computed in degrees or in Web Mercator.
 Examples
 --------
 >>> from shapely.geometry import box
->>> m = measure_geometry(box(126.63, 37.93, 126.64, 37.94))
+>>> m = measure_geometry(box(126.63, 37.93, 126.64, 37.94), 32652)  # Kaesong, UTM 52N
 >>> round(m.area_m2), round(m.area_utm_m2), abs(m.utm_diff_pct) < 0.1
 (975758, 976016, True)
->>> measure_geometry(box(0, 0, 0, 0).buffer(0)).area_m2   # empty geometry
+>>> measure_geometry(box(0, 0, 0, 0).buffer(0), 32652).area_m2   # empty geometry
 0.0
 """
 
@@ -227,7 +227,7 @@ class Measure:
         return 100.0 * (self.area_utm_m2 - self.area_m2) / self.area_m2
 
 
-def measure_geometry(geom: BaseGeometry | None, utm_epsg: int = 32652) -> Measure:
+def measure_geometry(geom: BaseGeometry | None, utm_epsg: int) -> Measure:
     """Measure a footprint: geodesic and UTM area and perimeter, and shape indices.
 
     The geometry's parts are dissolved first, so overlapping polygons count once.
@@ -236,8 +236,8 @@ def measure_geometry(geom: BaseGeometry | None, utm_epsg: int = 32652) -> Measur
     ----------
     geom : shapely geometry or None
         Polygonal geometry in WGS 84 lon/lat degrees.
-    utm_epsg : int, default 32652
-        EPSG code of the UTM zone for the cross-check (32652 is zone 52N, Kaesong's).
+    utm_epsg : int
+        EPSG code of the UTM zone for the cross-check (the site's, ``Site.utm_epsg``).
 
     Returns
     -------
@@ -247,7 +247,7 @@ def measure_geometry(geom: BaseGeometry | None, utm_epsg: int = 32652) -> Measur
     --------
     >>> from shapely.geometry import Point
     >>> disc = Point(126.63, 37.93).buffer(0.01, 256)  # an ellipse in metres
-    >>> m = measure_geometry(disc)
+    >>> m = measure_geometry(disc, 32652)
     >>> round(m.polsby_popper, 2), round(m.convex_hull_ratio, 3), m.n_polygons
     (0.98, 1.0, 1)
     """

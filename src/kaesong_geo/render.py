@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # keep this module light: the CLI reads FORMATS at start-up
     from kaesong_geo.report import GrowthReport
 
 from kaesong_geo.errors import DataError
+from kaesong_geo.site import utm_zone_label
 from kaesong_geo.text import plural
 
 __all__ = [
@@ -318,6 +319,7 @@ def _corr_lines(data: dict[str, Any]) -> list[str]:
 
 def _table(data: dict[str, Any], wide: bool = False) -> str:
     utm = ", ".join(f"{e['epoch']} {e['utm_diff_pct']:+.3f}%" for e in data["epochs"])
+    zone = utm_zone_label(data["site"]["utm_epsg"])
     out = [
         *_wrap(f"{data['site']['name']}: footprint growth (kaesong-geo {data['tool']['version']})"),
         *_wrap(f"data: {data['data_dir']}"),
@@ -326,7 +328,7 @@ def _table(data: dict[str, Any], wide: bool = False) -> str:
         *_grid(_epoch_columns(), data["epochs"], wide),
         "  * aligned from unverified, approximate or derived observations",
         "",
-        *_wrap(f"UTM 52N CROSS-CHECK (EPSG:{data['site']['utm_epsg']}): {utm}"),
+        *_wrap(f"UTM {zone} CROSS-CHECK (EPSG:{data['site']['utm_epsg']}): {utm}"),
     ]
     if data["intervals"]:
         out += ["", "INTERVALS", *_grid(_interval_columns(), data["intervals"], wide)]
@@ -360,7 +362,7 @@ def _markdown(data: dict[str, Any]) -> str:
         f"# {markdown_escape(data['site']['name'])}: footprint growth",
         "",
         f"kaesong-geo {data['tool']['version']}; areas geodesic on WGS 84, cross-checked in "
-        f"UTM (EPSG:{data['site']['utm_epsg']}).",
+        f"UTM {utm_zone_label(data['site']['utm_epsg'])} (EPSG:{data['site']['utm_epsg']}).",
         "",
         "## Epochs",
         "",

@@ -52,7 +52,7 @@ from kaesong_geo.io.problems import raise_first
 from kaesong_geo.io.validate import inspect_data_dir
 from kaesong_geo.measure import UTM_TOLERANCE_PCT, Measure, geodesic_area_m2, measure_geometry
 from kaesong_geo.model import Epoch
-from kaesong_geo.site import KAESONG, Site
+from kaesong_geo.site import Site
 from kaesong_geo.text import plural
 
 __all__ = [
@@ -162,7 +162,7 @@ def growth_report(
     data_dir: str | os.PathLike[str] | None = None,
     epochs: Sequence[str] | None = None,
     *,
-    site: Site = KAESONG,
+    site: Site | None = None,
 ) -> GrowthReport:
     """Measure every epoch, compare consecutive epochs and align the economy.
 
@@ -172,7 +172,9 @@ def growth_report(
         Data directory; default ``KAESONG_GEO_DATA`` or the bundled data.
     epochs : sequence of str, optional
         Labels of the epochs to include (default all). At least one.
-    site : Site, default KAESONG
+    site : Site, optional
+        Where footprints must lie, and the names and UTM zone used; default: the data
+        directory's ``site.toml`` (without one, the Kaesong Industrial Complex, with a note).
 
     Returns
     -------
@@ -190,6 +192,7 @@ def growth_report(
     inspection = inspect_data_dir(root, site)
     problems = inspection.problems
     raise_first(problems)
+    site = inspection.site
     all_epochs = inspection.epochs
     report_warnings = []
     for problem in problems:
@@ -256,7 +259,7 @@ def growth_report(
         correlate(areas, [r.operating_value(ind) for r in results], ("area_m2", ind))
         for ind in ("firms", "workers")
     ]
-    notes = _notes(results, has_economy, correlations)
+    notes = _notes(results, has_economy, correlations, site)
     if has_economy:
         after = notes.index(_ALIGN_NOTE) + 1
         notes[after:after] = _event_notes(results, events)
@@ -305,10 +308,30 @@ def _event_notes(results: list[EpochResult], events: list[Event]) -> list[str]:
     return notes
 
 
+def _site_notes(site: Site) -> tuple[list[str], list[str]]:
+    """Where the site comes from, and the documented areas footprints are compared with."""
+    notes, documented = [], []
+    if site.assumed:
+        notes.append(
+            f"No site.toml in the data directory: assumed the {site.name} (reference point "
+            f"{site.lat:g}, {site.lon:g}; footprints within {site.max_distance_km:g} km)."
+        )
+    if site.documented_areas:
+        listed = "; ".join(
+            f"{a.label}: {a.area_m2:,.0f} m² = {a.area_m2 / 1e6:,.3g} km² ({a.source})"
+            for a in site.documented_areas
+        )
+        documented.append(f"Documented areas of the {site.name} (site.toml): {listed}.")
+    return notes, documented
+
+
 def _notes(
-    results: list[EpochResult], has_economy: bool, correlations: list[Correlation]
+    results: list[EpochResult],
+    has_economy: bool,
+    correlations: list[Correlation],
+    site: Site,
 ) -> list[str]:
-    notes = []
+    notes, documented = _site_notes(site)
     recon = [r.label for r in results if "reconstructed" in r.epoch.methods]
     if recon:
         worst = max((fp.uncertainty_m or 0) for r in results for fp in r.epoch.footprints)
@@ -328,9 +351,10 @@ def _notes(
     unknown = [r.label for r in results if r.epoch.max_uncertainty_m is None]
     if unknown:
         notes.append(f"No positional uncertainty is recorded for {', '.join(unknown)}.")
+    notes += documented
     notes.append(
         "Areas are geodesic on the WGS 84 ellipsoid (pyproj.Geod), cross-checked in UTM "
-        f"(EPSG:{results[0].measure.utm_epsg if results else 32652}); month-precision dates are "
+        f"{site.utm_zone} (EPSG:{site.utm_epsg}); month-precision dates are "
         "placed on the 15th and annual rates use exact day counts."
     )
     if has_economy:
@@ -513,6 +537,15 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
             "lon": report.site.lon,
             "lat": report.site.lat,
             "utm_epsg": report.site.utm_epsg,
+            "utm_zone": report.site.utm_zone,
+            "short_name": report.site.short_name,
+            "radius_km": report.site.max_distance_km,
+            "reference_source": report.site.reference_source,
+            "site_file": report.site.source_file or None,
+            "documented_areas": [
+                {"label": a.label, "area_m2": a.area_m2, "source": a.source}
+                for a in report.site.documented_areas
+            ],
         },
         "data_dir": str(report.data_dir),
         "epochs": epochs,

@@ -1,7 +1,8 @@
 """The ``kaesong-geo`` command line.
 
 One module per command (:mod:`~kaesong_geo.cli.growth`, :mod:`~kaesong_geo.cli.map`,
-:mod:`~kaesong_geo.cli.chart`, :mod:`~kaesong_geo.cli.report`, :mod:`~kaesong_geo.cli.validate`);
+:mod:`~kaesong_geo.cli.chart`, :mod:`~kaesong_geo.cli.report`, :mod:`~kaesong_geo.cli.validate`,
+:mod:`~kaesong_geo.cli.init`);
 shared options in :mod:`~kaesong_geo.cli.options`. Commands import the library only when they
 run, so ``kaesong-geo --help`` starts instantly.
 
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kaesong_geo import __version__
-from kaesong_geo.cli import chart, growth, validate
+from kaesong_geo.cli import chart, growth, init, validate
 from kaesong_geo.cli import map as map_command
 from kaesong_geo.cli import report as report_command
 from kaesong_geo.cli.options import common_parser, quiet_stdout
@@ -36,8 +37,9 @@ PROG = "kaesong-geo"
 #: reports for ``git log | head -1`` or ``yes | head -1`` under ``set -o pipefail``.
 EXIT_SIGPIPE = 141
 DESCRIPTION = """\
-Measure the growth of the Kaesong Industrial Complex from footprints of satellite-imagery
-epochs, geodesically on WGS 84, and set it beside firms, workers and production."""
+Measure the growth of a zone (the bundled data: the Kaesong Industrial Complex) from
+footprints of satellite-imagery epochs, geodesically on WGS 84, and set it beside firms,
+workers and production. A data directory names its site in site.toml."""
 EPILOG = """\
 examples:
   $ kaesong-geo growth                          # the bundled epochs, as a table
@@ -46,6 +48,7 @@ examples:
   $ kaesong-geo map --self-contained            # interactive map that works offline
   $ kaesong-geo report --output report.html     # tables, chart and map in one file
   $ kaesong-geo validate --data-dir my-data     # list every problem, exit 1 if any
+  $ kaesong-geo init ~/kaesong-data             # a writable copy of the bundled data
 
 data directory: --data-dir, else $KAESONG_GEO_DATA, else the bundled data.
 exit codes: 0 success, 1 bad data, failed check or unwritable output, 2 bad usage,
@@ -63,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (growth, map_command, chart, report_command, validate):
+    for module in (growth, map_command, chart, report_command, validate, init):
         module.register(sub)
     return parser
 

@@ -42,7 +42,8 @@ Checks, each reported with the file and feature:
 * every geometry is a non-empty polygon or multipolygon (Z dropped); a closed line from
   Google Earth's *Add Path* is refused with a hint to use *Add Polygon*;
 * coordinates are finite, valid longitudes/latitudes, not swapped, and **every vertex**
-  lies within the site's ``max_distance_km`` of its reference point (a long sliver centred
+  lies within the site's ``radius_km`` of its reference point, or within the site's
+  ``outline_margin_km`` of its outline when ``site.toml`` gives one (a long sliver centred
   on the site is refused, not only a misplaced centroid);
 * a feature with a ``reference_area_m2`` has a geodesic area within its
   ``area_uncertainty_pct`` of it (:data:`DEFAULT_AREA_TOLERANCE_PCT`, 10 %, when none is
@@ -56,6 +57,7 @@ Checks, each reported with the file and feature:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -68,13 +70,14 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import LinearRing, LineString, MultiPolygon
+from shapely.geometry import LinearRing, LineString, MultiPoint, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import GeometryRepairedWarning
 from kaesong_geo.io.problems import Problem, raise_first
-from kaesong_geo.measure import GEOD, geodesic_area_m2, polygons_of
+from kaesong_geo.io.sitefile import read_site
+from kaesong_geo.measure import GEOD, geodesic_area_m2, polygons_of, to_utm
 from kaesong_geo.model import METHODS, Epoch, Footprint
 from kaesong_geo.site import KAESONG, Site
 
@@ -393,17 +396,51 @@ def _locate(geom: BaseGeometry, site: Site) -> str | None:
     far_km, i = _farthest_km(lon, lat, site)
     if far_km <= site.max_distance_km:
         return None
+    outline = ""
+    if site.outline is not None:
+        beyond = _distances_km(lon, lat, site) > site.max_distance_km
+        near = _near_outline(lon[beyond], lat[beyond], site)
+        if near.all():
+            return None
+        i = int(np.flatnonzero(beyond)[int(np.flatnonzero(~near)[0])])
+        far_km = float(_distances_km(lon[i : i + 1], lat[i : i + 1], site)[0])
+        outline = f" nor within {site.outline_margin_km:g} km of its outline"
     centre_km = _distance_km(c.x, c.y, site)
-    if centre_km > site.max_distance_km:
+    if centre_km > site.max_distance_km and not outline:
         return (
             f"lies {centre_km:,.0f} km from the {site.name} (more than "
             f"{site.max_distance_km:g} km): wrong place or CRS?"
         )
     return (
         f"reaches {far_km:,.0f} km from the {site.name} at vertex {i + 1} "
-        f"({lon[i]:.5f}, {lat[i]:.5f}), more than {site.max_distance_km:g} km: "
+        f"({lon[i]:.5f}, {lat[i]:.5f}), more than {site.max_distance_km:g} km{outline}: "
         "a mistyped vertex, or the wrong place?"
     )
+
+
+def _distances_km(lon: np.ndarray, lat: np.ndarray, site: Site) -> np.ndarray:
+    """Geodesic distance (km) of each vertex from the site's reference point."""
+    _, _, metres = GEOD.inv(np.full_like(lon, site.lon), np.full_like(lat, site.lat), lon, lat)
+    return np.asarray(metres, dtype=float) / 1000.0
+
+
+@functools.lru_cache(maxsize=8)
+def _outline_zone(outline: BaseGeometry, utm_epsg: int, margin_km: float) -> BaseGeometry:
+    """The outline in UTM, buffered by the margin, prepared for point tests."""
+    zone = to_utm(outline, utm_epsg).buffer(margin_km * 1000.0)
+    shapely.prepare(zone)
+    return zone
+
+
+def _near_outline(lon: np.ndarray, lat: np.ndarray, site: Site) -> np.ndarray:
+    """Whether each vertex lies within the site's outline margin (in the local UTM zone)."""
+    assert site.outline is not None
+    zone = _outline_zone(site.outline, site.utm_epsg, site.outline_margin_km)
+    if not len(lon):
+        return np.ones(0, dtype=bool)
+    points = MultiPoint(np.column_stack([lon, lat]))
+    xy = shapely.get_coordinates(to_utm(points, site.utm_epsg))
+    return np.asarray(shapely.contains_xy(zone, xy[:, 0], xy[:, 1]), dtype=bool)
 
 
 def _farthest_km(lon: np.ndarray, lat: np.ndarray, site: Site) -> tuple[float, int]:
@@ -436,15 +473,23 @@ def _polygonal(
     return None, Problem(path, f"{where} is a {geom.geom_type}, not a polygon")
 
 
-def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -> FileResult:
+def _site_of_file(path: Path) -> Site:
+    """The site of the data directory holding ``path`` in its ``boundaries/``; else Kaesong."""
+    if path.parent.name == "boundaries":
+        return read_site(path.parent.parent)
+    return KAESONG
+
+
+def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = None) -> FileResult:
     """Read one footprint file and collect every problem instead of raising.
 
     Parameters
     ----------
     path : path
         The file.
-    site : Site, default KAESONG
-        Where footprints must lie.
+    site : Site, optional
+        Where footprints must lie; default: the ``site.toml`` of the data directory whose
+        ``boundaries/`` holds the file, else (a file elsewhere) the Kaesong Industrial Complex.
 
     Returns
     -------
@@ -452,6 +497,8 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -
         Footprints that passed, and problems (errors and warnings) found.
     """
     p = Path(path)
+    if site is None:
+        site = _site_of_file(p)
     result = FileResult(str(p))
     layers, error = _read_layers(p)
     if error:
@@ -667,8 +714,10 @@ def _footprint(
     )
 
 
-def read_footprint_file(path: str | os.PathLike[str], site: Site = KAESONG) -> list[Footprint]:
+def read_footprint_file(path: str | os.PathLike[str], site: Site | None = None) -> list[Footprint]:
     """Read one footprint file, raising on the first error.
+
+    ``site`` defaults as in :func:`inspect_footprint_file`.
 
     Repaired geometries are announced with
     :class:`~kaesong_geo.errors.GeometryRepairedWarning`.
@@ -769,9 +818,12 @@ def footprint_files(data_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def inspect_footprints(
-    data_dir: str | os.PathLike[str], site: Site = KAESONG
+    data_dir: str | os.PathLike[str], site: Site | None = None
 ) -> tuple[list[Epoch], list[FileResult], list[Problem]]:
     """Read every footprint file of a data directory, collecting problems.
+
+    ``site`` defaults to the data directory's ``site.toml``
+    (:func:`~kaesong_geo.io.sitefile.read_site`, which raises if it is broken).
 
     Returns
     -------
@@ -782,11 +834,19 @@ def inspect_footprints(
         Entries of ``boundaries/`` that are not footprint files, every problem of every
         file, then cross-file problems (duplicate epochs), each once.
     """
+    if site is None:
+        site = read_site(data_dir)
     paths, problems = scan_boundaries(data_dir)
     files = [inspect_footprint_file(p, site) for p in paths]
     problems += [problem for f in files for problem in f.problems]
     if not files:
-        problems.append(Problem(str(Path(data_dir) / "boundaries"), "holds no footprint files"))
+        problems.append(
+            Problem(
+                str(Path(data_dir) / "boundaries"),
+                "holds no footprint files yet: add one per imagery epoch, e.g. "
+                "boundaries/2020-06.geojson (README: 'Use your own footprints')",
+            )
+        )
     by_label: dict[str, list[Footprint]] = {}
     owner: dict[str, str] = {}
     for f in files:
@@ -821,8 +881,10 @@ def inspect_footprints(
     return epochs, files, list(dict.fromkeys(problems))
 
 
-def load_footprints(data_dir: str | os.PathLike[str], site: Site = KAESONG) -> list[Epoch]:
+def load_footprints(data_dir: str | os.PathLike[str], site: Site | None = None) -> list[Epoch]:
     """Read every epoch of a data directory; raise on the first error.
+
+    ``site`` defaults to the data directory's ``site.toml``.
 
     Raises
     ------

@@ -144,18 +144,22 @@ def check_image(
 
 
 def inspect_imagery_catalog(
-    data_dir: str | os.PathLike[str], site: Site = KAESONG, epochs: Sequence[Epoch] = ()
+    data_dir: str | os.PathLike[str], site: Site | None = None, epochs: Sequence[Epoch] = ()
 ) -> tuple[list[ImageryRecord], list[Problem]]:
     """Read the catalogue and open its images, collecting problems; no catalogue is no problem.
 
     Parameters
     ----------
     data_dir : path
-    site : Site, default KAESONG
-        Where images must lie.
+    site : Site, optional
+        Where images must lie; default: the data directory's ``site.toml``.
     epochs : sequence of Epoch, optional
         Footprints an image may cover instead of the site's reference point.
     """
+    if site is None:
+        from kaesong_geo.io.sitefile import read_site
+
+        site = read_site(data_dir)
     path = Path(data_dir) / CATALOG_FILE
     name = str(path)
     if not path.exists() and not path.is_symlink():
@@ -202,9 +206,16 @@ def inspect_imagery_catalog(
 
 
 def load_imagery_catalog(
-    data_dir: str | os.PathLike[str], site: Site = KAESONG, epochs: Sequence[Epoch] = ()
+    data_dir: str | os.PathLike[str], site: Site | None = None, epochs: Sequence[Epoch] = ()
 ) -> list[ImageryRecord]:
-    """Read the catalogue; raise :class:`~kaesong_geo.errors.DataError` on a problem."""
+    """Read the catalogue; raise :class:`~kaesong_geo.errors.DataError` on a problem.
+
+    ``site`` defaults to the data directory's ``site.toml``.
+    """
+    if site is None:
+        from kaesong_geo.io.sitefile import read_site
+
+        site = read_site(data_dir)
     records, problems = inspect_imagery_catalog(data_dir, site, epochs)
     raise_first(problems)
     return records

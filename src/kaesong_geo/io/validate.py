@@ -10,6 +10,9 @@ problems; every command goes through it (``growth``, ``map``, ``chart`` and ``re
   within the site's distance, properties in range, areas within their reference's
   uncertainty, duplicate epochs), of ``economy/observations.csv`` (optional) and of the
   imagery catalogue and its images (see :mod:`kaesong_geo.io.imagery`);
+* the data directory's ``site.toml`` (see :mod:`kaesong_geo.io.sitefile`), which the other
+  checks need (where footprints and imagery must lie): when it is broken, its one problem is
+  all that is reported;
 * each problem once.
 
 :func:`validate_data_dir` (``kaesong-geo validate``) lists every problem instead of stopping at
@@ -41,6 +44,7 @@ from kaesong_geo.io.footprints import DEFAULT_AREA_TOLERANCE_PCT, FileResult, in
 from kaesong_geo.io.imagery import ImageryRecord, inspect_imagery_catalog
 from kaesong_geo.io.observations import OBSERVATIONS_FILE, inspect_observations
 from kaesong_geo.io.problems import Problem
+from kaesong_geo.io.sitefile import inspect_site
 from kaesong_geo.measure import UTM_TOLERANCE_PCT, measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
@@ -66,17 +70,19 @@ class Inspection:
     events: list[Event]
     images: list[ImageryRecord]
     problems: list[Problem]
+    site: Site = KAESONG
 
 
-def inspect_data_dir(data_dir: Path, site: Site = KAESONG) -> Inspection:
+def inspect_data_dir(data_dir: Path, site: Site | None = None) -> Inspection:
     """Inspect every file of a data directory and collect its problems (none raised).
 
     Parameters
     ----------
     data_dir : pathlib.Path
         A data directory, as :func:`~kaesong_geo.io.datadir.resolve_data_dir` returns it.
-    site : Site, default KAESONG
-        Where footprints and imagery must lie.
+    site : Site, optional
+        Where footprints and imagery must lie; default: the data directory's ``site.toml``
+        (without one, the Kaesong Industrial Complex, marked ``assumed``).
 
     Returns
     -------
@@ -89,6 +95,11 @@ def inspect_data_dir(data_dir: Path, site: Site = KAESONG) -> Inspection:
     >>> [e.label for e in found.epochs], [p for p in found.problems if p.severity == "error"]
     (['2004-04', '2006-01', '2009-09'], [])
     """
+    if site is None:
+        found_site, site_problems = inspect_site(data_dir)
+        if found_site is None:  # every other check needs the site
+            return Inspection(data_dir, [], [], [], [], [], site_problems)
+        site = found_site
     epochs, files, problems = inspect_footprints(data_dir, site)
     observations: list[Observation] = []
     obs_path = data_dir / OBSERVATIONS_FILE
@@ -100,7 +111,7 @@ def inspect_data_dir(data_dir: Path, site: Site = KAESONG) -> Inspection:
     images, img_problems = inspect_imagery_catalog(data_dir, site, epochs)
     problems += img_problems
     return Inspection(
-        data_dir, epochs, files, observations, events, images, list(dict.fromkeys(problems))
+        data_dir, epochs, files, observations, events, images, list(dict.fromkeys(problems)), site
     )
 
 
@@ -115,6 +126,7 @@ class Validation:
     n_observations: int
     n_images: int
     strict: bool = False
+    site: Site = KAESONG
 
     @property
     def errors(self) -> list[Problem]:
@@ -142,9 +154,14 @@ class Validation:
 
 
 def validate_data_dir(
-    data_dir: str | os.PathLike[str] | None = None, *, site: Site = KAESONG, strict: bool = False
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    site: Site | None = None,
+    strict: bool = False,
 ) -> Validation:
     """Check every file of a data directory (see the module docstring).
+
+    ``site`` defaults to the data directory's ``site.toml`` (see :func:`inspect_data_dir`).
 
     Raises
     ------
@@ -155,6 +172,7 @@ def validate_data_dir(
     """
     root = resolve_data_dir(data_dir)
     found = inspect_data_dir(root, site)
+    site = found.site
     epochs, images = found.epochs, found.images
     problems = list(found.problems)
     n_footprints = sum(len(epoch.footprints) for epoch in epochs)
@@ -191,4 +209,5 @@ def validate_data_dir(
         n_observations=len(found.observations),
         n_images=len(images),
         strict=strict,
+        site=site,
     )

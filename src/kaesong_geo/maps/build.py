@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html as html_lib
 import json
 import os
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.measure import geodesic_area_m2
 from kaesong_geo.report import GrowthReport, growth_report
+from kaesong_geo.site import Site
 
 if TYPE_CHECKING:
     import folium
@@ -313,7 +315,8 @@ def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) 
     root = cast("Figure", m.get_root())
     css = (_STATIC / "kaesong-map.css").read_text(encoding="utf-8")
     root.header.add_child(Element(f"<style>{css}</style>"))
-    root.header.add_child(Element("<title>Kaesong Industrial Complex: footprint growth</title>"))
+    title = html_lib.escape(f"{report.site.name}: footprint growth")
+    root.header.add_child(Element(f"<title>{title}</title>"))
     root.header.add_child(Element(_no_leaflet_script()))
     _Fullscreen().add_to(m)  # type: ignore[no-untyped-call]
     _Measure(  # type: ignore[no-untyped-call]
@@ -346,6 +349,7 @@ def make_map(
     *,
     self_contained: bool = False,
     progress: bool | None = None,
+    site: Site | None = None,
 ) -> str:
     """The map of a data directory as one HTML document.
 
@@ -362,7 +366,9 @@ def make_map(
         says that it needs its scripts from the CDN.
     progress : bool, optional
         Progress bars while warping imagery (default: on a terminal).
+    site : Site, optional
+        Default: the data directory's ``site.toml`` (see :func:`~kaesong_geo.report.growth_report`).
     """
-    report = growth_report(data_dir, epochs)
+    report = growth_report(data_dir, epochs, site=site)
     html: str = build_map(report, load_overlays(report, progress=progress)).get_root().render()
     return assets.inline_html(html) if self_contained else html

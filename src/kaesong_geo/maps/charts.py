@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from kaesong_geo.economy import Event, Observation, Stoppage, stoppages
 from kaesong_geo.report import GrowthReport, growth_report
+from kaesong_geo.site import Site
 
 __all__ = ["ChartFormat", "chart_bytes", "make_chart"]
 
@@ -430,6 +431,11 @@ def make_chart(
     epochs: Sequence[str] | None = None,
     *,
     fmt: ChartFormat = "png",
+    site: Site | None = None,
 ) -> bytes:
-    """The chart of a data directory as PNG or SVG bytes (see the module docstring)."""
-    return chart_bytes(growth_report(data_dir, epochs), fmt)
+    """The chart of a data directory as PNG or SVG bytes (see the module docstring).
+
+    ``site`` defaults to the data directory's ``site.toml`` (see
+    :func:`~kaesong_geo.report.growth_report`).
+    """
+    return chart_bytes(growth_report(data_dir, epochs, site=site), fmt)

@@ -23,6 +23,7 @@ from kaesong_geo.maps import assets
 from kaesong_geo.maps.build import build_map, load_overlays
 from kaesong_geo.maps.charts import chart_bytes
 from kaesong_geo.report import growth_report
+from kaesong_geo.site import Site
 from kaesong_geo.text import plural
 
 __all__ = ["make_report"]
@@ -98,15 +99,19 @@ def make_report(
     epochs: Sequence[str] | None = None,
     *,
     progress: bool | None = None,
+    site: Site | None = None,
 ) -> str:
     """The report of a data directory as one self-contained HTML document.
+
+    ``site`` defaults to the data directory's ``site.toml`` (see
+    :func:`~kaesong_geo.report.growth_report`).
 
     Raises
     ------
     AssetsMissingError
         The Leaflet assets from npm are not installed (the map is always inlined).
     """
-    report = growth_report(data_dir, epochs)
+    report = growth_report(data_dir, epochs, site=site)
     data = report.to_dict()
     map_html = assets.inline_html(
         build_map(report, load_overlays(report, progress=progress)).get_root().render()

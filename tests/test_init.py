@@ -1,0 +1,177 @@
+"""``kaesong-geo init``: writable workspaces, refused targets, and nothing left on failure."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from kaesong_geo.io.datadir import bundled_data_dir
+from kaesong_geo.io.sitefile import read_site
+from kaesong_geo.io.workspace import make_workspace
+
+from .conftest import tree_digest
+
+
+def test_init_copies_the_bundled_data_writable(cli, tmp_path: Path) -> None:
+    target = tmp_path / "kaesong-data"
+    r = cli("init", str(target))
+    assert r.code == 0, r.err
+    assert r.out.startswith(f"made {target}: a copy of the bundled Kaesong data\n")
+    assert tree_digest(target) == tree_digest(bundled_data_dir())
+    assert "site.toml" in tree_digest(target)
+    for path in target.rglob("*"):
+        assert path.stat().st_mode & stat.S_IWUSR, path
+    assert read_site(target).name == "Kaesong Industrial Complex"
+    r = cli("validate", "--data-dir", str(target), "--strict")
+    assert r.code == 0 and r.out.startswith("ok: "), r.out
+    assert os.listdir(tmp_path) == ["kaesong-data"]  # no temporary folder left
+
+
+def test_init_other_site_makes_an_empty_workspace(cli, tmp_path: Path) -> None:
+    target = tmp_path / "durban"
+    r = cli(
+        "init", str(target), "--site", "Durban test zone", "--lon", "31.03", "--lat", "-29.86",
+        "--radius-km", "15",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "an empty workspace for Durban test zone (UTM 36S, EPSG:32736)" in r.out
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "boundaries",
+        "imagery",
+        "imagery/catalog.csv",
+        "site.toml",
+    ]
+    assert (target / "imagery" / "catalog.csv").read_text() == (
+        "date,provider,resolution_m,redistributable,file,source,note\n"
+    )
+    site = read_site(target)
+    assert (site.name, site.lon, site.lat, site.radius_km, site.utm_epsg) == (
+        "Durban test zone",
+        31.03,
+        -29.86,
+        15.0,
+        32736,
+    )
+    r = cli("validate", "--data-dir", str(target))
+    assert r.code == 1
+    assert r.out.splitlines() == [
+        f"error: {target / 'boundaries'}: holds no footprint files yet: add one per imagery "
+        "epoch, e.g. boundaries/2020-06.geojson (README: 'Use your own footprints')",
+        f"FAILED: {target}: 0 epochs, 0 footprints, 0 observations, 0 images; 1 error, 0 warnings",
+    ]
+
+
+def test_init_into_an_empty_folder(cli, tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    target.mkdir()
+    r = cli("init", str(target))
+    assert r.code == 0, r.err
+    assert (target / "site.toml").is_file()
+    assert os.listdir(tmp_path) == ["ws"]
+
+
+def test_init_refuses_a_non_empty_folder(cli, tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    before = tree_digest(tmp_path)
+    r = cli("init", str(target))
+    assert r.code == 2
+    assert r.err == (
+        f"kaesong-geo: error: {target}: is not empty; init makes a new workspace and never "
+        "writes into existing files\n"
+    )
+    assert tree_digest(tmp_path) == before and os.listdir(tmp_path) == ["ws"]
+
+
+def test_init_refuses_a_file_and_a_missing_parent(cli, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    r = cli("init", str(tmp_path / "file"))
+    assert r.code == 2 and "exists and is not a folder" in r.err
+    r = cli("init", str(tmp_path / "no" / "ws"))
+    assert r.code == 2
+    assert f"the folder '{tmp_path / 'no'}' does not exist; create it first" in r.err
+    assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--site", "Z", "--lon", "181", "--lat", "0"], "lon must be a finite number in -180..180"),
+        (["--site", "Z", "--lon", "0", "--lat", "-90.1"], "lat must be a finite number in -90..90"),
+        (["--site", "Z", "--lon", "nan", "--lat", "0"], "lon must be a finite number"),
+        (["--site", "Z", "--lon", "0", "--lat", "inf"], "lat must be a finite number"),
+        (["--site", "Z", "--lon", "0", "--lat", "0", "--radius-km", "0"], "--radius-km must be"),
+        (["--site", "Z", "--lon", "0"], "--site needs --lon and --lat"),
+        (["--site", " ", "--lon", "0", "--lat", "0"], "name is empty"),
+        (["--lon", "0", "--lat", "0"], "--lon describes another site: give --site NAME"),
+        (["--site", "Z", "--lon", "east", "--lat", "0"], "argument --lon: invalid float value"),
+    ],
+)
+def test_init_bad_site_is_usage_error(cli, tmp_path: Path, args: list[str], message: str) -> None:
+    r = cli("init", str(tmp_path / "ws"), *args)
+    assert r.code == 2
+    assert message in r.err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("after", [0, 2, 5])
+def test_failure_mid_copy_leaves_nothing(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
+) -> None:
+    real_copy2 = shutil.copy2
+    copied: list[str] = []
+
+    def failing_copy2(src: str, dst: str, **kwargs: bool) -> object:
+        if len(copied) >= after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        copied.append(str(src))
+        return real_copy2(src, dst, **kwargs)
+
+    monkeypatch.setattr(shutil, "copy2", failing_copy2)
+    target = tmp_path / "ws"
+    r = cli("init", str(target))
+    assert len(copied) == after
+    assert r.code == 1
+    assert r.err == (
+        f"kaesong-geo: error: {target}: cannot make the workspace: No space left on device; "
+        "nothing was left behind\n"
+    )
+    assert os.listdir(tmp_path) == []
+
+
+def test_interrupt_mid_copy_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(src: str, dst: str, **kwargs: bool) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shutil, "copy2", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        make_workspace(tmp_path / "ws")
+    assert os.listdir(tmp_path) == []
+
+
+def test_folder_filled_during_init_is_not_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone writes into the empty target while the workspace is built: the rename fails."""
+    target = tmp_path / "ws"
+    target.mkdir()
+    real_copy2 = shutil.copy2
+
+    def racing_copy2(src: str, dst: str, **kwargs: bool) -> object:
+        if not (target / "theirs.txt").exists():
+            (target / "theirs.txt").write_text("theirs")
+        return real_copy2(src, dst, **kwargs)
+
+    monkeypatch.setattr(shutil, "copy2", racing_copy2)
+    from kaesong_geo.errors import UsageError
+
+    with pytest.raises(UsageError, match="was created or filled while the workspace was being"):
+        make_workspace(target)
+    assert os.listdir(tmp_path) == ["ws"]
+    assert os.listdir(target) == ["theirs.txt"]
