@@ -382,6 +382,16 @@ def _num(x: float | None, digits: int = 6) -> float | None:
     return round(float(x), digits)
 
 
+def _counts_verified(r: EpochResult) -> bool | None:
+    """True when every count placed on the epoch rests on reported observations only.
+
+    ``None`` when no count could be placed at all: nothing to vouch for (``all`` of nothing
+    would say True).
+    """
+    placed = [a for a in r.aligned.values() if a.used or a.method == "event"]
+    return all(a.verified for a in placed) if placed else None
+
+
 def _sig(x: float | None, digits: int = 4) -> float | None:
     """``x`` to ``digits`` significant digits, for p-values: a small p keeps its size.
 
@@ -469,9 +479,7 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                     "estimated": r.epoch.estimated,
                     "methods": list(r.epoch.methods),
                     "uncertainty_m": r.epoch.max_uncertainty_m,
-                    "counts_verified": all(
-                        a.verified for a in r.aligned.values() if a.used or a.method == "event"
-                    ),
+                    "counts_verified": _counts_verified(r),
                 },
                 "footprints": [
                     {
