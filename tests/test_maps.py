@@ -241,3 +241,17 @@ def test_chart_runs_never_span_a_stoppage(
             while day <= b.as_of:
                 assert not any(day in s for s in stops), (a.as_of, b.as_of, day)
                 day += dt.timedelta(days=1)
+
+
+def test_chart_leaves_matplotlib_global_state_alone() -> None:
+    """A library does not switch the caller's backend or change rcParams."""
+    import matplotlib
+
+    from kaesong_geo import make_chart
+
+    backend = matplotlib.get_backend()
+    before = dict(matplotlib.rcParams)
+    for fmt in ("svg", "png"):
+        assert make_chart(fmt=fmt)  # type: ignore[arg-type]
+    assert matplotlib.get_backend() == backend
+    assert dict(matplotlib.rcParams) == before

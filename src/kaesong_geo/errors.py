@@ -2,13 +2,15 @@
 
 The command line maps each error class to an exit code:
 
-========================  =========  ==========================================
-class                     exit code  meaning
-========================  =========  ==========================================
-:class:`DataError`        1          a data file is missing, unreadable or unsound
-:class:`CheckFailed`      1          ``kaesong-geo validate`` found problems
-:class:`UsageError`       2          the command line asks for something impossible
-========================  =========  ==========================================
+=============================  =========  ===============================================
+class                          exit code  meaning
+=============================  =========  ===============================================
+:class:`DataError`             1          a data file is missing, unreadable or unsound
+:class:`CheckFailed`           1          ``kaesong-geo validate`` found problems
+:class:`OutputError`           1          an output cannot be written (disk full, ...)
+:class:`AssetsMissingError`    1          npm assets for a self-contained page missing
+:class:`UsageError`            2          the command line asks for something impossible
+=============================  =========  ===============================================
 
 Examples
 --------
@@ -25,11 +27,13 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "AssetsMissingError",
     "CheckFailed",
     "DataError",
     "GeometryRepairedWarning",
     "KaesongGeoError",
     "KaesongGeoWarning",
+    "OutputError",
     "OutputExistsError",
     "UsageError",
 ]
@@ -74,6 +78,18 @@ class UsageError(KaesongGeoError):
 
 class OutputExistsError(UsageError):
     """The output file exists and overwriting was not asked for."""
+
+
+class OutputError(KaesongGeoError):
+    """The output could not be written (disk full, no permission, read-only file system)."""
+
+    exit_code = 1
+
+
+class AssetsMissingError(KaesongGeoError):
+    """The npm assets needed to inline a self-contained page are not installed."""
+
+    exit_code = 1
 
 
 class KaesongGeoWarning(UserWarning):

@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-from kaesong_geo.errors import KaesongGeoError, OutputExistsError, UsageError
+from kaesong_geo.errors import OutputError, OutputExistsError, UsageError
 
 __all__ = [
     "OutputError",
@@ -62,12 +62,6 @@ __all__ = [
 _CLEANUP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 #: Errors of ``os.link`` that mean "this file system has no hard links", not "cannot write".
 _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK}
-
-
-class OutputError(KaesongGeoError):
-    """The output could not be written (disk full, no permission, read-only file system)."""
-
-    exit_code = 1
 
 
 class Terminated(BaseException):

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kaesong_geo.errors import KaesongGeoError
+from kaesong_geo.errors import AssetsMissingError
 
 __all__ = [
     "AssetsMissingError",
@@ -49,12 +49,6 @@ _EXTERNAL = re.compile(
     r"""["'](?P<url>(?:https?:)?//[^"']+)["']"""
     r"""|url\(\s*["']?(?P<css>(?:https?:)?//[^"')]+)"""
 )
-
-
-class AssetsMissingError(KaesongGeoError):
-    """The npm assets needed to inline a self-contained page are not installed."""
-
-    exit_code = 1
 
 
 @lru_cache(maxsize=1)

@@ -174,9 +174,9 @@ def _mark_events(ax: Any, events: list[Event], lo: dt.date, hi: dt.date) -> list
 
 def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     """Render the chart of ``report`` as PNG or SVG bytes."""
+    # No pyplot, no backend switch and no rcParams change: a Figure prints itself, and the
+    # caller's matplotlib state is left as it was.
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -419,8 +419,8 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     )
     buf = io.BytesIO()
     if fmt == "svg":
-        matplotlib.rcParams["svg.hashsalt"] = "kaesong-geo"
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        with matplotlib.rc_context({"svg.hashsalt": "kaesong-geo"}):  # stable ids, restored
+            fig.savefig(buf, format="svg", metadata={"Date": None})
     else:
         fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
