@@ -479,8 +479,8 @@ def test_missing_scipy_is_one_clear_line(
     r = cli("growth", "--data-dir", str(empty_data_dir))
     assert r.code == 1 and r.out == ""
     assert r.err == (
-        "kaesong-geo: error: this needs the Python package 'scipy', which is not installed "
-        "(pip install scipy)\n"
+        "kaesong-geo: error: computing p-values needs the Python package 'scipy', which is "
+        "not installed (pip install scipy)\n"
     )
 
 

@@ -566,7 +566,9 @@ def _permutation_p(x: np.ndarray, y: np.ndarray) -> float:
     >>> round(_permutation_p(x, x), 6), round(2 / 120, 6)  # rho = 1, n = 5: 2/5!
     (0.016667, 0.016667)
     """
-    from scipy import stats  # heavy; needed only when inference is allowed
+    from kaesong_geo.deps import require
+
+    stats = require("scipy.stats", "computing p-values")  # heavy; only for inference
 
     # Only x is permuted (y fixed): n! pairings, not (n!)**2 orderings of both.
     yc = y - y.mean()

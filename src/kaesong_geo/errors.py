@@ -2,15 +2,16 @@
 
 The command line maps each error class to an exit code:
 
-=============================  =========  ===============================================
-class                          exit code  meaning
-=============================  =========  ===============================================
-:class:`DataError`             1          a data file is missing, unreadable or unsound
-:class:`CheckFailed`           1          ``kaesong-geo validate`` found problems
-:class:`OutputError`           1          an output cannot be written (disk full, ...)
-:class:`AssetsMissingError`    1          npm assets for a self-contained page missing
-:class:`UsageError`            2          the command line asks for something impossible
-=============================  =========  ===============================================
+================================  =========  ==============================================
+class                             exit code  meaning
+================================  =========  ==============================================
+:class:`DataError`                1          a data file is missing, unreadable or unsound
+:class:`CheckFailed`              1          ``kaesong-geo validate`` found problems
+:class:`OutputError`              1          an output cannot be written (disk full, ...)
+:class:`AssetsMissingError`       1          npm assets for a self-contained page missing
+:class:`MissingDependencyError`   1          a Python package a feature needs is missing
+:class:`UsageError`               2          the command line asks for something impossible
+================================  =========  ==============================================
 
 Examples
 --------
@@ -33,6 +34,7 @@ __all__ = [
     "GeometryRepairedWarning",
     "KaesongGeoError",
     "KaesongGeoWarning",
+    "MissingDependencyError",
     "OutputError",
     "OutputExistsError",
     "UsageError",
@@ -88,6 +90,12 @@ class OutputError(KaesongGeoError):
 
 class AssetsMissingError(KaesongGeoError):
     """The npm assets needed to inline a self-contained page are not installed."""
+
+    exit_code = 1
+
+
+class MissingDependencyError(KaesongGeoError):
+    """A Python package that a feature needs is not installed."""
 
     exit_code = 1
 
