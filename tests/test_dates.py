@@ -39,3 +39,12 @@ def test_sorting_and_exact_day_counts() -> None:
 
 def test_date_objects_are_day_precision() -> None:
     assert parse_epoch(dt.date(2011, 3, 1)).precision == "day"
+
+
+def test_equality_uses_every_field() -> None:
+    """A month and the day it is placed on are different epochs, and hash apart."""
+    month, day = parse_epoch("2009-09"), parse_epoch("2009-09-15")
+    assert month.placed == day.placed
+    assert month != day and len({month, day}) == 2
+    assert parse_epoch("2009-09") == month and hash(parse_epoch("2009-09")) == hash(month)
+    assert sorted([day, month]) == [month, day]  # same day: then by label

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["DAYS_PER_YEAR", "EpochDate", "Precision", "days_between", "parse_epoch"]
@@ -46,7 +46,18 @@ _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 class EpochDate:
     """A date known to day, month or year precision.
 
-    Instances sort by their placed day. Build them with :func:`parse_epoch`.
+    Instances sort by their placed day (then label). Two are equal only when all three fields
+    are: ``2009-09`` (placed on the 15th) is not ``2009-09-15``. Build them with
+    :func:`parse_epoch`.
+
+    Examples
+    --------
+    >>> parse_epoch("2009-09") == parse_epoch("2009-09-15"), parse_epoch("2009-09").placed
+    (False, datetime.date(2009, 9, 15))
+    >>> sorted([parse_epoch("2010"), parse_epoch("2009-09-15"), parse_epoch("2009-09")])
+    [EpochDate(placed=datetime.date(2009, 9, 15), label='2009-09', precision='month'), \
+EpochDate(placed=datetime.date(2009, 9, 15), label='2009-09-15', precision='day'), \
+EpochDate(placed=datetime.date(2010, 7, 2), label='2010', precision='year')]
 
     Attributes
     ----------
@@ -59,8 +70,8 @@ class EpochDate:
     """
 
     placed: dt.date
-    label: str = field(compare=False)
-    precision: Precision = field(compare=False)
+    label: str
+    precision: Precision
 
     @property
     def half_width_days(self) -> int:
