@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +40,7 @@ __all__ = [
     "dissolve",
     "geodesic_area_m2",
     "geodesic_area_perimeter",
+    "geodesic_areas_m2",
     "measure_geometry",
     "polygons_of",
     "to_utm",
@@ -83,25 +84,94 @@ def polygons_of(geom: BaseGeometry | None) -> list[Polygon]:
 def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     """Union polygonal geometries into one multipolygon (overlaps counted once).
 
+    Only the polygons that touch or overlap another are unioned, group by group (found with
+    an STRtree); a valid polygon that meets no other is kept as it is. The result covers the
+    same area as ``shapely.union_all`` of everything, far faster for many small footprints.
+
     Examples
     --------
     >>> from shapely.geometry import box
     >>> dissolve([box(0, 0, 2, 1), box(1, 0, 3, 1)]).area
     3.0
+    >>> len(dissolve([box(0, 0, 1, 1), box(5, 0, 6, 1), box(0.5, 0, 2, 1)]).geoms)
+    2
     >>> dissolve([]).is_empty
     True
     """
-    polys = [p for g in geoms for p in polygons_of(g)]
-    if not polys:
+    polys = np.array([p for g in geoms for p in polygons_of(g)], dtype=object)
+    if polys.size == 0:
         return MultiPolygon()
-    merged = shapely.union_all(polys)
-    return MultiPolygon(polygons_of(merged))
+    if polys.size == 1 and polys[0].is_valid:
+        return MultiPolygon(list(polys))
+    left, right = shapely.STRtree(polys).query(polys, predicate="intersects")
+    apart = left != right
+    left, right = left[apart], right[apart]
+    alone = np.ones(polys.size, dtype=bool)
+    alone[left] = False
+    alone &= shapely.is_valid(polys)
+    out = list(polys[alone])
+    rest = np.flatnonzero(~alone)
+    if rest.size:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n = polys.size
+        graph = coo_matrix((np.ones(left.size), (left, right)), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        groups: dict[int, list[int]] = {}
+        for i in rest:
+            groups.setdefault(int(labels[i]), []).append(int(i))
+        for members in groups.values():
+            out.extend(polygons_of(shapely.union_all(polys[members])))
+    return MultiPolygon(out)
 
 
-def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
-    lons, lats = ring.coords.xy
-    area, perimeter = GEOD.polygon_area_perimeter(lons, lats)
-    return abs(area), perimeter
+def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unsigned geodesic area and perimeter of every ring, exteriors flagged.
+
+    Rings in order: each polygon's exterior, then its holes.
+    """
+    rings, owner = shapely.get_rings(np.asarray(polys, dtype=object), return_index=True)
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    bounds = np.searchsorted(index, np.arange(len(rings) + 1))
+    exterior = np.ones(len(rings), dtype=bool)
+    exterior[1:] = owner[1:] != owner[:-1]
+    areas = np.empty(len(rings))
+    perimeters = np.empty(len(rings))
+    polygon_area_perimeter = GEOD.polygon_area_perimeter
+    for k in range(len(rings)):
+        a, p = polygon_area_perimeter(
+            coords[bounds[k] : bounds[k + 1], 0], coords[bounds[k] : bounds[k + 1], 1]
+        )
+        areas[k] = abs(a)
+        perimeters[k] = p
+    return areas, perimeters, exterior
+
+
+def geodesic_areas_m2(polys: Sequence[Polygon]) -> np.ndarray:
+    """Geodesic area (m²) of each polygon of a sequence, holes subtracted.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = geodesic_areas_m2([box(126.63, 37.93, 126.631, 37.931), box(0, 0, 0, 0).buffer(0)])
+    >>> [round(a) for a in areas]
+    [9758, 0]
+    """
+    polys = list(polys)
+    out = np.zeros(len(polys))
+    nonempty = [i for i, p in enumerate(polys) if not p.is_empty]
+    if not nonempty:
+        return out
+    areas, _, exterior = _ring_areas_perimeters([polys[i] for i in nonempty])
+    owner = np.cumsum(exterior) - 1
+    signed = np.where(exterior, areas, -areas)
+    # Summed ring by ring in order, like geodesic_area_perimeter.
+    sums = np.zeros(len(nonempty))
+    for k in range(len(signed)):
+        sums[owner[k]] += signed[k]
+    out[nonempty] = sums
+    return out
 
 
 def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
@@ -119,15 +189,14 @@ def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
     >>> geodesic_area_perimeter(None)
     (0.0, 0.0)
     """
+    polys = polygons_of(geom)
+    if not polys:
+        return 0.0, 0.0
+    areas, perimeters, exterior = _ring_areas_perimeters(polys)
     area = perimeter = 0.0
-    for poly in polygons_of(geom):
-        a, p = _ring_area_perimeter(poly.exterior)
-        area += a
+    for a, p, ext in zip(areas.tolist(), perimeters.tolist(), exterior.tolist(), strict=True):
+        area = area + a if ext else area - a
         perimeter += p
-        for hole in poly.interiors:
-            a, p = _ring_area_perimeter(hole)
-            area -= a
-            perimeter += p
     return area, perimeter
 
 
@@ -253,10 +322,11 @@ def measure_geometry(geom: BaseGeometry | None, utm_epsg: int = 32652) -> Measur
     """
     shape = dissolve([geom] if geom is not None else [])
     area, perimeter = geodesic_area_perimeter(shape)
-    area_utm, perimeter_utm = utm_area_perimeter(shape, utm_epsg)
+    projected = to_utm(shape, utm_epsg)  # once: the cross-check and the hull use it
+    area_utm, perimeter_utm = float(projected.area), float(projected.length)
     if area > 0 and perimeter > 0:
         polsby_popper = 4.0 * math.pi * area / perimeter**2
-        hull_utm = to_utm(shape, utm_epsg).convex_hull.area
+        hull_utm = projected.convex_hull.area
         hull_ratio = area_utm / hull_utm if hull_utm > 0 else math.nan
     else:
         polsby_popper = hull_ratio = math.nan
