@@ -126,6 +126,16 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     return MultiPolygon(out)
 
 
+#: From this many polygons on, coordinates are read as one array rather than ring by ring.
+_ARRAY_FROM = 16
+
+
+def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
+    lons, lats = ring.coords.xy
+    area, perimeter = GEOD.polygon_area_perimeter(lons, lats)
+    return abs(area), perimeter
+
+
 def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unsigned geodesic area and perimeter of every ring, exteriors flagged.
 
@@ -133,6 +143,7 @@ def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.nda
     """
     rings, owner = shapely.get_rings(np.asarray(polys, dtype=object), return_index=True)
     coords, index = shapely.get_coordinates(rings, return_index=True)
+    lons, lats = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
     bounds = np.searchsorted(index, np.arange(len(rings) + 1))
     exterior = np.ones(len(rings), dtype=bool)
     exterior[1:] = owner[1:] != owner[:-1]
@@ -140,9 +151,7 @@ def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.nda
     perimeters = np.empty(len(rings))
     polygon_area_perimeter = GEOD.polygon_area_perimeter
     for k in range(len(rings)):
-        a, p = polygon_area_perimeter(
-            coords[bounds[k] : bounds[k + 1], 0], coords[bounds[k] : bounds[k + 1], 1]
-        )
+        a, p = polygon_area_perimeter(lons[bounds[k] : bounds[k + 1]], lats[bounds[k] : bounds[k + 1]])
         areas[k] = abs(a)
         perimeters[k] = p
     return areas, perimeters, exterior
@@ -192,8 +201,18 @@ def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
     polys = polygons_of(geom)
     if not polys:
         return 0.0, 0.0
-    areas, perimeters, exterior = _ring_areas_perimeters(polys)
     area = perimeter = 0.0
+    if len(polys) < _ARRAY_FROM:
+        for poly in polys:
+            a, p = _ring_area_perimeter(poly.exterior)
+            area += a
+            perimeter += p
+            for hole in poly.interiors:
+                a, p = _ring_area_perimeter(hole)
+                area -= a
+                perimeter += p
+        return area, perimeter
+    areas, perimeters, exterior = _ring_areas_perimeters(polys)
     for a, p, ext in zip(areas.tolist(), perimeters.tolist(), exterior.tolist(), strict=True):
         area = area + a if ext else area - a
         perimeter += p
