@@ -43,6 +43,7 @@ __all__ = [
     "geodesic_areas_m2",
     "measure_geometry",
     "polygons_of",
+    "from_utm",
     "to_utm",
     "utm_area_perimeter",
 ]
@@ -242,6 +243,30 @@ def to_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry:
     (292007, 4201056)
     """
     transformer = _transformer(epsg)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, project)
+
+
+@lru_cache(maxsize=16)
+def _inverse(epsg: int) -> Transformer:
+    return Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
+
+
+def from_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry:
+    """Project a geometry from UTM zone ``epsg`` (metres) back to WGS 84 lon/lat.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> p = from_utm(to_utm(Point(126.6333, 37.9333), 32652), 32652)
+    >>> round(p.x, 9), round(p.y, 9)
+    (126.6333, 37.9333)
+    """
+    transformer = _inverse(epsg)
 
     def project(xy: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(xy[:, 0], xy[:, 1])
