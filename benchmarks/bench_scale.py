@@ -87,7 +87,7 @@ def make_data_dir(root: Path, n: int, fmt: str) -> list[Path]:
     geoms = buildings(n)
     files = []
     for label, share in zip(EPOCHS, SHARES, strict=True):
-        k = int(round(n * share))
+        k = round(n * share)
         frame = gpd.GeoDataFrame(
             {
                 "epoch": [label] * k,

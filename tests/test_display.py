@@ -14,7 +14,7 @@ from shapely.geometry import Point, box, shape
 from kaesong_geo.maps.build import MAX_DRAWN_FOOTPRINTS, display_tolerance_m, make_map
 from kaesong_geo.measure import from_utm, geodesic_area_m2, to_utm
 
-from .common import LON0, LAT0, feature, write_geojson
+from .common import LAT0, LON0, feature, write_geojson
 
 
 def config_of(html: str) -> dict:
@@ -65,7 +65,9 @@ def test_a_dense_outline_is_drawn_with_far_fewer_vertices_and_measured_in_full(
     drawn_ha = geodesic_area_m2(shape(drawn["geometry"])) / 1e4
     assert f"{full_ha:,.1f} ha" != f"{drawn_ha:,.1f} ha"
     assert dict(drawn["properties"]["rows"])["Area"] == f"{full_ha:,.1f} ha"
-    assert dict(config["epochs"][0]["rows"])["Area"].endswith(f"= {full_ha:,.1f} ha (geodesic, WGS 84)")
+    assert dict(config["epochs"][0]["rows"])["Area"].endswith(
+        f"= {full_ha:,.1f} ha (geodesic, WGS 84)"
+    )
 
 
 def test_a_crowded_epoch_is_drawn_per_class_with_full_resolution_figures(
@@ -74,8 +76,12 @@ def test_a_crowded_epoch_is_drawn_per_class_with_full_resolution_figures(
     n = MAX_DRAWN_FOOTPRINTS + 1
     step = 0.0004  # ~35 m by ~44 m cells, buildings ~17 m by ~22 m: none touch
     buildings = [
-        box(LON0 + i % 60 * step, LAT0 + i // 60 * step,
-            LON0 + i % 60 * step + step / 2, LAT0 + i // 60 * step + step / 2)
+        box(
+            LON0 + i % 60 * step,
+            LAT0 + i // 60 * step,
+            LON0 + i % 60 * step + step / 2,
+            LAT0 + i // 60 * step + step / 2,
+        )
         for i in range(n)
     ]
     classes = ["developed" if i % 3 else "under construction" for i in range(n)]

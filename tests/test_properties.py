@@ -175,8 +175,11 @@ def _reference_compare(old_parts: list[Polygon], new_parts: list[Polygon]) -> di
 @example(  # an added building sharing an edge with an old one, another inside a demolished one
     (
         [box(126.63, 37.93, 126.6302, 37.9302), box(126.631, 37.93, 126.6312, 37.9302)],
-        [box(126.63, 37.93, 126.6302, 37.9302), box(126.6302, 37.93, 126.6304, 37.9302),
-         box(126.63105, 37.93005, 126.63115, 37.93015)],
+        [
+            box(126.63, 37.93, 126.6302, 37.9302),
+            box(126.6302, 37.93, 126.6304, 37.9302),
+            box(126.63105, 37.93005, 126.63115, 37.93015),
+        ],
     )
 )
 def test_optimized_classification_equals_the_reference(
@@ -185,7 +188,9 @@ def test_optimized_classification_equals_the_reference(
     """compare() (STRtree, arrays, projected once) gives the reference's areas and LEIs."""
     old_parts, new_parts = epochs
     ref = _reference_compare(old_parts, new_parts)
-    g = compare(MultiPolygon(old_parts), MultiPolygon(new_parts), parse_epoch("2004"), parse_epoch("2006"))
+    g = compare(
+        MultiPolygon(old_parts), MultiPolygon(new_parts), parse_epoch("2004"), parse_epoch("2006")
+    )
     for got, want in (
         (g.start_area_m2, ref["start"]),
         (g.end_area_m2, ref["end"]),

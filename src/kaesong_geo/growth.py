@@ -252,13 +252,13 @@ def landscape_expansion_indices(
     out = np.zeros(len(patches))
     if not len(patches):
         return out
-    patches_utm = to_utm(np.asarray(patches, dtype=object), utm_epsg)  # type: ignore[arg-type]
+    patches_utm = to_utm(np.asarray(patches, dtype=object), utm_epsg)
     # quad_segs=16 as BaseGeometry.buffer, so the rings are those of the single-patch form.
     rings = shapely.difference(shapely.buffer(patches_utm, buffer_m, quad_segs=16), patches_utm)
     ring_area = shapely.area(rings)
     parts = np.asarray(polygons_of(old), dtype=object)
     if parts.size:
-        parts_utm = to_utm(parts, utm_epsg)  # type: ignore[arg-type]
+        parts_utm = to_utm(parts, utm_epsg)
         ring_i, part_j = shapely.STRtree(parts_utm).query(rings, predicate="intersects")
         pieces = shapely.area(shapely.intersection(rings[ring_i], parts_utm[part_j]))
         overlap = np.zeros(len(patches))
@@ -286,12 +286,15 @@ def _difference(a: MultiPolygon, b: MultiPolygon) -> MultiPolygon:
     hit = np.zeros(parts_a.size, dtype=bool)
     hit[i] = True
     pieces: list[BaseGeometry] = list(parts_a[~hit])
-    starts = np.searchsorted(i, np.flatnonzero(hit), side="left")
-    ends = np.searchsorted(i, np.flatnonzero(hit), side="right")
-    for k, s, e in zip(np.flatnonzero(hit).tolist(), starts.tolist(), ends.tolist(), strict=True):
-        others = parts_b[j[s:e]]
-        cut = others[0] if others.size == 1 else shapely.union_all(others)
-        pieces.append(shapely.difference(parts_a[k], cut))
+    met = np.flatnonzero(hit)
+    starts = np.searchsorted(i, met, side="left")
+    ends = np.searchsorted(i, met, side="right")
+    single = ends - starts == 1  # most parts meet one part: one array operation for them all
+    pieces += list(shapely.difference(parts_a[met[single]], parts_b[j[starts[single]]]))
+    for k, s, e in zip(
+        met[~single].tolist(), starts[~single].tolist(), ends[~single].tolist(), strict=True
+    ):
+        pieces.append(shapely.difference(parts_a[k], shapely.union_all(parts_b[j[s:e]])))
     return dissolve(pieces)
 
 
@@ -346,8 +349,7 @@ def compare(
         [polys[i] for i in measured], old, utm_epsg, lei_buffer_m
     )
     patches = [
-        Patch(polys[i], float(areas[i]), float(leis[i]), classify_lei(float(leis[i])))
-        for i in kept
+        Patch(polys[i], float(areas[i]), float(leis[i]), classify_lei(float(leis[i]))) for i in kept
     ]
     return IntervalGrowth(
         start=start,

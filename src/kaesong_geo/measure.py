@@ -23,12 +23,15 @@ Examples
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast, overload
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from pyproj import Geod, Transformer
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -38,12 +41,12 @@ __all__ = [
     "UTM_TOLERANCE_PCT",
     "Measure",
     "dissolve",
+    "from_utm",
     "geodesic_area_m2",
     "geodesic_area_perimeter",
     "geodesic_areas_m2",
     "measure_geometry",
     "polygons_of",
-    "from_utm",
     "to_utm",
     "utm_area_perimeter",
 ]
@@ -75,7 +78,8 @@ def polygons_of(geom: BaseGeometry | None) -> list[Polygon]:
     if isinstance(geom, Polygon):
         return [geom]
     if isinstance(geom, MultiPolygon):
-        return [p for p in geom.geoms if not p.is_empty]
+        members = shapely.get_parts(geom)
+        return list(members[~shapely.is_empty(members)])
     parts = getattr(geom, "geoms", None)
     if parts is None:
         return []
@@ -99,7 +103,8 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     >>> dissolve([]).is_empty
     True
     """
-    polys = np.array([p for g in geoms for p in polygons_of(g)], dtype=object)
+    inputs = list(geoms)
+    polys = np.array([p for g in inputs for p in polygons_of(g)], dtype=object)
     if polys.size == 0:
         return MultiPolygon()
     if polys.size == 1 and polys[0].is_valid:
@@ -110,8 +115,12 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     alone = np.ones(polys.size, dtype=bool)
     alone[left] = False
     alone &= shapely.is_valid(polys)
-    out = list(polys[alone])
     rest = np.flatnonzero(~alone)
+    first = inputs[0]
+    whole = len(inputs) == 1 and isinstance(first, MultiPolygon)
+    if rest.size == 0 and whole and polys.size == shapely.get_num_geometries(first):
+        return cast("MultiPolygon", first)  # already dissolved: the same object, measures kept
+    out = list(polys[alone])
     if rest.size:
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
@@ -127,8 +136,11 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     return MultiPolygon(out)
 
 
-#: From this many polygons on, coordinates are read as one array rather than ring by ring.
+#: From this many polygons on, coordinates are read as one array rather than ring by ring,
+#: and the result is kept while the geometry lives (an epoch's footprint is measured by the
+#: report, its classes and each interval: once is enough; shapely geometries are immutable).
 _ARRAY_FROM = 16
+_MEASURED: dict[int, tuple[weakref.ref[BaseGeometry], tuple[float, float]]] = {}
 
 
 def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
@@ -152,7 +164,9 @@ def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.nda
     perimeters = np.empty(len(rings))
     polygon_area_perimeter = GEOD.polygon_area_perimeter
     for k in range(len(rings)):
-        a, p = polygon_area_perimeter(lons[bounds[k] : bounds[k + 1]], lats[bounds[k] : bounds[k + 1]])
+        a, p = polygon_area_perimeter(
+            lons[bounds[k] : bounds[k + 1]], lats[bounds[k] : bounds[k + 1]]
+        )
         areas[k] = abs(a)
         perimeters[k] = p
     return areas, perimeters, exterior
@@ -213,10 +227,16 @@ def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
                 area -= a
                 perimeter += p
         return area, perimeter
+    assert geom is not None
+    cached = _MEASURED.get(id(geom))
+    if cached is not None and cached[0]() is geom:
+        return cached[1]
     areas, perimeters, exterior = _ring_areas_perimeters(polys)
     for a, p, ext in zip(areas.tolist(), perimeters.tolist(), exterior.tolist(), strict=True):
         area = area + a if ext else area - a
         perimeter += p
+    key = id(geom)
+    _MEASURED[key] = (weakref.ref(geom, lambda _: _MEASURED.pop(key, None)), (area, perimeter))
     return area, perimeter
 
 
@@ -232,8 +252,12 @@ def geodesic_area_m2(geom: BaseGeometry | None) -> float:
     return geodesic_area_perimeter(geom)[0]
 
 
-def to_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry:
-    """Project a WGS 84 lon/lat geometry to a UTM zone (metres).
+@overload
+def to_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry: ...
+@overload
+def to_utm(geom: NDArray[np.object_], epsg: int) -> NDArray[np.object_]: ...
+def to_utm(geom: Any, epsg: int) -> Any:
+    """Project a WGS 84 lon/lat geometry (or an array of them, at once) to a UTM zone (metres).
 
     Examples
     --------
@@ -256,8 +280,12 @@ def _inverse(epsg: int) -> Transformer:
     return Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
 
 
-def from_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry:
-    """Project a geometry from UTM zone ``epsg`` (metres) back to WGS 84 lon/lat.
+@overload
+def from_utm(geom: BaseGeometry, epsg: int) -> BaseGeometry: ...
+@overload
+def from_utm(geom: NDArray[np.object_], epsg: int) -> NDArray[np.object_]: ...
+def from_utm(geom: Any, epsg: int) -> Any:
+    """Project a geometry (or an array of them) from UTM zone ``epsg`` back to WGS 84 lon/lat.
 
     Examples
     --------

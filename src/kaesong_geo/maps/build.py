@@ -127,7 +127,7 @@ def display_tolerance_m(lat: float, zoom: int = MAX_ZOOM) -> float:
     >>> round(display_tolerance_m(37.93), 3), round(display_tolerance_m(0.0, 0))
     (0.471, 156543)
     """
-    return 2 * math.pi * 6378137.0 * math.cos(math.radians(lat)) / (256 * 2**zoom)
+    return float(2 * math.pi * 6378137.0 * math.cos(math.radians(lat)) / (256 * 2**zoom))
 
 
 def _geojson(
@@ -146,7 +146,7 @@ def _geojson(
         simple = shapely.simplify(to_utm(geoms, site.utm_epsg), tolerance, preserve_topology=True)
         geoms = from_utm(simple, site.utm_epsg)
     rounded = shapely.transform(geoms, lambda xy: np.round(xy, 6))
-    texts = shapely.to_geojson(rounded) if geoms.size else []
+    texts: list[str] = list(shapely.to_geojson(rounded)) if geoms.size else []
     out = [
         {"type": "Feature", "properties": props, "geometry": json.loads(text)}
         for (_, props), text in zip(features, texts, strict=True)
