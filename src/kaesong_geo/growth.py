@@ -290,7 +290,9 @@ def _difference(a: MultiPolygon, b: MultiPolygon) -> MultiPolygon:
     starts = np.searchsorted(i, met, side="left")
     ends = np.searchsorted(i, met, side="right")
     single = ends - starts == 1  # most parts meet one part: one array operation for them all
-    pieces += list(shapely.difference(parts_a[met[single]], parts_b[j[starts[single]]]))
+    a1, b1 = parts_a[met[single]], parts_b[j[starts[single]]]
+    changed = ~shapely.equals_exact(a1, b1, tolerance=0.0)  # an unchanged part leaves nothing
+    pieces += list(shapely.difference(a1[changed], b1[changed]))
     for k, s, e in zip(
         met[~single].tolist(), starts[~single].tolist(), ends[~single].tolist(), strict=True
     ):
