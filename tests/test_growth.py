@@ -4,8 +4,13 @@ import pytest
 from shapely.geometry import MultiPolygon, box
 
 from kaesong_geo.dates import parse_epoch
-from kaesong_geo.growth import classify_lei, compare, landscape_expansion_index
-from kaesong_geo.measure import geodesic_area_m2
+from kaesong_geo.growth import (
+    classify_lei,
+    compare,
+    landscape_expansion_index,
+    landscape_expansion_indices,
+)
+from kaesong_geo.measure import dissolve, geodesic_area_m2
 from kaesong_geo.site import KAESONG
 
 from .common import BOX, DONUT, EAST, FAR, HOLE
@@ -93,3 +98,25 @@ def test_lei_buffer_width_matters_only_at_corners() -> None:
     narrow = landscape_expansion_index(EAST, BOX, 32652, buffer_m=1.0)
     wide = landscape_expansion_index(EAST, BOX, 32652, buffer_m=50.0)
     assert 27.5 < narrow < 27.9 and wide < narrow
+
+
+def test_indices_of_many_patches_equal_the_single_patch_form() -> None:
+    """The array form (projected once, STRtree) gives the reference function's values."""
+    old = dissolve([DONUT, FAR])
+    patches = [HOLE, EAST, box(126.7, 37.9, 126.71, 37.91), FAR.buffer(0.001).difference(FAR)]
+    many = landscape_expansion_indices(patches, old, 32652)
+    one = [landscape_expansion_index(p, old, 32652) for p in patches]
+    assert many.tolist() == pytest.approx(one, rel=1e-12, abs=1e-12)
+    # The frame round FAR meets it on its inner edge only: less than half its ring.
+    assert [classify_lei(x) for x in many] == ["infill", "extension", "leapfrog", "extension"]
+    assert landscape_expansion_indices([], old, 32652).tolist() == []
+    assert landscape_expansion_indices([HOLE], MultiPolygon(), 32652).tolist() == [0.0]
+
+
+def test_compare_on_an_already_dissolved_footprint_keeps_it() -> None:
+    """An epoch's dissolved footprint goes through compare() as is, and is measured once."""
+    start = dissolve([BOX, FAR])
+    g = compare(start, dissolve([BOX, EAST, FAR]), T0, T1, utm_epsg=UTM)
+    assert dissolve([start]) is start
+    assert g.start_area_m2 == geodesic_area_m2(start)
+    assert g.added_m2 == pytest.approx(geodesic_area_m2(EAST), rel=1e-9)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from pyproj import Transformer
 from scipy.integrate import quad
@@ -12,9 +13,12 @@ from shapely.geometry.polygon import orient
 
 from kaesong_geo.measure import (
     dissolve,
+    from_utm,
     geodesic_area_perimeter,
+    geodesic_areas_m2,
     measure_geometry,
     polygons_of,
+    to_utm,
     utm_area_perimeter,
 )
 from kaesong_geo.site import KAESONG
@@ -155,3 +159,24 @@ def test_units_helpers() -> None:
     m = measure_geometry(BOX, UTM)
     assert m.area_km2 == pytest.approx(m.area_m2 / 1e6)
     assert m.area_ha == pytest.approx(m.area_m2 / 1e4)
+
+
+def test_areas_of_many_polygons_equal_those_ring_by_ring() -> None:
+    """The array form (all coordinates read at once) sums the same rings in the same order."""
+    parts = [box(126.63 + i * 0.002, 37.93, 126.631 + i * 0.002, 37.931) for i in range(40)]
+    parts[3] = DONUT
+    many = MultiPolygon(parts)
+    area, perimeter = geodesic_area_perimeter(many)
+    by_ring = [geodesic_area_perimeter(p) for p in parts]  # fewer than 16: ring by ring
+    assert area == pytest.approx(sum(a for a, _ in by_ring), rel=1e-12)
+    assert perimeter == pytest.approx(sum(p for _, p in by_ring), rel=1e-12)
+    assert geodesic_areas_m2(parts).tolist() == pytest.approx([a for a, _ in by_ring], rel=1e-12)
+    assert geodesic_area_perimeter(many) == (area, perimeter)  # remembered: the same
+
+
+def test_from_utm_inverts_to_utm() -> None:
+    back = from_utm(to_utm(DONUT, 32652), 32652)
+    assert back.equals_exact(DONUT, 1e-9)
+    arr = to_utm(np.asarray([BOX, HOLE], dtype=object), 32652)
+    assert arr[0].equals_exact(to_utm(BOX, 32652), 0)
+    assert arr[1].equals_exact(to_utm(HOLE, 32652), 0)

@@ -14,9 +14,9 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.polygon import orient
 
 from kaesong_geo.dates import parse_epoch
-from kaesong_geo.growth import compare
+from kaesong_geo.growth import classify_lei, compare, landscape_expansion_index
 from kaesong_geo.io.footprints import read_footprint_file
-from kaesong_geo.measure import dissolve, geodesic_area_m2, measure_geometry
+from kaesong_geo.measure import dissolve, geodesic_area_m2, measure_geometry, polygons_of
 from kaesong_geo.site import KAESONG
 
 from .common import PROVENANCE
@@ -130,3 +130,100 @@ def test_epoch_labels_round_trip(d: dt.date, precision: str) -> None:
     assert e.label == label and e.precision == precision
     assert abs((e.placed - d).days) <= {"day": 0, "month": 31, "year": 366}[precision]
     assert parse_epoch(e.label) == e
+
+
+@st.composite
+def building_sets(draw: st.DrawFn) -> tuple[list[Polygon], list[Polygon]]:
+    """Two epochs of 1-40 building-like rectangles (5-60 m) within ~500 m; some overlap.
+
+    The later epoch keeps most of the earlier buildings (some are demolished) and adds new ones.
+    """
+    rect = st.tuples(st.floats(-250, 250), st.floats(-250, 250), st.floats(5, 60), st.floats(5, 60))
+
+    def to_box(r: tuple[float, float, float, float]) -> Polygon:
+        x, y, w, h = r
+        return box(
+            LON0 + x * DEG_PER_M_LON,
+            LAT0 + y * DEG_PER_M_LAT,
+            LON0 + (x + w) * DEG_PER_M_LON,
+            LAT0 + (y + h) * DEG_PER_M_LAT,
+        )
+
+    old = [to_box(r) for r in draw(st.lists(rect, min_size=1, max_size=40))]
+    kept = [b for b in old if draw(st.integers(0, 9))]  # about one in ten demolished
+    new = kept + [to_box(r) for r in draw(st.lists(rect, min_size=0, max_size=40))]
+    return old, new
+
+
+def _reference_compare(old_parts: list[Polygon], new_parts: list[Polygon]) -> dict[str, object]:
+    """The straightforward classification: one overlay, then each patch against the old."""
+    old = shapely.union_all(old_parts)
+    new = shapely.union_all(new_parts)
+    added = polygons_of(shapely.difference(new, old))
+    patches = []
+    for p in added:
+        area = geodesic_area_m2(p)
+        if area >= 1.0:
+            patches.append((p, area, landscape_expansion_index(p, old, UTM)))
+    return {
+        "start": geodesic_area_m2(old),
+        "end": geodesic_area_m2(new),
+        "added": geodesic_area_m2(shapely.difference(new, old)),
+        "lost": geodesic_area_m2(shapely.difference(old, new)),
+        "patches": patches,
+    }
+
+
+@given(building_sets())
+@settings(max_examples=60, deadline=None)
+@example(  # an added building sharing an edge with an old one, another inside a demolished one
+    (
+        [box(126.63, 37.93, 126.6302, 37.9302), box(126.631, 37.93, 126.6312, 37.9302)],
+        [
+            box(126.63, 37.93, 126.6302, 37.9302),
+            box(126.6302, 37.93, 126.6304, 37.9302),
+            box(126.63105, 37.93005, 126.63115, 37.93015),
+        ],
+    )
+)
+def test_optimized_classification_equals_the_reference(
+    epochs: tuple[list[Polygon], list[Polygon]],
+) -> None:
+    """compare() (STRtree, arrays, projected once) gives the reference's areas and LEIs."""
+    old_parts, new_parts = epochs
+    ref = _reference_compare(old_parts, new_parts)
+    g = compare(
+        MultiPolygon(old_parts),
+        MultiPolygon(new_parts),
+        parse_epoch("2004"),
+        parse_epoch("2006"),
+        utm_epsg=UTM,
+    )
+    for got, want in (
+        (g.start_area_m2, ref["start"]),
+        (g.end_area_m2, ref["end"]),
+        (g.added_m2, ref["added"]),
+        (g.lost_m2, ref["lost"]),
+    ):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
+    want_patches = ref["patches"]
+    assert isinstance(want_patches, list)
+    assert len(g.patches) == len(want_patches)
+    for geom, area, lei in want_patches:
+        [match] = [p for p in g.patches if p.geometry.contains(geom.representative_point())]
+        assert match.area_m2 == pytest.approx(area, rel=1e-9)
+        assert match.lei == pytest.approx(lei, rel=1e-9, abs=1e-9)
+        assert match.growth_type == classify_lei(lei)
+
+
+@given(building_sets())
+@settings(max_examples=60, deadline=None)
+def test_dissolve_covers_what_union_all_covers(epochs: tuple[list[Polygon], list[Polygon]]) -> None:
+    """Grouped dissolving gives the area and the point set of one union of everything."""
+    parts = epochs[0] + epochs[1]
+    fast, ref = dissolve(parts), shapely.union_all(parts)
+    assert fast.is_valid
+    assert geodesic_area_m2(fast) == pytest.approx(geodesic_area_m2(ref), rel=1e-9)
+    assert shapely.symmetric_difference(fast, ref).area <= 1e-12 * max(ref.area, 1e-12)
+    # Parts that overlap or share an edge are merged: the parts do not overlap one another.
+    assert sum(p.area for p in fast.geoms) == pytest.approx(fast.area, rel=1e-12)

@@ -44,15 +44,23 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import DAYS_PER_YEAR, EpochDate, days_between
-from kaesong_geo.measure import dissolve, geodesic_area_m2, to_utm
+from kaesong_geo.measure import (
+    dissolve,
+    geodesic_area_m2,
+    geodesic_areas_m2,
+    polygons_of,
+    to_utm,
+)
 
 __all__ = [
     "GROWTH_TYPES",
@@ -66,6 +74,7 @@ __all__ = [
     "classify_lei",
     "compare",
     "landscape_expansion_index",
+    "landscape_expansion_indices",
 ]
 
 GrowthType = Literal["infill", "extension", "leapfrog"]
@@ -220,6 +229,78 @@ def landscape_expansion_index(
     return max(0.0, min(100.0, 100.0 * overlap / ring.area))
 
 
+def landscape_expansion_indices(
+    patches: Sequence[BaseGeometry],
+    old: BaseGeometry,
+    utm_epsg: int,
+    buffer_m: float = LEI_BUFFER_M,
+) -> np.ndarray:
+    """:func:`landscape_expansion_index` of many patches against one old footprint at once.
+
+    The patches and the old footprint are projected once, the rings are built as an array,
+    and each ring meets only the old polygons an STRtree finds near it. The old footprint's
+    polygons must not overlap one another (a dissolved footprint, as :func:`compare` passes).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> hole = box(126.634, 37.934, 126.636, 37.936)
+    >>> old = box(126.630, 37.930, 126.640, 37.940).difference(hole)
+    >>> far = box(126.7, 37.9, 126.71, 37.91)
+    >>> [round(x) for x in landscape_expansion_indices([hole, far], old, 32652)]
+    [100, 0]
+    """
+    out = np.zeros(len(patches))
+    if not len(patches):
+        return out
+    patches_utm = to_utm(np.asarray(patches, dtype=object), utm_epsg)
+    # quad_segs=16 as BaseGeometry.buffer, so the rings are those of the single-patch form.
+    rings = shapely.difference(shapely.buffer(patches_utm, buffer_m, quad_segs=16), patches_utm)
+    ring_area = shapely.area(rings)
+    parts = np.asarray(polygons_of(old), dtype=object)
+    if parts.size:
+        parts_utm = to_utm(parts, utm_epsg)
+        ring_i, part_j = shapely.STRtree(parts_utm).query(rings, predicate="intersects")
+        pieces = shapely.area(shapely.intersection(rings[ring_i], parts_utm[part_j]))
+        overlap = np.zeros(len(patches))
+        # Summed in order per ring, as np.add.at does.
+        np.add.at(overlap, ring_i, pieces)
+        positive = ring_area > 0
+        out[positive] = np.clip(100.0 * overlap[positive] / ring_area[positive], 0.0, 100.0)
+    return out
+
+
+def _difference(a: MultiPolygon, b: MultiPolygon) -> MultiPolygon:
+    """``a - b`` of two dissolved footprints, part by part.
+
+    A part of ``a`` that meets no part of ``b`` (found with an STRtree) is kept whole; the
+    others lose the parts of ``b`` they meet. Same area as ``shapely.difference(a, b)``,
+    without one overlay of two large multipolygons.
+    """
+    parts_a = np.asarray(polygons_of(a), dtype=object)
+    parts_b = np.asarray(polygons_of(b), dtype=object)
+    if parts_a.size == 0 or parts_b.size == 0:
+        return dissolve(parts_a.tolist())
+    i, j = shapely.STRtree(parts_b).query(parts_a, predicate="intersects")
+    order = np.argsort(i, kind="stable")
+    i, j = i[order], j[order]
+    hit = np.zeros(parts_a.size, dtype=bool)
+    hit[i] = True
+    pieces: list[BaseGeometry] = list(parts_a[~hit])
+    met = np.flatnonzero(hit)
+    starts = np.searchsorted(i, met, side="left")
+    ends = np.searchsorted(i, met, side="right")
+    single = ends - starts == 1  # most parts meet one part: one array operation for them all
+    a1, b1 = parts_a[met[single]], parts_b[j[starts[single]]]
+    changed = ~shapely.equals_exact(a1, b1, tolerance=0.0)  # an unchanged part leaves nothing
+    pieces += list(shapely.difference(a1[changed], b1[changed]))
+    for k, s, e in zip(
+        met[~single].tolist(), starts[~single].tolist(), ends[~single].tolist(), strict=True
+    ):
+        pieces.append(shapely.difference(parts_a[k], shapely.union_all(parts_b[j[s:e]])))
+    return dissolve(pieces)
+
+
 def compare(
     start_geom: BaseGeometry,
     end_geom: BaseGeometry,
@@ -260,15 +341,19 @@ def compare(
     """
     old = dissolve([start_geom])
     new = dissolve([end_geom])
-    added = dissolve([shapely.difference(new, old)]) if not new.is_empty else MultiPolygon()
-    lost = dissolve([shapely.difference(old, new)]) if not old.is_empty else MultiPolygon()
-    patches = []
-    for poly in added.geoms:
-        area = geodesic_area_m2(poly)
-        if area < min_patch_m2:
-            continue
-        lei = landscape_expansion_index(poly, old, utm_epsg, lei_buffer_m) if area else 0.0
-        patches.append(Patch(poly, area, lei, classify_lei(lei)))
+    added = _difference(new, old)
+    lost = _difference(old, new)
+    polys = list(added.geoms)
+    areas = geodesic_areas_m2(polys)
+    kept = [i for i, area in enumerate(areas.tolist()) if area >= min_patch_m2]
+    measured = [i for i in kept if areas[i]]  # a patch of no area has no ring: LEI 0
+    leis = np.zeros(len(polys))
+    leis[measured] = landscape_expansion_indices(
+        [polys[i] for i in measured], old, utm_epsg, lei_buffer_m
+    )
+    patches = [
+        Patch(polys[i], float(areas[i]), float(leis[i]), classify_lei(float(leis[i]))) for i in kept
+    ]
     return IntervalGrowth(
         start=start,
         end=end,

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from shapely.geometry import MultiPolygon
@@ -77,14 +78,16 @@ class Epoch:
         """The epoch as written, e.g. ``2009-09``."""
         return self.epoch.label
 
-    @property
+    @cached_property
     def geometry(self) -> MultiPolygon:
-        """The union of every footprint of the epoch."""
+        """The union of every footprint of the epoch, computed once (on first use)."""
         return dissolve(f.geometry for f in self.footprints)
 
     def class_geometries(self) -> dict[str, MultiPolygon]:
         """Union of the footprints of each class, classes in order of first appearance."""
         classes = dict.fromkeys(f.cls for f in self.footprints)
+        if len(classes) == 1:  # one class: its union is the epoch's
+            return dict.fromkeys(classes, self.geometry)
         return {c: dissolve(f.geometry for f in self.footprints if f.cls == c) for c in classes}
 
     @property

@@ -20,24 +20,35 @@ import base64
 import datetime as dt
 import html as html_lib
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from shapely.geometry import mapping
+import numpy as np
+import shapely
 
 from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
-from kaesong_geo.measure import geodesic_area_m2
-from kaesong_geo.report import GrowthReport, growth_report
+from kaesong_geo.measure import from_utm, geodesic_area_m2, to_utm
+from kaesong_geo.report import EpochResult, GrowthReport, growth_report
 from kaesong_geo.site import Site
 
 if TYPE_CHECKING:
     import folium
     from branca.element import Figure
 
-__all__ = ["GROWTH_COLORS", "build_map", "epoch_colors", "make_map", "safe_json"]
+__all__ = [
+    "GROWTH_COLORS",
+    "MAX_DRAWN_FOOTPRINTS",
+    "MAX_ZOOM",
+    "build_map",
+    "display_tolerance_m",
+    "epoch_colors",
+    "make_map",
+    "safe_json",
+]
 
 #: Colours of the growth types (ColorBrewer Dark2).
 GROWTH_COLORS = {"infill": "#1b9e77", "extension": "#d95f02", "leapfrog": "#7570b3"}
@@ -102,26 +113,68 @@ def _count(aligned: dict[str, Any]) -> str:
     return text + ")"
 
 
-def _round_coords(geom: Any) -> Any:
-    if isinstance(geom, list | tuple):
-        if geom and isinstance(geom[0], float | int):
-            return [round(float(v), 7) for v in geom]
-        return [_round_coords(g) for g in geom]
-    return geom
+#: The deepest zoom the page allows (Leaflet's default); footprints are drawn for it.
+MAX_ZOOM = 18
+#: Above this many footprints in an epoch, the map draws each class of the epoch as one
+#: shape, with the class's figures in its popup, instead of one shape and popup per footprint.
+MAX_DRAWN_FOOTPRINTS = 2000
 
 
-def _geojson(features: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
-    out = []
-    for geom, props in features:
-        g = mapping(geom)
-        out.append(
-            {
-                "type": "Feature",
-                "properties": props,
-                "geometry": {"type": g["type"], "coordinates": _round_coords(g["coordinates"])},
-            }
-        )
+def display_tolerance_m(lat: float, zoom: int = MAX_ZOOM) -> float:
+    """Size in metres of one screen pixel of a Web Mercator map at ``zoom`` and latitude ``lat``.
+
+    Examples
+    --------
+    >>> round(display_tolerance_m(37.93), 3), round(display_tolerance_m(0.0, 0))
+    (0.471, 156543)
+    """
+    return float(2 * math.pi * 6378137.0 * math.cos(math.radians(lat)) / (256 * 2**zoom))
+
+
+def _geojson(
+    features: list[tuple[Any, dict[str, Any]]], site: Site | None = None
+) -> dict[str, Any]:
+    """A FeatureCollection of the geometries as drawn: simplified at screen resolution.
+
+    With a ``site``, each geometry is simplified in the site's UTM zone to the size of a
+    pixel at :data:`MAX_ZOOM` (topology kept), and coordinates are rounded to 1e-6 degrees
+    (about 0.1 m). Only the drawing is simplified: every figure in the properties is computed
+    by the caller from the full-resolution geometry.
+    """
+    geoms = np.asarray([g for g, _ in features], dtype=object)
+    if site is not None and geoms.size:
+        tolerance = display_tolerance_m(site.lat)
+        simple = shapely.simplify(to_utm(geoms, site.utm_epsg), tolerance, preserve_topology=True)
+        geoms = from_utm(simple, site.utm_epsg)
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, 6))
+    texts: list[str] = list(shapely.to_geojson(rounded)) if geoms.size else []
+    out = [
+        {"type": "Feature", "properties": props, "geometry": json.loads(text)}
+        for (_, props), text in zip(features, texts, strict=True)
+    ]
     return {"type": "FeatureCollection", "features": out}
+
+
+def _footprint_features(
+    result: EpochResult, headline: str
+) -> list[tuple[Any, dict[str, Any]]] | None:
+    """One feature per class of a crowded epoch (see :data:`MAX_DRAWN_FOOTPRINTS`), else None."""
+    footprints = result.epoch.footprints
+    if len(footprints) <= MAX_DRAWN_FOOTPRINTS:
+        return None
+    features = []
+    for cls, geom in result.epoch.class_geometries().items():
+        members = [fp for fp in footprints if fp.cls == cls]
+        rows = [
+            ["Class", cls],
+            ["Footprints", f"{len(members):,}"],
+            ["Area", f"{result.class_area_m2[cls] / 1e4:,.1f} ha (geodesic, full resolution)"],
+            ["Methods", ", ".join(dict.fromkeys(fp.method for fp in members))],
+            ["Files", ", ".join(dict.fromkeys(Path(fp.file).name for fp in members if fp.file))],
+        ]
+        name = f"{cls}, {len(members):,} footprints drawn as one shape"
+        features.append((geom, {"name": name, "headline": headline, "rows": rows}))
+    return features
 
 
 def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any]:
@@ -151,8 +204,8 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
                 "YES: no documented figure backs it" if e["flags"]["estimated"] else "no",
             ],
         ]
-        features = []
-        for fp in r.epoch.footprints:
+        features = _footprint_features(r, headline) or []
+        for fp in r.epoch.footprints if not features else ():
             fp_rows = [
                 ["Class", fp.cls],
                 ["Area", f"{geodesic_area_m2(fp.geometry) / 1e4:,.1f} ha"],
@@ -173,7 +226,7 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
                 "estimated": e["flags"]["estimated"],
                 "headline": headline,
                 "rows": rows,
-                "geojson": _geojson(features),
+                "geojson": _geojson(features, report.site),
             }
         )
     intervals = []
@@ -192,7 +245,9 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
             )
             for p in g.patches
         ]
-        intervals.append({"start": g.start.label, "end": g.end.label, "geojson": _geojson(patches)})
+        intervals.append(
+            {"start": g.start.label, "end": g.end.label, "geojson": _geojson(patches, report.site)}
+        )
     imagery = []
     for label, ov in overlays.items():
         imagery.append(
