@@ -38,7 +38,7 @@ def observations():
 
 def test_three_epochs_with_month_precision(epochs) -> None:
     assert list(epochs) == ["2004-04", "2006-01", "2009-09"]
-    assert {e.epoch.precision for e in epochs.values()} == {"month"}
+    assert {e.date.precision for e in epochs.values()} == {"month"}
 
 
 @pytest.mark.parametrize(("label", "documented_m2"), [("2004-04", PILOT_M2), ("2009-09", 3.3e6)])
@@ -68,7 +68,7 @@ def test_2006_is_estimated_and_between_the_documented_areas(epochs) -> None:
     area = measure_geometry(e.geometry, UTM).area_m2
     assert PILOT_M2 < area < 3.3e6
     # Multi-part with a class each, and the estimated part has a hole where the pilot is.
-    assert {fp.cls for fp in e.footprints} == {"developed", "under construction"}
+    assert {fp.category for fp in e.footprints} == {"developed", "under construction"}
     estimated = [fp for fp in e.footprints if fp.estimated]
     assert len(estimated) == 1 and len(estimated[0].geometry.interiors) == 1
 

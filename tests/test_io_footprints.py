@@ -48,7 +48,7 @@ def test_geojson_with_full_provenance(tmp_path: Path) -> None:
         tmp_path / "a.geojson", feature(DONUT, epoch="2011-03", name="x", area_uncertainty_pct=5)
     )
     [fp] = read_footprint_file(path)
-    assert fp.epoch.label == "2011-03" and fp.method == "traced" and fp.uncertainty_m == 10
+    assert fp.date.label == "2011-03" and fp.method == "traced" and fp.uncertainty_m == 10
     assert fp.area_uncertainty_pct == 5 and fp.name == "x" and fp.feature == 1
     assert len(fp.geometry.interiors) == 1
 
@@ -68,7 +68,7 @@ def test_kml_from_google_earth_uses_file_name_as_epoch(tmp_path: Path) -> None:
     path = tmp_path / "2012-10.kml"
     path.write_text(kml_text(ring(BOX), name="Complex Oct 2012"), encoding="utf-8")
     [fp] = read_footprint_file(path)
-    assert fp.epoch.label == "2012-10"
+    assert fp.date.label == "2012-10"
     assert fp.name == "Complex Oct 2012"
     assert fp.note == "Traced in Google Earth Pro over historical imagery"
     assert fp.method == "traced" and fp.source == "2012-10.kml" and fp.uncertainty_m is None
@@ -80,7 +80,7 @@ def test_kml_extended_data_epoch(tmp_path: Path) -> None:
     path = tmp_path / "digitized.kml"
     path.write_text(kml_text(ring(BOX), epoch="2013-09-16"), encoding="utf-8")
     [fp] = read_footprint_file(path)
-    assert fp.epoch.label == "2013-09-16" and fp.epoch.precision == "day"
+    assert fp.date.label == "2013-09-16" and fp.date.precision == "day"
 
 
 def test_kmz(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_shapefile_without_prj_is_refused(tmp_path: Path) -> None:
 def test_geojson_without_crs_is_wgs84_by_definition(tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "2016-01.geojson", feature(BOX))
     assert "crs" not in json.loads(path.read_text())
-    assert read_footprint_file(path)[0].epoch.label == "2016-01"
+    assert read_footprint_file(path)[0].date.label == "2016-01"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,7 @@ def test_several_epochs_in_one_geopackage(empty_data_dir: Path) -> None:
     gdf.to_file(empty_data_dir / "boundaries" / "all.gpkg", driver="GPKG")
     epochs = load_footprints(empty_data_dir)
     assert [(e.label, len(e.footprints)) for e in epochs] == [("2011-03", 1), ("2012-03", 2)]
-    assert set(epochs[1].class_geometries()) == {"developed", "under construction"}
+    assert set(epochs[1].category_geometries()) == {"developed", "under construction"}
 
 
 # --- one set of checks: validate, growth, map and report all refuse (exit 1, one line) -----
@@ -514,7 +514,7 @@ _NUMBERS = ("reference_area_m2", "area_uncertainty_pct", "uncertainty_m")
 
 
 def _numbers(fps: list) -> list[tuple]:
-    return [(f.name, f.epoch.label, *(getattr(f, n) for n in _NUMBERS)) for f in fps]
+    return [(f.name, f.date.label, *(getattr(f, n) for n in _NUMBERS)) for f in fps]
 
 
 def _to_shapefile(geojson: Path, target: Path) -> Path:
@@ -714,7 +714,7 @@ def test_impossible_epoch_date_names_the_property(cli, data_dir: Path) -> None:
 def test_day_epoch_in_geojson_is_read_as_text_not_shifted(tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "t.geojson", feature(BOX, epoch="2011-03-07"))
     [fp] = read_footprint_file(path)
-    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+    assert (fp.date.label, fp.date.precision) == ("2011-03-07", "day")
 
 
 @pytest.mark.parametrize("folder", ["", "folder/", "a/b/"])
@@ -776,7 +776,7 @@ def test_impossible_date_in_a_geopackage_date_field_is_named(cli, data_dir: Path
 )
 def test_geopackage_date_fields_are_day_epochs(tmp_path: Path, sql_type: str, value: str) -> None:
     [fp] = read_footprint_file(_gpkg_with_epoch_column(tmp_path / "t.gpkg", sql_type, value))
-    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+    assert (fp.date.label, fp.date.precision) == ("2011-03-07", "day")
 
 
 def test_datetime_text_in_geojson_is_a_day_epoch(tmp_path: Path) -> None:
@@ -785,7 +785,7 @@ def test_datetime_text_in_geojson_is_a_day_epoch(tmp_path: Path) -> None:
     gdf.to_file(tmp_path / "t.geojson")
     assert '"epoch": "2011-03-07T00:00:00"' in (tmp_path / "t.geojson").read_text()
     [fp] = read_footprint_file(tmp_path / "t.geojson")
-    assert (fp.epoch.label, fp.epoch.precision) == ("2011-03-07", "day")
+    assert (fp.date.label, fp.date.precision) == ("2011-03-07", "day")
 
 
 def test_two_columns_differing_in_case_are_refused(tmp_path: Path) -> None:

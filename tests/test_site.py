@@ -316,6 +316,7 @@ def test_site_toml_round_trip(tmp_path: Path) -> None:
 @example(180.0, 0.0)
 @example(-180.0, -0.0001)
 @example(31.03, -29.86)
+@example(-4.767830115286599e-16, 0.0)  # (lon + 180) rounded to 180 once: zone 31
 def test_utm_zone_contains_the_point(lon: float, lat: float) -> None:
     epsg = utm_epsg_for(lon, lat)
     zone = epsg % 100

@@ -2,8 +2,9 @@
 
 Pure data classes; reading them from files is :mod:`kaesong_geo.io.footprints`.
 
-A *footprint* is one polygon (or multipolygon) of one epoch, with a class (``developed``,
-``under construction``, ...) and its provenance:
+A *footprint* is one polygon (or multipolygon) of one epoch (its ``date``), with a
+``category`` (``developed``, ``under construction``, ...; the ``class`` attribute of the
+files) and its provenance:
 
 ========================  ===============================================================
 field                     meaning
@@ -52,8 +53,8 @@ class Footprint:
     """One polygon of an epoch's footprint, with provenance (see the module docstring)."""
 
     geometry: BaseGeometry = field(repr=False)
-    epoch: EpochDate
-    cls: str = "developed"
+    date: EpochDate
+    category: str = "developed"
     name: str = ""
     source: str = ""
     method: Method = "traced"
@@ -70,25 +71,27 @@ class Footprint:
 class Epoch:
     """All footprints of one epoch."""
 
-    epoch: EpochDate
+    date: EpochDate
     footprints: tuple[Footprint, ...]
 
     @property
     def label(self) -> str:
         """The epoch as written, e.g. ``2009-09``."""
-        return self.epoch.label
+        return self.date.label
 
     @cached_property
     def geometry(self) -> MultiPolygon:
         """The union of every footprint of the epoch, computed once (on first use)."""
         return dissolve(f.geometry for f in self.footprints)
 
-    def class_geometries(self) -> dict[str, MultiPolygon]:
-        """Union of the footprints of each class, classes in order of first appearance."""
-        classes = dict.fromkeys(f.cls for f in self.footprints)
+    def category_geometries(self) -> dict[str, MultiPolygon]:
+        """Union of the footprints of each category, in order of first appearance."""
+        classes = dict.fromkeys(f.category for f in self.footprints)
         if len(classes) == 1:  # one class: its union is the epoch's
             return dict.fromkeys(classes, self.geometry)
-        return {c: dissolve(f.geometry for f in self.footprints if f.cls == c) for c in classes}
+        return {
+            c: dissolve(f.geometry for f in self.footprints if f.category == c) for c in classes
+        }
 
     @property
     def estimated(self) -> bool:

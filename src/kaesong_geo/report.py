@@ -217,11 +217,11 @@ def growth_report(
             EpochResult(
                 epoch=ep,
                 measure=m,
-                class_area_m2={c: geodesic_area_m2(g) for c, g in ep.class_geometries().items()},
+                class_area_m2={c: geodesic_area_m2(g) for c, g in ep.category_geometries().items()},
                 area_uncertainty_m2=_area_uncertainty(ep),
                 reference_area_m2=_reference(ep),
                 aligned={
-                    i: align(observations, i, ep.epoch.placed, events) for i in ALIGNED_INDICATORS
+                    i: align(observations, i, ep.date.placed, events) for i in ALIGNED_INDICATORS
                 },
                 imagery=tuple(r for r in catalog if r.date.label == ep.label),
             )
@@ -233,7 +233,7 @@ def growth_report(
     intervals = []
     for i, (a, b) in enumerate(pairs):
         g = compare(
-            a.epoch.geometry, b.epoch.geometry, a.epoch.epoch, b.epoch.epoch, utm_epsg=site.utm_epsg
+            a.epoch.geometry, b.epoch.geometry, a.epoch.date, b.epoch.date, utm_epsg=site.utm_epsg
         )
         intervals.append(
             IntervalResult(
@@ -449,8 +449,8 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
         epochs.append(
             {
                 "epoch": r.label,
-                "date": r.epoch.epoch.placed.isoformat(),
-                "date_precision": r.epoch.epoch.precision,
+                "date": r.epoch.date.placed.isoformat(),
+                "date_precision": r.epoch.date.precision,
                 "area_m2": _num(m.area_m2, 1),
                 "area_km2": _num(m.area_km2, 6),
                 "area_ha": _num(m.area_ha, 3),
@@ -484,7 +484,7 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                 "footprints": [
                     {
                         "name": fp.name,
-                        "class": fp.cls,
+                        "class": fp.category,
                         "method": fp.method,
                         "estimated": fp.estimated,
                         "uncertainty_m": fp.uncertainty_m,

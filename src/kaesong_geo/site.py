@@ -53,8 +53,11 @@ def utm_epsg_for(lon: float, lat: float) -> int:
     (32652, 32719, 32736)
     >>> utm_epsg_for(180.0, 0.0), utm_epsg_for(-180.0, -0.1)
     (32660, 32701)
+    >>> utm_epsg_for(-1e-16, 0.0), utm_epsg_for(0.0, 0.0)  # a hair west of Greenwich: zone 30
+    (32630, 32631)
     """
-    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    # lon / 6 rather than (lon + 180) / 6: adding 180 rounds a tiny negative longitude to 180.
+    zone = min(math.floor(lon / 6.0) + 31, 60)
     return (32600 if lat >= 0 else 32700) + zone
 
 

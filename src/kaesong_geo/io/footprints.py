@@ -699,8 +699,8 @@ def _footprint(
         note = props.get("description")
     return Footprint(
         geometry=polygonal,
-        epoch=epoch,
-        cls="developed" if _missing(props.get("class")) else str(props["class"]).strip(),
+        date=epoch,
+        category="developed" if _missing(props.get("class")) else str(props["class"]).strip(),
         name=name,
         source=source,
         method=method,
@@ -731,7 +731,7 @@ def read_footprint_file(path: str | os.PathLike[str], site: Site | None = None) 
     --------
     >>> from kaesong_geo.io.datadir import bundled_data_dir
     >>> fps = read_footprint_file(bundled_data_dir() / "boundaries" / "2009-09.geojson")
-    >>> [(f.epoch.label, f.method, f.estimated) for f in fps]
+    >>> [(f.date.label, f.method, f.estimated) for f in fps]
     [('2009-09', 'reconstructed', False)]
     """
     result = inspect_footprint_file(path, site)
@@ -851,7 +851,7 @@ def inspect_footprints(
     owner: dict[str, str] = {}
     for f in files:
         for fp in f.footprints:
-            label = fp.epoch.label
+            label = fp.date.label
             if label in owner and owner[label] != f.path:
                 problems.append(
                     Problem(
@@ -864,8 +864,8 @@ def inspect_footprints(
             by_label.setdefault(label, []).append(fp)
     placed: dict[Any, str] = {}
     epochs = []
-    for label, fps in sorted(by_label.items(), key=lambda kv: kv[1][0].epoch):
-        day = fps[0].epoch.placed
+    for label, fps in sorted(by_label.items(), key=lambda kv: kv[1][0].date):
+        day = fps[0].date.placed
         if day in placed:
             problems.append(
                 Problem(
@@ -876,7 +876,7 @@ def inspect_footprints(
             )
             continue
         placed[day] = label
-        epochs.append(Epoch(fps[0].epoch, tuple(fps)))
+        epochs.append(Epoch(fps[0].date, tuple(fps)))
     # A second file repeating an epoch in several features says so once, not per feature.
     return epochs, files, list(dict.fromkeys(problems))
 

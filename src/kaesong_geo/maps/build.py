@@ -163,8 +163,8 @@ def _footprint_features(
     if len(footprints) <= MAX_DRAWN_FOOTPRINTS:
         return None
     features = []
-    for cls, geom in result.epoch.class_geometries().items():
-        members = [fp for fp in footprints if fp.cls == cls]
+    for cls, geom in result.epoch.category_geometries().items():
+        members = [fp for fp in footprints if fp.category == cls]
         rows = [
             ["Class", cls],
             ["Footprints", f"{len(members):,}"],
@@ -179,7 +179,7 @@ def _footprint_features(
 
 def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any]:
     data = report.to_dict()
-    colors = epoch_colors([r.epoch.epoch.placed for r in report.epochs])
+    colors = epoch_colors([r.epoch.date.placed for r in report.epochs])
     epochs = []
     for r, e, color in zip(report.epochs, data["epochs"], colors, strict=True):
         growth = "" if e["growth_pct"] is None else f", {e['growth_pct']:+,.1f}% from previous"
@@ -207,7 +207,7 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
         features = _footprint_features(r, headline) or []
         for fp in r.epoch.footprints if not features else ():
             fp_rows = [
-                ["Class", fp.cls],
+                ["Class", fp.category],
                 ["Area", f"{geodesic_area_m2(fp.geometry) / 1e4:,.1f} ha"],
                 ["Method", fp.method],
                 ["Estimated", "yes" if fp.estimated else "no"],

@@ -183,7 +183,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     from matplotlib.patches import Patch
 
     epochs = report.epochs
-    dates = [e.epoch.epoch.placed for e in epochs]
+    dates = [e.epoch.date.placed for e in epochs]
     last = max(dates) if dates else dt.date(2010, 1, 1)
     first = min(dates) if dates else dt.date(2004, 1, 1)
     lo, hi = dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
@@ -276,7 +276,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
                 zorder=4,
             )
         aligned = [
-            (e.epoch.epoch.placed, e.aligned[indicator])
+            (e.epoch.date.placed, e.aligned[indicator])
             for e in epochs
             if e.aligned[indicator].value is not None
         ]
