@@ -156,7 +156,9 @@ def test_far_away_footprints_are_refused(tmp_path: Path) -> None:
     seoul = box(126.97, 37.56, 126.98, 37.57)
     path = write_geojson(tmp_path / "2011-03.geojson", feature(seoul))
     with pytest.raises(
-        DataError, match=r"lies 5\d km from the Kaesong Industrial Complex \(more than 20 km\)"
+        DataError,
+        match=r"lies 5\d km from the reference point of Kaesong Industrial Complex "
+        r"\(more than 20 km\)",
     ):
         read_footprint_file(path)
 
@@ -317,7 +319,8 @@ def test_sliver_centred_on_the_site_is_refused_by_its_extent(cli, data_dir: Path
     assert_refused(
         cli,
         data_dir,
-        f"{path}: feature 1 reaches 200 km from the Kaesong Industrial Complex at vertex ",
+        f"{path}: feature 1 reaches 200 km from the reference point of Kaesong Industrial "
+        "Complex at vertex ",
     )
 
 

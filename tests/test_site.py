@@ -152,9 +152,12 @@ def test_a_kaesong_footprint_is_refused_in_the_southern_site(cli, durban: Path) 
     errors = [line for line in r.out.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1
     assert "2022-01.geojson" in errors[0]
-    assert re.search(r"lies 12,4\d\d km from the Durban test zone \(more than 15 km\)", errors[0])
+    assert re.search(
+        r"lies 12,4\d\d km from the reference point of Durban test zone \(more than 15 km\)",
+        errors[0],
+    )
     r = cli("growth", "--data-dir", str(durban))
-    assert r.code == 1 and "from the Durban test zone" in r.err and r.out == ""
+    assert r.code == 1 and "from the reference point of Durban test zone" in r.err and r.out == ""
     assert tree_digest(durban) == before
 
 
@@ -162,7 +165,7 @@ def test_a_durban_footprint_is_refused_in_kaesong(cli, data_dir: Path) -> None:
     write_geojson(data_dir / "boundaries" / "2011-03.geojson", feature(D0))
     r = cli("growth", "--data-dir", str(data_dir))
     assert r.code == 1
-    assert "km from the Kaesong Industrial Complex (more than 20 km)" in r.err
+    assert "km from the reference point of Kaesong Industrial Complex (more than 20 km)" in r.err
 
 
 def test_no_site_toml_is_read_as_kaesong_with_a_note(empty_data_dir: Path) -> None:
@@ -339,3 +342,33 @@ def test_site_at_refuses_bad_points() -> None:
     with pytest.raises(ValueError, match="radius_km must be a positive number"):
         Site.at("Z", 0.0, 0.0, radius_km=0)
     assert Point(0, 0)  # shapely imported for geometries above
+
+
+def test_site_toml_refuses_unknown_keys_in_its_tables(cli, tmp_path: Path) -> None:
+    """A typo inside [point] or [[documented_area]] is named, not silently ignored."""
+    ws = tmp_path / "ws"
+    assert cli("init", str(ws), "--site", "Rason", "--lon", "130.3", "--lat", "42.25").code == 0
+    toml = ws / "site.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("source = ", "sorce = ", 1), encoding="utf-8")
+    r = cli("validate", "--data-dir", str(ws))
+    assert r.code == 1
+    assert f"{toml}: [point] unknown key 'sorce' (known: lon, lat, source)" in r.out
+    toml.write_text(
+        text + '\n[[documented_area]]\nlabel = "zone"\narea_m2 = 1e6\nsorce = "x"\n',
+        encoding="utf-8",
+    )
+    r = cli("validate", "--data-dir", str(ws))
+    assert "documented_area 1: unknown key 'sorce' (known: label, area_m2, source)" in r.out
+
+
+def test_chart_title_names_the_site(cli, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert cli("init", str(ws), "--site", "Rason", "--lon", "130.3", "--lat", "42.25").code == 0
+    write_geojson(
+        ws / "boundaries" / "2020-06.geojson",
+        feature(box(130.30, 42.25, 130.31, 42.26), method="traced", source="t", uncertainty_m=5),
+    )
+    r = cli("chart", "--data-dir", str(ws), "-o", str(tmp_path / "c.svg"))
+    assert r.code == 0, r.err
+    assert "Rason: footprint area per imagery epoch" in (tmp_path / "c.svg").read_text()

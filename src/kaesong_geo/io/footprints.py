@@ -408,11 +408,11 @@ def _locate(geom: BaseGeometry, site: Site) -> str | None:
     centre_km = _distance_km(c.x, c.y, site)
     if centre_km > site.max_distance_km and not outline:
         return (
-            f"lies {centre_km:,.0f} km from the {site.name} (more than "
+            f"lies {centre_km:,.0f} km from the reference point of {site.name} (more than "
             f"{site.max_distance_km:g} km): wrong place or CRS?"
         )
     return (
-        f"reaches {far_km:,.0f} km from the {site.name} at vertex {i + 1} "
+        f"reaches {far_km:,.0f} km from the reference point of {site.name} at vertex {i + 1} "
         f"({lon[i]:.5f}, {lat[i]:.5f}), more than {site.max_distance_km:g} km{outline}: "
         "a mistyped vertex, or the wrong place?"
     )

@@ -78,6 +78,13 @@ _TOP_KEYS = {
 }
 
 
+def _known(table: dict[str, object], keys: tuple[str, ...], where: str) -> None:
+    """Refuse a key the table does not have (a typo would otherwise be silently ignored)."""
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        raise _Bad(f"{where}unknown key {unknown[0]!r} (known: {', '.join(keys)})")
+
+
 class _Bad(ValueError):
     """One problem with site.toml, as its message."""
 
@@ -146,6 +153,7 @@ def _parse(root: Path, raw: dict[str, Any], path: Path) -> Site:
         raise _Bad("has no [point] table (the reference point: lon, lat, source)")
     if not isinstance(point, dict):
         raise _Bad("point must be a table ([point] with lon, lat, source)")
+    _known(point, ("lon", "lat", "source"), "[point] ")
     lon = _number(point, "lon", "[point] ")
     lat = _number(point, "lat", "[point] ")
     assert lon is not None and lat is not None
@@ -171,6 +179,7 @@ def _parse(root: Path, raw: dict[str, Any], path: Path) -> Site:
         where = f"documented_area {k}: "
         if not isinstance(entry, dict):
             raise _Bad(f"{where}must be a table with label, area_m2, source")
+        _known(entry, ("label", "area_m2", "source"), where)
         area = _number(entry, "area_m2", where)
         assert area is not None
         if area <= 0:

@@ -307,7 +307,10 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     event_handles = _mark_events(ax, events, lo, hi)
     for d in dates:
         ax.axvline(_num(d), color="grey", lw=0.6, ls=":", zorder=1)
-    ax.set_title("Footprint area per imagery epoch, beside firms and workers")
+    ax.set_title(
+        f"{report.site.short_name or report.site.name}: footprint area per imagery epoch, "
+        "beside firms and workers"
+    )
     handles = [
         Patch(color=_AREA, alpha=0.75, label="footprint area (error bar: recorded uncertainty)"),
         Patch(facecolor="white", edgecolor=_AREA, hatch="//", label="estimated epoch"),
