@@ -172,6 +172,61 @@ def _mark_events(ax: Any, events: list[Event], lo: dt.date, hi: dt.date) -> list
     return handles
 
 
+def _scatter(ax2: Any, report: GrowthReport) -> None:
+    """The right panel: area against workers, for the epochs the correlation uses."""
+    epochs = report.epochs
+    # The points the correlation uses: an epoch whose 0 comes from a stoppage is left out of
+    # both (no operations says nothing of how workers scale with area), and named instead.
+    stopped = [e.label for e in epochs if e.aligned["workers"].method == "event"]
+    for e in epochs:
+        workers = e.operating_value("workers")
+        if workers is None:
+            continue
+        verified = e.aligned["workers"].verified
+        ax2.errorbar(
+            e.measure.area_km2,
+            workers,
+            xerr=(e.area_uncertainty_m2 or 0) / 1e6,
+            fmt="o",
+            ms=9,
+            mfc=_WORKERS if verified else "white",
+            mec=_WORKERS,
+            ecolor="grey",
+            capsize=3,
+        )
+        ax2.annotate(
+            e.label + ("*" if not verified else ""),
+            (e.measure.area_km2, workers),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    if stopped:
+        ax2.text(
+            0.98,
+            0.02,
+            f"not shown (no operations, 0 workers):\n{', '.join(stopped)}",
+            transform=ax2.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7.5,
+            color="#7a1f2b",
+            gid="workers-not-shown-stopped",
+        )
+    ax2.set_xlabel("footprint area (km²)")
+    ax2.set_ylabel("workers aligned to epoch")
+    ax2.set_xlim(left=0)
+    ax2.set_ylim(bottom=0)
+    ax2.grid(alpha=0.3)
+    corr = next((c for c in report.correlations if c.y == "workers"), None)
+    if corr is not None and corr.pearson_r is not None:
+        note = f"Pearson r = {corr.pearson_r:.2f}, n = {corr.n}"
+        note += " (descriptive only)" if corr.descriptive_only else f", p = {corr.pearson_p:.2g}"
+        ax2.set_title(f"Area against workers\n{note}", fontsize=10)
+    else:
+        ax2.set_title("Area against workers")
+
+
 def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     """Render the chart of ``report`` as PNG or SVG bytes."""
     # No pyplot, no backend switch and no rcParams change: a Figure prints itself, and the
@@ -188,12 +243,18 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     first = min(dates) if dates else dt.date(2004, 1, 1)
     lo, hi = dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
     events = _visible_events(report, lo, hi)
-    footnote = textwrap.wrap(" ".join(n for n in report.notes[:2]), 190)
+    # Without published counts (no economy/observations.csv) the chart is the areas alone:
+    # no empty count axes, no empty scatter, no legend entries for data that is not there.
+    has_counts = any(o.indicator in ("workers", "firms") for o in report.observations)
+    footnote = textwrap.wrap(" ".join(n for n in report.notes[:2]), 190 if has_counts else 130)
     footnote += _event_lines(events, len(report.events))
     footnote_in = 0.125 * len(footnote) + 0.05
     height_in = 5.2 + footnote_in
-    fig = Figure(figsize=(13, height_in), dpi=110, layout="constrained")
-    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
+    fig = Figure(figsize=(13 if has_counts else 9, height_in), dpi=110, layout="constrained")
+    if has_counts:
+        ax, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
+    else:
+        ax, ax2 = fig.subplots(1, 1), None
     areas = [e.measure.area_km2 for e in epochs]
     errs = [(e.area_uncertainty_m2 or 0) / 1e6 for e in epochs]
     x = [_num(d) for d in dates]
@@ -228,11 +289,14 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))  # type: ignore[no-untyped-call]
     ax.grid(axis="y", alpha=0.3)
 
-    workers_ax = ax.twinx()
-    firms_ax = ax.twinx()
-    firms_ax.spines["right"].set_position(("axes", 1.15))
     stops = stoppages(report.events)
-    for indicator, axis, color in (("workers", workers_ax, _WORKERS), ("firms", firms_ax, _FIRMS)):
+    count_axes = []
+    if has_counts:
+        workers_ax = ax.twinx()
+        firms_ax = ax.twinx()
+        firms_ax.spines["right"].set_position(("axes", 1.15))
+        count_axes = [("workers", workers_ax, _WORKERS), ("firms", firms_ax, _FIRMS)]
+    for indicator, axis, color in count_axes:
         obs = sorted(
             (o for o in report.observations if o.indicator == indicator and lo <= o.as_of <= hi),
             key=lambda o: o.as_of,
@@ -308,12 +372,14 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     for d in dates:
         ax.axvline(_num(d), color="grey", lw=0.6, ls=":", zorder=1)
     ax.set_title(
-        f"{report.site.short_name or report.site.name}: footprint area per imagery epoch, "
-        "beside firms and workers"
+        f"{report.site.short_name or report.site.name}: footprint area per imagery epoch"
+        + (", beside firms and workers" if has_counts else "")
     )
-    handles = [
+    handles: list[Any] = [
         Patch(color=_AREA, alpha=0.75, label="footprint area (error bar: recorded uncertainty)"),
         Patch(facecolor="white", edgecolor=_AREA, hatch="//", label="estimated epoch"),
+    ]
+    count_handles = [
         Line2D([], [], color=_WORKERS, marker="o", ms=4, label="workers, observed"),
         Line2D([], [], color=_FIRMS, marker="o", ms=4, label="firms, observed"),
         Line2D(
@@ -337,7 +403,9 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             label="aligned to epoch (interpolated)",
         ),
     ]
-    if any(s.start <= hi and (s.end is None or s.end > lo) for s in stops):
+    if has_counts:
+        handles += count_handles
+    if has_counts and any(s.start <= hi and (s.end is None or s.end > lo) for s in stops):
         handles.append(
             Line2D(
                 [], [], color=_WORKERS, lw=3, label="workers, firms: 0 in a stoppage (documented)"
@@ -358,56 +426,8 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         framealpha=0.9,
     )
 
-    # The points the correlation uses: an epoch whose 0 comes from a stoppage is left out of
-    # both (no operations says nothing of how workers scale with area), and named instead.
-    stopped = [e.label for e in epochs if e.aligned["workers"].method == "event"]
-    for e in epochs:
-        workers = e.operating_value("workers")
-        if workers is None:
-            continue
-        verified = e.aligned["workers"].verified
-        ax2.errorbar(
-            e.measure.area_km2,
-            workers,
-            xerr=(e.area_uncertainty_m2 or 0) / 1e6,
-            fmt="o",
-            ms=9,
-            mfc=_WORKERS if verified else "white",
-            mec=_WORKERS,
-            ecolor="grey",
-            capsize=3,
-        )
-        ax2.annotate(
-            e.label + ("*" if not verified else ""),
-            (e.measure.area_km2, workers),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontsize=8,
-        )
-    if stopped:
-        ax2.text(
-            0.98,
-            0.02,
-            f"not shown (no operations, 0 workers):\n{', '.join(stopped)}",
-            transform=ax2.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=7.5,
-            color="#7a1f2b",
-            gid="workers-not-shown-stopped",
-        )
-    ax2.set_xlabel("footprint area (km²)")
-    ax2.set_ylabel("workers aligned to epoch")
-    ax2.set_xlim(left=0)
-    ax2.set_ylim(bottom=0)
-    ax2.grid(alpha=0.3)
-    corr = next((c for c in report.correlations if c.y == "workers"), None)
-    if corr is not None and corr.pearson_r is not None:
-        note = f"Pearson r = {corr.pearson_r:.2f}, n = {corr.n}"
-        note += " (descriptive only)" if corr.descriptive_only else f", p = {corr.pearson_p:.2g}"
-        ax2.set_title(f"Area against workers\n{note}", fontsize=10)
-    else:
-        ax2.set_title("Area against workers")
+    if ax2 is not None:
+        _scatter(ax2, report)
     fig.text(
         0.005,
         0.002,
