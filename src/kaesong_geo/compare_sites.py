@@ -150,7 +150,9 @@ def compare_sites(reports: Sequence[GrowthReport]) -> Comparison:
                 before = previous.measure.area_m2
                 growth = area - before
                 pct = 100.0 * growth / before if before > 0 else None
-                rate = annual_rate_pct(before, area, days_between(previous.epoch.date, r.epoch.date))
+                rate = annual_rate_pct(
+                    before, area, days_between(previous.epoch.date, r.epoch.date)
+                )
             rows.append(
                 SiteEpoch(
                     site=report.site.name,
