@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from shapely.geometry import box
 
@@ -227,3 +231,51 @@ def test_other_commands_take_one_data_dir(
     monkeypatch.chdir(tmp_path)
     err = _refused(cli, durban, command, "--data-dir", kaesong, "--data-dir", str(durban))
     assert f"--data-dir given twice: kaesong-geo {command} reads one data directory" in err
+
+
+# ---------------------------------------------------------------- invariants
+
+
+def _stand_in(name: str, epochs: list[tuple[str, float, float | None]]) -> Any:
+    """A stand-in report with only what :func:`compare_sites` reads: the site's name and, per
+    epoch, its label and date, its area and its aligned workers."""
+    results = [
+        SimpleNamespace(
+            label=label,
+            epoch=SimpleNamespace(date=parse_epoch(label)),
+            measure=SimpleNamespace(area_m2=area),
+            value=lambda indicator, w=workers: w if indicator == "workers" else None,
+        )
+        for label, area, workers in epochs
+    ]
+    return SimpleNamespace(site=SimpleNamespace(name=name), epochs=results)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    years=st.lists(st.integers(1990, 2030), min_size=1, max_size=6, unique=True),
+    areas=st.lists(st.floats(1e3, 1e8), min_size=6, max_size=6),
+    workers=st.lists(st.none() | st.floats(0, 1e5), min_size=6, max_size=6),
+)
+def test_rates_compound_to_the_whole_span(
+    years: list[int], areas: list[float], workers: list[float | None]
+) -> None:
+    epochs = [(str(y), a, w) for y, a, w in zip(sorted(years), areas, workers, strict=False)]
+    comparison = compare_sites([_stand_in("A", epochs), _stand_in("B", epochs[:1])])
+    rows = [r for r in comparison.rows if r.site == "A"]
+    summary = comparison.summaries[0]
+    assert [r.epoch for r in rows] == [e[0] for e in epochs]
+    assert rows[0].years == 0 and all(a.years < b.years for a, b in itertools.pairwise(rows))
+    assert rows[0].growth_pct is None and rows[0].annual_rate_pct is None
+    ratio = math.prod(1 + (r.growth_pct or 0) / 100 for r in rows[1:])
+    assert ratio == pytest.approx(epochs[-1][1] / epochs[0][1], rel=1e-9)
+    assert summary.total_growth_pct == pytest.approx(100 * (ratio - 1), rel=1e-9, abs=1e-9)
+    if len(rows) > 1:
+        assert summary.annual_rate_pct is not None
+        whole = (1 + summary.annual_rate_pct / 100) ** summary.years
+        assert whole == pytest.approx(ratio, rel=1e-9)
+    else:
+        assert summary.annual_rate_pct is None and summary.years == 0
+    for r, (_, area, w) in zip(rows, epochs, strict=True):
+        assert r.workers_per_ha == (None if w is None else w / (area / 1e4))
+    assert comparison.summaries[1].first_epoch == comparison.summaries[1].last_epoch
