@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:  # keep this module light: the CLI reads FORMATS at start-up
+    from kaesong_geo.compare_sites import Comparison
     from kaesong_geo.report import GrowthReport
 
 from kaesong_geo.errors import DataError
@@ -38,12 +39,15 @@ from kaesong_geo.site import utm_zone_label
 from kaesong_geo.text import plural
 
 __all__ = [
+    "COMPARISON_CSV_COLUMNS",
+    "COMPARISON_SCHEMA_VERSION",
     "FORMATS",
     "TABLES",
     "TABLE_WIDTH",
     "Format",
     "Table",
     "markdown_escape",
+    "render_comparison",
     "render_report",
     "terminal_safe",
 ]
@@ -79,6 +83,12 @@ INTERVAL_CSV_COLUMNS = (
     "annual_rate_pct", "added_m2", "lost_m2", "infill_m2", "extension_m2", "leapfrog_m2",
     "elasticity_workers", "elasticity_firms",
 )  # fmt: skip
+COMPARISON_CSV_COLUMNS = (
+    "site", "epoch", "date", "years_since_first", "area_m2", "area_km2", "growth_m2",
+    "growth_pct", "annual_rate_pct", "workers_per_ha",
+)  # fmt: skip
+#: ``schema_version`` of the JSON of several sites (each site's report inside is version 1).
+COMPARISON_SCHEMA_VERSION = 2
 CORRELATION_CSV_COLUMNS = (
     "x", "y", "n", "pearson_r", "spearman_rho", "pearson_p", "spearman_p", "descriptive_only",
 )  # fmt: skip
@@ -422,3 +432,116 @@ def _csv(data: dict[str, Any], table: Table) -> str:
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- several sites
+
+
+def render_comparison(
+    reports: Sequence[GrowthReport],
+    comparison: Comparison,
+    fmt: Format = "table",
+    *,
+    wide: bool = False,
+) -> str:
+    """Render several sites: each site's report, then their ``comparison``.
+
+    Parameters
+    ----------
+    reports : sequence of GrowthReport
+        One per site, in the order of ``comparison``.
+    comparison : Comparison
+        From :func:`kaesong_geo.compare_sites.compare_sites` of ``reports``.
+    fmt : {'table', 'json', 'csv', 'markdown'}
+        ``json``: ``schema_version`` 2, every site's full report (version 1) and the comparison;
+        ``csv``: the comparison table alone, one row per site and epoch.
+    wide : bool
+        ``table``: every column of each site's report.
+
+    Returns
+    -------
+    str
+        Ends with a newline.
+
+    Raises
+    ------
+    DataError
+        A report holds a non-finite number (NaN or infinity).
+
+    Examples
+    --------
+    >>> from kaesong_geo.compare_sites import compare_sites
+    >>> from kaesong_geo.report import growth_report
+    >>> r = growth_report()
+    >>> print(render_comparison([r], compare_sites([r]), "csv").splitlines()[1])
+    Kaesong Industrial Complex,2004-04,2004-04-15,0.0,...
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    sites = [r.to_dict() for r in reports]
+    comp = comparison.to_dict()
+    data = {
+        "schema_version": COMPARISON_SCHEMA_VERSION,
+        "tool": sites[0]["tool"] if sites else {},
+        "sites": sites,
+        "comparison": comp,
+    }
+    _check_finite(data)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(COMPARISON_CSV_COLUMNS)
+        writer.writerows([row[c] for c in COMPARISON_CSV_COLUMNS] for row in comp["epochs"])
+        return buf.getvalue()
+    n = len(sites)
+    if fmt == "markdown":
+        md = [_markdown(site) for site in sites]
+        md += [
+            "# Sites side by side\n\nGrowth and annual rates from each site's previous epoch; "
+            "years since the site's first epoch.\n",
+            "\n".join(_md_table(_comparison_columns(True), comp["epochs"])) + "\n",
+            "\n".join(markdown_escape(_summary_line(s)) + "  " for s in comp["sites"]) + "\n",
+        ]
+        return "\n".join(md)
+    out: list[str] = []
+    for k, site in enumerate(sites, 1):
+        head = f"SITE {k} OF {n}: {site['site']['name']}"
+        out += [*_wrap(head), "=" * min(len(head), TABLE_WIDTH), _table(site, wide), ""]
+    out += [
+        "SITES SIDE BY SIDE (growth and annual % from the site's previous epoch; "
+        "years since its first)",
+    ]
+    for s in comp["sites"]:
+        rows = [e for e in comp["epochs"] if e["site"] == s["site"]]
+        out += ["", *_wrap(s["site"]), *_grid(_comparison_columns(False), rows)]
+    out += ["", "SUMMARY (first to last epoch; annual % compound over the whole span)"]
+    for s in comp["sites"]:
+        out += _wrap(_summary_line(s), rest="  ")
+    return terminal_safe("\n".join(out) + "\n")
+
+
+def _comparison_columns(with_site: bool) -> list[Column]:
+    columns: list[Column] = [
+        ("epoch", lambda e: e["epoch"], "<", True),
+        ("date", lambda e: e["date"], "<", True),
+        ("years", lambda e: _f(e["years_since_first"], ".2f"), ">", True),
+        ("area km²", lambda e: _f(e["area_km2"], ".3f"), ">", True),
+        ("growth km²", lambda e: _f(_km2(e["growth_m2"]), ".3f", True), ">", True),
+        ("growth %", lambda e: _f(e["growth_pct"], ",.1f", True), ">", True),
+        ("annual %", lambda e: _f(e["annual_rate_pct"], ",.1f", True), ">", True),
+        ("workers/ha", lambda e: _f(e["workers_per_ha"], ",.1f"), ">", True),
+    ]
+    if with_site:
+        columns.insert(0, ("site", lambda e: e["site"], "<", True))
+    return columns
+
+
+def _summary_line(s: dict[str, Any]) -> str:
+    return (
+        f"{s['site']}: {s['first_epoch']} to {s['last_epoch']} ({s['years']:.2f} years), "
+        f"{s['first_area_km2']:.3f} → {s['last_area_km2']:.3f} km², "
+        f"total growth {_f(s['total_growth_pct'], ',.1f', True)}%, "
+        f"annual {_f(s['annual_rate_pct'], ',.1f', True)}% (compound)"
+    )

@@ -16,10 +16,12 @@ Examples
 >>> schema = json_schema()
 >>> schema["$id"], schema["properties"]["schema_version"]["const"]
 ('urn:kaesong-geo:schema:growth:v1', 1)
->>> json_schema(2)
+>>> json_schema(2)["properties"]["sites"]["items"]
+{'$ref': 'urn:kaesong-geo:schema:growth:v1'}
+>>> json_schema(3)
 Traceback (most recent call last):
 ...
-ValueError: no JSON Schema for schema version 2 (known: 1)
+ValueError: no JSON Schema for schema version 3 (known: 1, 2)
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from typing import Any
 __all__ = ["SCHEMA_FILES", "json_schema"]
 
 #: The schema file of each schema version, inside the package's ``schemas`` folder.
-SCHEMA_FILES: dict[int, str] = {1: "growth-v1.schema.json"}
+#: Version 2 is the output of several sites (``growth`` with more than one ``--data-dir``).
+SCHEMA_FILES: dict[int, str] = {1: "growth-v1.schema.json", 2: "growth-v2.schema.json"}
 
 
 def json_schema(version: int = 1) -> dict[str, Any]:
@@ -45,7 +48,8 @@ def json_schema(version: int = 1) -> dict[str, Any]:
     Returns
     -------
     dict
-        The schema (JSON Schema draft 2020-12).
+        The schema (JSON Schema draft 2020-12). Version 2 refers to version 1 for each site's
+        report and holds it under ``$defs`` (``growth-v1``), so it validates on its own.
 
     Raises
     ------
@@ -62,4 +66,6 @@ def json_schema(version: int = 1) -> dict[str, Any]:
         raise ValueError(f"no JSON Schema for schema version {version} (known: {known})")
     text = (files("kaesong_geo") / "schemas" / SCHEMA_FILES[version]).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
+    if version == 2:  # each site's report is version 1: embed it, found by its $id
+        schema["$defs"]["growth-v1"] = json_schema(1)
     return schema

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from kaesong_geo.cli.options import (
@@ -24,14 +25,16 @@ examples:
   $ kaesong-geo growth --format json --output growth.json
   $ kaesong-geo growth --format csv --table intervals > intervals.csv
   $ kaesong-geo growth --epochs 2004-04 2009-09 --data-dir ~/kaesong-data
+  $ kaesong-geo growth --data-dir ~/kaesong-data --data-dir ~/durban   # sites side by side
 
---format json is a stable contract (schema_version 1); see the README."""
+--format json is a stable contract (schema_version 1; with several --data-dir,
+schema_version 2: every site's report and the comparison); see the README."""
 
 
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "growth", HELP, EPILOG)
-    add_selection(parser)
+    add_selection(parser, many=True)
     parser.add_argument(
         "-f", "--format", choices=FORMATS, default="table", help="output format (default: table)"
     )
@@ -60,10 +63,47 @@ def run(args: argparse.Namespace) -> int:
     if args.wide and args.format != "table":
         raise UsageError("--wide widens --format table; the other formats hold every column")
     check_output(args)
-    report = growth_report(args.data_dir, epoch_list(args.epochs))
-    text = render_report(report, args.format, table=args.table or "epochs", wide=args.wide)
+    dirs: list[str] = args.data_dir or []
+    if len(dirs) > 1:
+        text = _several(dirs, args)
+    else:
+        report = growth_report(dirs[0] if dirs else None, epoch_list(args.epochs))
+        text = render_report(report, args.format, table=args.table or "epochs", wide=args.wide)
     if args.output:
         write_result(args.output, text, args.overwrite)
     else:
         write_stdout(text)
     return 0
+
+
+def _several(dirs: list[str], args: argparse.Namespace) -> str:
+    """Several data directories: every site's report, then the comparison."""
+    from kaesong_geo.compare_sites import compare_sites
+    from kaesong_geo.io.datadir import resolve_data_dir
+    from kaesong_geo.render import render_comparison
+    from kaesong_geo.report import growth_report
+
+    if args.epochs:
+        raise UsageError(
+            "--epochs cannot be used with several --data-dir: epochs are per site "
+            "(each site's report covers all its epochs)"
+        )
+    if args.table:
+        raise UsageError("--table: with several --data-dir, --format csv writes the comparison")
+    seen: dict[str, str] = {}
+    for d in dirs:
+        real = os.path.realpath(resolve_data_dir(d))
+        if real in seen:
+            raise UsageError(f"--data-dir {seen[real]} and {d} are the same folder ({real})")
+        seen[real] = d
+    reports = [growth_report(d) for d in dirs]
+    named: dict[str, str] = {}
+    for d, report in zip(dirs, reports, strict=True):
+        name = report.site.name
+        if name in named:
+            raise UsageError(
+                f"--data-dir {named[name]} and {d} are both the site {name!r}: "
+                "give each site its own name in site.toml"
+            )
+        named[name] = d
+    return render_comparison(reports, compare_sites(reports), args.format, wide=args.wide)

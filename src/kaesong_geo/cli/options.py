@@ -4,7 +4,8 @@
 option                    meaning
 ========================  ==============================================================
 ``--debug``               show tracebacks (every command)
-``--data-dir DIR``        data directory (else ``$KAESONG_GEO_DATA``, else bundled data)
+``--data-dir DIR``        data directory (else ``$KAESONG_GEO_DATA``, else bundled data);
+                          once, but repeatable where a command compares sites (``many``)
 ``--epochs E [E ...]``    epochs to include, by label (space- or comma-separated);
                           ``add_selection`` adds it with ``--data-dir``
 ``--output FILE``         write here instead of standard output
@@ -69,14 +70,31 @@ def common_parser(suppress: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    """Add ``--data-dir``."""
+class _Once(argparse.Action):
+    """Store an option's value, refusing it a second time (a usage error, exit 2)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} given twice: {parser.prog} reads one data directory")
+        setattr(namespace, self.dest, values)
+
+
+def add_data_dir(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    """Add ``--data-dir``: once, or with ``many`` repeatable (a list of directories)."""
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
         type=user_path,
+        action="append" if many else _Once,
         help="data directory with boundaries/, economy/, imagery/ "
-        "(default: $KAESONG_GEO_DATA, else the bundled data)",
+        "(default: $KAESONG_GEO_DATA, else the bundled data)"
+        + ("; repeat it to compare sites side by side" if many else ""),
     )
 
 
@@ -95,9 +113,9 @@ def epoch_list(values: list[str] | None) -> list[str] | None:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
-def add_selection(parser: argparse.ArgumentParser) -> None:
-    """Add ``--data-dir`` and ``--epochs``: which data a report-making command reads."""
-    add_data_dir(parser)
+def add_selection(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    """Add ``--data-dir`` (repeatable with ``many``) and ``--epochs``: what a report reads."""
+    add_data_dir(parser, many)
     add_epochs(parser)
 
 
@@ -154,7 +172,9 @@ def check_output(args: argparse.Namespace) -> None:
     from kaesong_geo.io.output import check_output_path
 
     if args.output:
-        check_output_path(args.output, args.overwrite, protected=resolve_data_dir(args.data_dir))
+        dirs = args.data_dir if isinstance(args.data_dir, list) else [args.data_dir]
+        for data_dir in dirs:
+            check_output_path(args.output, args.overwrite, protected=resolve_data_dir(data_dir))
 
 
 def write_result(path: str, data: str | bytes, overwrite: bool) -> None:
