@@ -362,7 +362,8 @@ def test_site_toml_refuses_unknown_keys_in_its_tables(cli, tmp_path: Path) -> No
     assert "documented_area 1: unknown key 'sorce' (known: label, area_m2, source)" in r.out
 
 
-def test_chart_title_names_the_site(cli, tmp_path: Path) -> None:
+def _rason_chart(cli, tmp_path: Path) -> str:
+    """The SVG chart of a fresh Rason workspace (no economy/) with one traced epoch."""
     ws = tmp_path / "ws"
     assert cli("init", str(ws), "--site", "Rason", "--lon", "130.3", "--lat", "42.25").code == 0
     write_geojson(
@@ -371,20 +372,16 @@ def test_chart_title_names_the_site(cli, tmp_path: Path) -> None:
     )
     r = cli("chart", "--data-dir", str(ws), "-o", str(tmp_path / "c.svg"))
     assert r.code == 0, r.err
-    assert "Rason: footprint area per imagery epoch" in (tmp_path / "c.svg").read_text()
+    return (tmp_path / "c.svg").read_text()
+
+
+def test_chart_title_names_the_site(cli, tmp_path: Path) -> None:
+    assert "Rason: footprint area per imagery epoch" in _rason_chart(cli, tmp_path)
 
 
 def test_chart_without_counts_draws_the_areas_alone(cli, tmp_path: Path) -> None:
     """A workspace with no economy/ gets no empty count axes, scatter or count legend."""
-    ws = tmp_path / "ws"
-    assert cli("init", str(ws), "--site", "Rason", "--lon", "130.3", "--lat", "42.25").code == 0
-    write_geojson(
-        ws / "boundaries" / "2020-06.geojson",
-        feature(box(130.30, 42.25, 130.31, 42.26), method="traced", source="t", uncertainty_m=5),
-    )
-    r = cli("chart", "--data-dir", str(ws), "-o", str(tmp_path / "c.svg"))
-    assert r.code == 0, r.err
-    svg = (tmp_path / "c.svg").read_text()
+    svg = _rason_chart(cli, tmp_path)
     assert "<!-- Rason: footprint area per imagery epoch -->" in svg
     for absent in ("workers (published counts)", "Area against workers", "workers, observed"):
         assert absent not in svg
