@@ -40,7 +40,7 @@ from pathlib import Path
 
 from kaesong_geo.economy import EFFECTS, EVENT_STATUSES, STOPPING, Event
 from kaesong_geo.io.problems import Problem, raise_first
-from kaesong_geo.io.tables import one_of, read_table, required
+from kaesong_geo.io.tables import one_of, parse_rows, read_table, required
 
 __all__ = ["COLUMNS", "EVENTS_FILE", "inspect_events", "load_events"]
 
@@ -127,23 +127,10 @@ def inspect_events(data_dir: str | os.PathLike[str]) -> tuple[list[Event], list[
     rows, problem = read_table(path, COLUMNS)
     if problem:
         return [], [Problem(name, problem)]
-    good: list[tuple[Event, int]] = []
-    problems: list[Problem] = []
-    seen: dict[tuple[dt.date, str], int] = {}
-    for row, line in rows:
-        try:
-            event = _row(row)
-        except ValueError as exc:
-            problems.append(Problem(name, f"line {line}: {exc}"))
-            continue
-        key = (event.date, event.event)
-        if key in seen:
-            problems.append(
-                Problem(name, f"line {line}: duplicate of line {seen[key]} ({event.date})")
-            )
-            continue
-        seen[key] = line
-        good.append((event, line))
+    good, messages = parse_rows(
+        rows, _row, key=lambda e: (e.date, e.event), describe=lambda e: str(e.date)
+    )
+    problems = [Problem(name, m) for m in messages]
     problems += _sequence_problems(name, good)
     return [e for e, _ in sorted(good, key=lambda pair: (pair[0].date, pair[1]))], problems
 

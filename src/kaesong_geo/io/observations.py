@@ -38,7 +38,7 @@ from pathlib import Path
 
 from kaesong_geo.economy import INDICATORS, STATUSES, Observation
 from kaesong_geo.io.problems import Problem, raise_first
-from kaesong_geo.io.tables import one_of, read_table, required
+from kaesong_geo.io.tables import one_of, parse_rows, read_table, required
 
 __all__ = ["COLUMNS", "OBSERVATIONS_FILE", "inspect_observations", "load_observations"]
 
@@ -111,27 +111,14 @@ def inspect_observations(
     rows, problem = read_table(path, COLUMNS)
     if problem:
         return [], [Problem(name, problem)]
-    observations: list[Observation] = []
-    problems: list[Problem] = []
-    seen: dict[tuple[str, str, dt.date], int] = {}
-    for row, line in rows:
-        try:
-            obs = _row(row)
-        except ValueError as exc:
-            problems.append(Problem(name, f"line {line}: {exc}"))
-            continue
-        key = (obs.indicator, obs.period, obs.as_of)
-        if key in seen:
-            problems.append(
-                Problem(
-                    name,
-                    f"line {line}: duplicate of line {seen[key]} "
-                    f"({obs.indicator}, {obs.period}, as of {obs.as_of})",
-                )
-            )
-            continue
-        seen[key] = line
-        observations.append(obs)
+    parsed, messages = parse_rows(
+        rows,
+        _row,
+        key=lambda o: (o.indicator, o.period, o.as_of),
+        describe=lambda o: f"{o.indicator}, {o.period}, as of {o.as_of}",
+    )
+    observations = [obs for obs, _ in parsed]
+    problems = [Problem(name, m) for m in messages]
     stocks_at: dict[tuple[str, dt.date], str] = {}
     for obs in observations:
         if obs.indicator in ("firms", "workers"):

@@ -22,13 +22,14 @@ Examples
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["Row", "one_of", "read_table", "required"]
+__all__ = ["Row", "one_of", "parse_rows", "read_table", "required"]
 
 _S = TypeVar("_S", bound=str)
+_T = TypeVar("_T")
 
 #: A row as a dict of stripped column names to raw values, with its line number in the file.
 Row = tuple[dict[str, str], int]
@@ -105,3 +106,45 @@ def required(row: dict[str, str], column: str, hint: str = "") -> str:
     if not value:
         raise ValueError(f"has no {column}{f' ({hint})' if hint else ''}")
     return value
+
+
+def parse_rows(
+    rows: list[Row],
+    parse: Callable[[dict[str, str]], _T],
+    key: Callable[[_T], Hashable],
+    describe: Callable[[_T], str],
+) -> tuple[list[tuple[_T, int]], list[str]]:
+    """Parse each row, and refuse a row whose ``key`` an earlier row already had.
+
+    Returns
+    -------
+    parsed : list of (item, line)
+        The rows that passed, with their line numbers, in file order.
+    problems : list of str
+        ``line N: <why>`` for each row that did not parse (its ``ValueError``) or repeats one.
+
+    Examples
+    --------
+    >>> rows = [({"v": "1"}, 2), ({"v": "x"}, 3), ({"v": "1"}, 4)]
+    >>> parsed, problems = parse_rows(rows, lambda r: int(r["v"]), key=lambda v: v, describe=str)
+    >>> parsed, problems[1]
+    ([(1, 2)], 'line 4: duplicate of line 2 (1)')
+    >>> problems[0].startswith("line 3: invalid literal for int()")
+    True
+    """
+    parsed: list[tuple[_T, int]] = []
+    problems: list[str] = []
+    seen: dict[Hashable, int] = {}
+    for row, line in rows:
+        try:
+            item = parse(row)
+        except ValueError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        k = key(item)
+        if k in seen:
+            problems.append(f"line {line}: duplicate of line {seen[k]} ({describe(item)})")
+            continue
+        seen[k] = line
+        parsed.append((item, line))
+    return parsed, problems
