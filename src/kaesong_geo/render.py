@@ -57,6 +57,7 @@ __all__ = [
     "TABLE_WIDTH",
     "Format",
     "Table",
+    "comparison_summary",
     "markdown_escape",
     "render_comparison",
     "render_report",
@@ -405,7 +406,7 @@ def render_comparison(
             "# Sites side by side\n\nGrowth and annual rates from each site's previous epoch; "
             "years since the site's first epoch.\n",
             "\n".join(_md_table(COMPARISON_COLUMNS, comp["epochs"])) + "\n",
-            "\n".join(markdown_escape(_summary_line(s)) + "  " for s in comp["sites"]) + "\n",
+            "\n".join(markdown_escape(comparison_summary(s)) + "  " for s in comp["sites"]) + "\n",
         ]
         return "\n".join(md)
     out: list[str] = []
@@ -421,11 +422,26 @@ def render_comparison(
         out += ["", *_wrap(s["site"]), *_grid(COMPARISON_COLUMNS, rows)]
     out += ["", "SUMMARY (first to last epoch; annual % compound over the whole span)"]
     for s in comp["sites"]:
-        out += _wrap(_summary_line(s), rest="  ")
+        out += _wrap(comparison_summary(s), rest="  ")
     return terminal_safe("\n".join(out) + "\n")
 
 
-def _summary_line(s: dict[str, Any]) -> str:
+def comparison_summary(s: dict[str, Any]) -> str:
+    """One site's summary line: first to last epoch, total and annual growth.
+
+    Parameters
+    ----------
+    s : dict
+        An item of ``Comparison.to_dict()["sites"]``.
+
+    Examples
+    --------
+    >>> from kaesong_geo.compare_sites import compare_sites
+    >>> from kaesong_geo.report import growth_report
+    >>> [s] = compare_sites([growth_report()]).to_dict()["sites"]
+    >>> comparison_summary(s)
+    'Kaesong Industrial Complex: 2004-04 to 2009-09 (5.42 years), 0.093 → 3.300 km², ...'
+    """
     return (
         f"{s['site']}: {s['first_epoch']} to {s['last_epoch']} ({s['years']:.2f} years), "
         f"{s['first_area_km2']:.3f} → {s['last_area_km2']:.3f} km², "
