@@ -1,9 +1,11 @@
 """Render a growth report as a terminal table, Markdown, CSV or JSON.
 
 Every format is rendered from :meth:`GrowthReport.to_dict`, so they all show the same
-numbers. JSON is the stable contract (``schema_version`` 1, documented in the README) and
-strict: a non-finite number (NaN, infinity) in a report is a :class:`~kaesong_geo.errors.DataError`
-in every format, never ``NaN`` or ``Infinity`` in the output.
+numbers, and every table from the column specification of :mod:`kaesong_geo.columns` (headers,
+units, formats, the one missing mark ``–``; CSV: the raw keys and values). JSON is the stable
+contract (``schema_version`` 1, documented in the README) and strict: a non-finite number (NaN,
+infinity) in a report is a :class:`~kaesong_geo.errors.DataError` in every format,
+never ``NaN`` or ``Infinity`` in the output.
 
 User text (footprint names, notes, warnings, site name) is made safe for where it goes:
 :func:`markdown_escape` for Markdown (HTML-special characters, table pipes, emphasis and link

@@ -2,7 +2,11 @@
 
 Everything is inside the file: the chart is an inline SVG image, the map a self-contained
 page in an ``<iframe srcdoc>``, the styles inline. It opens with no network (the map then
-shows a blank basemap). Every piece of text from the data is escaped.
+shows a blank basemap). The page comes from the Jinja2 templates in ``maps/templates/``
+(``report.html``, its macros in ``macros.html``, the styles in ``report.css``) with
+autoescaping on: every piece of text from the data, and the map in ``srcdoc``, is escaped by
+the template engine. The tables are drawn from the column specification
+(:mod:`kaesong_geo.columns`). Several sites: a comparison table, then one section per site.
 
 Examples
 --------
