@@ -156,7 +156,8 @@ class Column:
     popup : callable, optional
         Composite popup text from the whole row (default: the cell with its unit).
     raw : callable, optional
-        The CSV value from the whole row (default ``row[key]``).
+        The raw value from the whole row (default ``row[key]``): what CSV writes and the
+        other outputs format.
     """
 
     key: str
@@ -208,7 +209,7 @@ class Column:
             if out is None:
                 return Cell(MISSING)
             return out if isinstance(out, Cell) else Cell(out)
-        value = row.get(self.key)
+        value = self.value(row)
         return Cell(format_value(value, self.spec, signed=self.signed, scale=self.scale))
 
     def text(self, row: Row) -> str:
@@ -371,6 +372,10 @@ def _flag(field: str) -> Callable[[Row], Any]:
     return lambda row: row["flags"][field]
 
 
+def _by_type_of(kind: str) -> Callable[[Row], Any]:
+    return lambda row: row["added_by_type_m2"][kind]
+
+
 # ---------------------------------------------------------------- the tables
 
 _L: Literal["left"] = "left"
@@ -443,7 +448,6 @@ EPOCH_COLUMNS: tuple[Column, ...] = (
     Column(
         "uncertainty_m", "±", "m", ",.0f", outputs=_o("csv", "popup"), raw=_flag("uncertainty_m"),
         label="Positional uncertainty",
-        popup=lambda row: format_value(row["flags"]["uncertainty_m"], ",.0f", unit="m"),
     ),
     Column(
         "provenance", "provenance", align=_L, narrow=True, outputs=_TABLES, wrap="words",
@@ -475,18 +479,15 @@ INTERVAL_COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "infill_m2", "infill", "km²", ".3f", scale=1e6, outputs=_CSV_HTML,
-        raw=lambda row: row["added_by_type_m2"]["infill"],
-        cell=lambda row: format_value(row["added_by_type_m2"]["infill"], ".3f", scale=1e6),
+        raw=_by_type_of("infill"),
     ),
     Column(
         "extension_m2", "extension", "km²", ".3f", scale=1e6, outputs=_CSV_HTML,
-        raw=lambda row: row["added_by_type_m2"]["extension"],
-        cell=lambda row: format_value(row["added_by_type_m2"]["extension"], ".3f", scale=1e6),
+        raw=_by_type_of("extension"),
     ),
     Column(
         "leapfrog_m2", "leapfrog", "km²", ".3f", scale=1e6, outputs=_CSV_HTML,
-        raw=lambda row: row["added_by_type_m2"]["leapfrog"],
-        cell=lambda row: format_value(row["added_by_type_m2"]["leapfrog"], ".3f", scale=1e6),
+        raw=_by_type_of("leapfrog"),
     ),
     Column("elasticity_workers", "elasticity workers", "", ".2f", outputs=_TABLES | _CSV),
     Column("elasticity_firms", "elasticity firms", "", ".2f", outputs=_CSV),
