@@ -50,7 +50,13 @@ from kaesong_geo.io.imagery import ImageryRecord
 from kaesong_geo.io.observations import OBSERVATIONS_FILE
 from kaesong_geo.io.problems import raise_first
 from kaesong_geo.io.validate import inspect_data_dir
-from kaesong_geo.measure import UTM_TOLERANCE_PCT, Measure, geodesic_area_m2, measure_geometry
+from kaesong_geo.measure import (
+    UTM_TOLERANCE_PCT,
+    Measure,
+    geodesic_area_m2,
+    geodesic_areas_m2,
+    measure_geometry,
+)
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import Site
 from kaesong_geo.text import plural
@@ -143,11 +149,11 @@ def _select(epochs: list[Epoch], wanted: Sequence[str] | None) -> list[Epoch]:
 
 def _area_uncertainty(epoch: Epoch) -> float | None:
     """Combined area uncertainty (m², 1 sigma-like), assuming independent footprints."""
-    terms = []
-    for fp in epoch.footprints:
-        if fp.area_uncertainty_pct is None:
-            return None
-        terms.append((geodesic_area_m2(fp.geometry) * fp.area_uncertainty_pct / 100.0) ** 2)
+    pcts = [fp.area_uncertainty_pct for fp in epoch.footprints]
+    if any(pct is None for pct in pcts):
+        return None
+    areas = geodesic_areas_m2([fp.geometry for fp in epoch.footprints]).tolist()
+    terms = [(a * pct / 100.0) ** 2 for a, pct in zip(areas, pcts, strict=True) if pct is not None]
     return math.sqrt(sum(terms))
 
 
@@ -490,13 +496,17 @@ def _to_dict(report: GrowthReport) -> dict[str, Any]:
                         "uncertainty_m": fp.uncertainty_m,
                         "area_uncertainty_pct": fp.area_uncertainty_pct,
                         "reference_area_m2": fp.reference_area_m2,
-                        "area_m2": _num(geodesic_area_m2(fp.geometry), 1),
+                        "area_m2": _num(area, 1),
                         "source": fp.source,
                         "note": fp.note,
                         "file": fp.file,
                         "feature": fp.feature,
                     }
-                    for fp in r.epoch.footprints
+                    for fp, area in zip(
+                        r.epoch.footprints,
+                        geodesic_areas_m2([fp.geometry for fp in r.epoch.footprints]).tolist(),
+                        strict=True,
+                    )
                 ],
                 "imagery": [
                     {
