@@ -210,7 +210,7 @@ def geodesic_areas_m2(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
     >>> areas = geodesic_areas_m2([a, MultiPolygon([a, b]), box(0, 0, 0, 0).buffer(0), None])
     >>> [round(x) for x in areas]
     [9758, 19516, 0, 0]
-    >>> areas[1] == geodesic_area_m2(MultiPolygon([a, b]))
+    >>> bool(areas[1] == geodesic_area_m2(MultiPolygon([a, b])))
     True
     """
     polys: list[Polygon] = []
