@@ -20,9 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 
+from kaesong_geo.dates import parse_epoch
 from kaesong_geo.errors import DataError, GeometryRepairedWarning
 from kaesong_geo.io.datadir import resolve_data_dir
 from kaesong_geo.io.footprints import inspect_footprints, load_footprints, read_footprint_file
+from kaesong_geo.io.imagery import ImageryRecord
 from kaesong_geo.io.validate import validate_data_dir
 from kaesong_geo.measure import GEOD, geodesic_area_m2
 
@@ -818,9 +820,26 @@ _VALUES = {
     "source": [None, "  ", "survey"],
     "note": [None, "a note"],
     "description": [None, "from KML"],
+    "imagery": [None, "img-a", "img-b", "img-c", "img-z"],
+}
+# a: of 2011-03 with an uncertainty, b: of 2011-03-07 without; c: of 2012; z: not catalogued.
+_CATALOG = {
+    image_id: ImageryRecord(parse_epoch(date), "test", None, False, "", "test", "", image_id, unc)
+    for image_id, date, unc in (
+        ("img-a", "2011-03", 4.0),
+        ("img-b", "2011-03-07", None),
+        ("img-c", "2012", 2.0),
+    )
 }
 # How many of the first values of each property pass (the rest are refused).
-_SOUND = {"method": 3, "uncertainty_m": 3, "epoch": 2, "estimated": 3, "reference_area_m2": 1}
+_SOUND = {
+    "method": 3,
+    "uncertainty_m": 3,
+    "epoch": 2,
+    "estimated": 3,
+    "reference_area_m2": 1,
+    "imagery": 2,
+}
 
 
 @settings(max_examples=25, deadline=None)
@@ -870,7 +889,7 @@ def test_features_read_at_once_as_one_by_one(name: str, rows: list[Any]) -> None
         path = write_geojson(Path(tmp) / name, *features)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            got = inspect_footprint_file(path)
+            got = inspect_footprint_file(path, imagery=_CATALOG)
             expected = fpmod.FileResult(str(path))
             layers, error = fpmod._read_layers(path)
             assert error is None
@@ -879,7 +898,7 @@ def test_features_read_at_once_as_one_by_one(name: str, rows: list[Any]) -> None
             assert problem is None
             for i, geom in enumerate(layers[0].geometries):
                 props = {p: layers[0].columns[c][i] for p, c in columns.items()}
-                fp = fpmod._footprint(geom, props, i + 1, expected, stem, fpmod.KAESONG)
+                fp = fpmod._footprint(geom, props, i + 1, expected, stem, fpmod.KAESONG, _CATALOG)
                 if fp is not None:
                     expected.footprints.append(fp)
     assert got.problems == expected.problems

@@ -23,6 +23,12 @@ and ``uncertainty_m`` (those exact names only); two columns for one property are
     with another name may hold several epochs. A date or datetime field of a GeoPackage or
     FlatGeobuf is a day-precision epoch, its date as written (not converted to UTC). Dates
     are read as the text stored, so ``2011-02-30`` is named as a bad date.
+``imagery``
+    The ``id`` of the image in ``imagery/catalog.csv`` the footprint was traced on (see
+    :mod:`kaesong_geo.io.imagery`). An id the catalogue does not list is an error, and so is
+    an image not of the footprint's epoch (``2013-06-20`` is of epoch ``2013-06``; ``2013-05``
+    or an image dated only ``2013`` is not). A footprint without ``uncertainty_m`` takes the
+    image's, when the catalogue records one.
 ``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
 ``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
@@ -75,6 +81,7 @@ from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import GeometryRepairedWarning
+from kaesong_geo.io.imagery import CATALOG_FILE, ImageryRecord, catalog_ids
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.sitefile import read_site
 from kaesong_geo.measure import GEOD, geodesic_area_m2, polygons_of, to_utm
@@ -243,6 +250,55 @@ def _boolean(value: Any) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(f"'estimated' must be true or false, got {value!r}")
+
+
+def _imagery_id(value: Any) -> str | None:
+    """The ``imagery`` property as an id, or None when absent.
+
+    Examples
+    --------
+    >>> _imagery_id(" ge-2013-06 "), _imagery_id(7.0), _imagery_id(""), _imagery_id(None)
+    ('ge-2013-06', '7', None, None)
+    """
+    if _missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def of_epoch(image: EpochDate, epoch: EpochDate) -> bool:
+    """Whether an image dated ``image`` is of ``epoch``: the same date, or a day or month in it.
+
+    Examples
+    --------
+    >>> of_epoch(parse_epoch("2013-06-20"), parse_epoch("2013-06"))
+    True
+    >>> of_epoch(parse_epoch("2013"), parse_epoch("2013-06"))  # maybe another month
+    False
+    >>> of_epoch(parse_epoch("2013-05-31"), parse_epoch("2013-06"))
+    False
+    """
+    return image.label == epoch.label or image.label.startswith(epoch.label + "-")
+
+
+def _imagery_problem(
+    image_id: str, epoch: EpochDate, catalog: Mapping[str, ImageryRecord]
+) -> str | None:
+    """What is wrong with a footprint of ``epoch`` naming the image ``image_id``, or None."""
+    record = catalog.get(image_id)
+    if record is None:
+        known = ", ".join(sorted(catalog)) or "none"
+        return (
+            f"names imagery {image_id!r}, which {CATALOG_FILE.as_posix()} does not list "
+            f"(known ids: {known})"
+        )
+    if not of_epoch(record.date, epoch):
+        return (
+            f"names imagery {image_id!r} of {record.date.label}, not of its epoch "
+            f"{epoch.label}: trace each epoch on an image of it, or fix the id"
+        )
+    return None
 
 
 def suffix_of(path: Path) -> str:
@@ -487,7 +543,11 @@ def _site_of_file(path: Path) -> Site:
     return KAESONG
 
 
-def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = None) -> FileResult:
+def inspect_footprint_file(
+    path: str | os.PathLike[str],
+    site: Site | None = None,
+    imagery: Mapping[str, ImageryRecord] | None = None,
+) -> FileResult:
     """Read one footprint file and collect every problem instead of raising.
 
     Parameters
@@ -497,6 +557,10 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
     site : Site, optional
         Where footprints must lie; default: the ``site.toml`` of the data directory whose
         ``boundaries/`` holds the file, else (a file elsewhere) the Kaesong Industrial Complex.
+    imagery : mapping of str to ImageryRecord, optional
+        The images a footprint's ``imagery`` may name, by id; default: those of the
+        ``imagery/catalog.csv`` of the data directory whose ``boundaries/`` holds the file
+        (:func:`~kaesong_geo.io.imagery.catalog_ids`), else none.
 
     Returns
     -------
@@ -506,6 +570,8 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
     p = Path(path)
     if site is None:
         site = _site_of_file(p)
+    if imagery is None:
+        imagery = catalog_ids(p.parent.parent) if p.parent.name == "boundaries" else {}
     result = FileResult(str(p))
     layers, error = _read_layers(p)
     if error:
@@ -548,7 +614,7 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
             result.problems.append(Problem(result.path, problem))
             return result
         props = {prop: layer.columns[column] for prop, column in columns.items()}
-        _layer_footprints(geometries, props, index, result, stem_epoch, site)
+        _layer_footprints(geometries, props, index, result, stem_epoch, site, imagery)
         index += len(layer)
     return result
 
@@ -617,6 +683,7 @@ def _layer_footprints(
     result: FileResult,
     stem_epoch: EpochDate | None,
     site: Site,
+    catalog: Mapping[str, ImageryRecord],
 ) -> None:
     """Check and read the features of one layer (numbered from ``offset + 1``) into ``result``.
 
@@ -673,15 +740,24 @@ def _layer_footprints(
     notes = _by_value(column("note"), lambda v: None if _missing(v) else text(v))
     descriptions = _by_value(column("description"), text)
     categories = _by_value(column("class"), lambda v: "developed" if _missing(v) else text(v))
+    images = _by_value(column("imagery"), _imagery_id)
     method_missing = [_missing(v) for v in column("method")] if "method" in props else None
     file_name = Path(result.path).name
     path = result.path
     for i in range(n):
         index = offset + i + 1
         fields = (epochs[i], methods[i], uncertainties[i], area_uncs[i], references[i])
-        if not ok[i] or any(f is _BAD for f in (*fields, estimated[i])):
+        sound = ok[i] and not any(f is _BAD for f in (*fields, estimated[i], images[i]))
+        image_id, uncertainty = images[i], uncertainties[i]
+        if sound and image_id is not None:
+            record = catalog.get(image_id)
+            if record is None or not of_epoch(record.date, epochs[i]):
+                sound = False
+            elif uncertainty is None:
+                uncertainty = record.uncertainty_m
+        if not sound:
             props_i = {prop: values[i] for prop, values in props.items()}
-            footprint = _footprint(geometries[i], props_i, index, result, stem_epoch, site)
+            footprint = _footprint(geometries[i], props_i, index, result, stem_epoch, site, catalog)
             if footprint is not None:
                 result.footprints.append(footprint)
             continue
@@ -693,7 +769,7 @@ def _layer_footprints(
         if not source:
             lacking.append("source (the file name is used)")
             source = file_name
-        if uncertainties[i] is None:
+        if uncertainty is None:
             lacking.append("uncertainty_m")
         if lacking:
             where = f"feature {index}" + (f" ({name})" if name else "")
@@ -710,13 +786,14 @@ def _layer_footprints(
                 name=name,
                 source=source,
                 method=cast("Method", methods[i]),
-                uncertainty_m=uncertainties[i],
+                uncertainty_m=uncertainty,
                 area_uncertainty_pct=area_uncs[i],
                 estimated=estimated[i],
                 reference_area_m2=None,
                 note=descriptions[i] if notes[i] is None else notes[i],
                 file=path,
                 feature=index,
+                imagery=image_id,
             )
         )
 
@@ -750,6 +827,7 @@ def _footprint(
     result: FileResult,
     stem_epoch: EpochDate | None,
     site: Site,
+    catalog: Mapping[str, ImageryRecord],
 ) -> Footprint | None:
     name = "" if _missing(props.get("name")) else str(props["name"]).strip()
     where = f"feature {index}" + (f" ({name})" if name else "")
@@ -820,6 +898,12 @@ def _footprint(
                 )
             )
             return None
+    image_id = _imagery_id(props.get("imagery"))
+    if image_id is not None:
+        wrong = _imagery_problem(image_id, epoch, catalog)
+        if wrong:
+            error(wrong)
+            return None
     lacking = []
     method = "traced" if _missing(props.get("method")) else str(props["method"]).strip().lower()
     if _missing(props.get("method")):
@@ -845,6 +929,8 @@ def _footprint(
     except ValueError as exc:
         result.problems.append(Problem(path, f"{where}: {exc}"))
         return None
+    if uncertainty is None and image_id is not None:
+        uncertainty = catalog[image_id].uncertainty_m
     if uncertainty is None:
         lacking.append("uncertainty_m")
     if lacking:
@@ -884,6 +970,7 @@ def _footprint(
         note="" if _missing(note) else str(note).strip(),
         file=path,
         feature=index,
+        imagery=image_id,
     )
 
 
@@ -991,12 +1078,15 @@ def footprint_files(data_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def inspect_footprints(
-    data_dir: str | os.PathLike[str], site: Site | None = None
+    data_dir: str | os.PathLike[str],
+    site: Site | None = None,
+    imagery: Mapping[str, ImageryRecord] | None = None,
 ) -> tuple[list[Epoch], list[FileResult], list[Problem]]:
     """Read every footprint file of a data directory, collecting problems.
 
     ``site`` defaults to the data directory's ``site.toml``
-    (:func:`~kaesong_geo.io.sitefile.read_site`, which raises if it is broken).
+    (:func:`~kaesong_geo.io.sitefile.read_site`, which raises if it is broken), ``imagery``
+    (the images footprints may name, by id) to its ``imagery/catalog.csv``.
 
     Returns
     -------
@@ -1009,8 +1099,10 @@ def inspect_footprints(
     """
     if site is None:
         site = read_site(data_dir)
+    if imagery is None:
+        imagery = catalog_ids(data_dir)
     paths, problems = scan_boundaries(data_dir)
-    files = [inspect_footprint_file(p, site) for p in paths]
+    files = [inspect_footprint_file(p, site, imagery) for p in paths]
     problems += [problem for f in files for problem in f.problems]
     if not files:
         problems.append(

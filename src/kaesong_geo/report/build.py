@@ -26,6 +26,7 @@ from kaesong_geo.economy import (
 from kaesong_geo.errors import GeometryRepairedWarning, UsageError
 from kaesong_geo.growth import IntervalGrowth, compare
 from kaesong_geo.io.datadir import resolve_data_dir
+from kaesong_geo.io.footprints import of_epoch
 from kaesong_geo.io.imagery import ImageryRecord
 from kaesong_geo.io.observations import OBSERVATIONS_FILE
 from kaesong_geo.io.problems import raise_first
@@ -208,7 +209,7 @@ def growth_report(
                 aligned={
                     i: align(observations, i, ep.date.placed, events) for i in ALIGNED_INDICATORS
                 },
-                imagery=tuple(r for r in catalog if r.date.label == ep.label),
+                imagery=tuple(r for r in catalog if of_epoch(r.date, ep.date)),
             )
         )
 

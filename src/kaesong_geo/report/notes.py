@@ -92,6 +92,39 @@ def _site_notes(site: Site) -> tuple[list[str], list[str]]:
     return notes, documented
 
 
+def _imagery_note(results: list[EpochResult]) -> str | None:
+    """Which catalogued images footprints were traced on, epoch by epoch; None if none.
+
+    A footprint without its own ``uncertainty_m`` took the image's (when catalogued).
+    """
+    parts = []
+    for r in results:
+        named = dict.fromkeys(fp.imagery for fp in r.epoch.footprints if fp.imagery)
+        if not named:
+            continue
+        records = {rec.id: rec for rec in r.imagery if rec.id}
+        images = []
+        for image_id in named:
+            rec = records.get(image_id)
+            if rec is None:  # not possible after the checks; named as it is
+                images.append(image_id)
+                continue
+            images.append(
+                f"{image_id} ({rec.provider}, {rec.date.label}"
+                + (f", ±{rec.uncertainty_m:,.0f} m" if rec.uncertainty_m is not None else "")
+                + ")"
+            )
+        n = sum(1 for fp in r.epoch.footprints if fp.imagery)
+        parts.append(f"{r.label}: {n} of {len(r.epoch.footprints)} on {', '.join(images)}")
+    if not parts:
+        return None
+    return (
+        "Footprints traced on catalogued imagery (imagery/catalog.csv): "
+        + "; ".join(parts)
+        + ". A footprint without its own positional uncertainty takes its image's."
+    )
+
+
 def _notes(
     results: list[EpochResult],
     has_economy: bool,
@@ -115,6 +148,9 @@ def _notes(
             "figure (see each footprint's note); growth to and from "
             f"{'it' if len(est) == 1 else 'them'} is an estimate."
         )
+    traced = _imagery_note(results)
+    if traced:
+        notes.append(traced)
     unknown = [r.label for r in results if r.epoch.max_uncertainty_m is None]
     if unknown:
         notes.append(f"No positional uncertainty is recorded for {', '.join(unknown)}.")

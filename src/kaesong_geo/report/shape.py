@@ -145,6 +145,7 @@ def report_dict(report: GrowthReport) -> dict[str, Any]:
                         "note": fp.note,
                         "file": fp.file,
                         "feature": fp.feature,
+                        "imagery": fp.imagery,
                     }
                     for fp, area in zip(
                         r.epoch.footprints,
@@ -159,6 +160,7 @@ def report_dict(report: GrowthReport) -> dict[str, Any]:
                         "redistributable": rec.redistributable,
                         "file": rec.file or None,
                         "source": rec.source,
+                        "id": rec.id or None,
                     }
                     for rec in r.imagery
                 ],
