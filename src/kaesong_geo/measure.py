@@ -185,16 +185,14 @@ def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.nda
     bounds = np.searchsorted(index, np.arange(len(rings) + 1))
     exterior = np.ones(len(rings), dtype=bool)
     exterior[1:] = owner[1:] != owner[:-1]
-    areas = np.empty(len(rings))
-    perimeters = np.empty(len(rings))
     polygon_area_perimeter = GEOD.polygon_area_perimeter
-    for k in range(len(rings)):
-        a, p = polygon_area_perimeter(
-            lons[bounds[k] : bounds[k + 1]], lats[bounds[k] : bounds[k + 1]]
-        )
-        areas[k] = abs(a)
-        perimeters[k] = p
-    return areas, perimeters, exterior
+    cuts = bounds[1:-1]
+    measured = [
+        polygon_area_perimeter(x, y)
+        for x, y in zip(np.split(lons, cuts), np.split(lats, cuts), strict=True)
+    ]
+    both = np.asarray(measured, dtype=float).reshape(len(rings), 2)
+    return np.abs(both[:, 0]), both[:, 1], exterior
 
 
 def geodesic_areas_m2(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
@@ -446,7 +444,7 @@ def measure_geometry(geom: BaseGeometry | None, utm_epsg: int) -> Measure:
         perimeter_utm_m=perimeter_utm,
         utm_epsg=utm_epsg,
         n_polygons=len(shape.geoms),
-        n_holes=sum(len(p.interiors) for p in shape.geoms),
+        n_holes=int(shapely.get_num_interior_rings(polygons_of(shape)).sum()),
         polsby_popper=polsby_popper,
         convex_hull_ratio=hull_ratio,
     )
