@@ -69,7 +69,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -623,7 +623,7 @@ class _Bad(Exception):
     """A value the fast path leaves to :func:`_footprint`, which names the problem."""
 
 
-def _by_value(values: list[Any], parse: Any) -> list[Any]:
+def _by_value(values: list[Any], parse: Callable[[Any], Any]) -> list[Any]:
     """``parse`` of each value (``_BAD`` where it raises); text and nulls parsed once each."""
     out: list[Any] = []
     cache: dict[str | None, Any] = {}

@@ -8,8 +8,9 @@ problems; every command goes through it (``growth``, ``map``, ``chart`` and ``re
 * every problem of every entry of ``boundaries/`` (see :mod:`kaesong_geo.io.footprints`:
   unsupported or special files, CRS, non-finite or misplaced coordinates, the whole extent
   within the site's distance, properties in range, areas within their reference's
-  uncertainty, duplicate epochs), of ``economy/observations.csv`` (optional) and of the
-  imagery catalogue and its images (see :mod:`kaesong_geo.io.imagery`);
+  uncertainty, duplicate epochs, an ``imagery`` id the catalogue does not list or an image of
+  another epoch), of ``economy/observations.csv`` (optional) and of the imagery catalogue and
+  its images (see :mod:`kaesong_geo.io.imagery`);
 * the data directory's ``site.toml`` (see :mod:`kaesong_geo.io.sitefile`), which the other
   checks need (where footprints and imagery must lie): when it is broken, its one problem is
   all that is reported;
