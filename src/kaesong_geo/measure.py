@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import weakref
 from collections.abc import Iterable, Sequence
@@ -174,7 +175,9 @@ def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
     return abs(area), perimeter
 
 
-def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ring_areas_perimeters(
+    polys: Sequence[Polygon] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unsigned geodesic area and perimeter of every ring, exteriors flagged.
 
     Rings in order: each polygon's exterior, then its holes.
@@ -186,10 +189,10 @@ def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.nda
     exterior = np.ones(len(rings), dtype=bool)
     exterior[1:] = owner[1:] != owner[:-1]
     polygon_area_perimeter = GEOD.polygon_area_perimeter
-    cuts = bounds[1:-1]
+    edges = bounds.tolist()
     measured = [
-        polygon_area_perimeter(x, y)
-        for x, y in zip(np.split(lons, cuts), np.split(lats, cuts), strict=True)
+        polygon_area_perimeter(lons[start:end], lats[start:end])
+        for start, end in itertools.pairwise(edges)
     ]
     both = np.asarray(measured, dtype=float).reshape(len(rings), 2)
     return np.abs(both[:, 0]), both[:, 1], exterior
@@ -211,19 +214,21 @@ def geodesic_areas_m2(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
     >>> bool(areas[1] == geodesic_area_m2(MultiPolygon([a, b])))
     True
     """
-    polys: list[Polygon] = []
-    owners: list[int] = []
-    for k, geom in enumerate(geoms):
-        if isinstance(geom, Polygon):
-            if not geom.is_empty:
-                polys.append(geom)
-                owners.append(k)
-            continue
-        parts = polygons_of(geom)
-        polys += parts
-        owners += [k] * len(parts)
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    filled = ~shapely.is_empty(array) & ~shapely.is_missing(array)
+    polys: list[Polygon] | np.ndarray
+    if (shapely.get_type_id(array[filled]) == 3).all():  # polygons (or nothing): at once
+        polys = array[filled]
+        owners: list[int] | np.ndarray = np.flatnonzero(filled)
+    else:
+        polys, owners = [], []
+        for k, geom in enumerate(array.tolist()):
+            parts = polygons_of(geom)
+            polys += parts
+            owners += [k] * len(parts)
     sums = [0.0] * len(geoms)
-    if polys:
+    if len(polys):
         areas, _, exterior = _ring_areas_perimeters(polys)
         ring_owner = np.asarray(owners)[np.cumsum(exterior) - 1]
         # Summed ring by ring in order, like geodesic_area_perimeter.
