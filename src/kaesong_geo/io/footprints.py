@@ -623,20 +623,30 @@ class _Bad(Exception):
     """A value the fast path leaves to :func:`_footprint`, which names the problem."""
 
 
-def _by_value(values: list[Any], parse: Callable[[Any], Any]) -> list[Any]:
-    """``parse`` of each value (``_BAD`` where it raises); text and nulls parsed once each."""
+def _by_value(values: list[Any], parse: Callable[[Any], Any], bad: list[bool]) -> list[Any]:
+    """``parse`` of each value; where it raises, ``bad`` is set. Text and nulls parsed once.
+
+    Examples
+    --------
+    >>> bad = [False] * 4
+    >>> _by_value(["1", "x", "1", None], lambda v: v and int(v), bad), bad
+    ([1, None, 1, None], [False, True, False, False])
+    """
     out: list[Any] = []
     cache: dict[str | None, Any] = {}
-    for value in values:
+    for i, value in enumerate(values):
         if (value is None or type(value) is str) and value in cache:
-            out.append(cache[value])
-            continue
-        try:
-            parsed = parse(value)
-        except Exception:
-            parsed = _BAD
-        if value is None or type(value) is str:
-            cache[value] = parsed
+            parsed = cache[value]
+        else:
+            try:
+                parsed = parse(value)
+            except Exception:
+                parsed = _BAD
+            if value is None or type(value) is str:
+                cache[value] = parsed
+        if parsed is _BAD:
+            bad[i] = True
+            parsed = None
         out.append(parsed)
     return out
 
@@ -723,31 +733,33 @@ def _layer_footprints(
             raise _Bad  # checked against its area by _footprint
         return None
 
-    names = _by_value(column("name"), text)
-    epochs = _by_value(column("epoch"), epoch_of)
-    methods = _by_value(column("method"), method_of)
-    sources = _by_value(column("source"), text)
+    bad = (~ok).tolist()  # left to _footprint: a geometry or a value it refuses
+    names = _by_value(column("name"), text, bad)
+    epochs = _by_value(column("epoch"), epoch_of, bad)
+    methods = _by_value(column("method"), method_of, bad)
+    sources = _by_value(column("source"), text, bad)
     uncertainties = _by_value(
         column("uncertainty_m"),
         lambda v: _number(v, "uncertainty_m", maximum=_MAX_UNCERTAINTY_M),
+        bad,
     )
     area_uncs = _by_value(
         column("area_uncertainty_pct"),
         lambda v: _number(v, "area_uncertainty_pct", maximum=_MAX_AREA_UNCERTAINTY_PCT),
+        bad,
     )
-    references = _by_value(column("reference_area_m2"), reference_of)
-    estimated = _by_value(column("estimated"), _boolean)
-    notes = _by_value(column("note"), lambda v: None if _missing(v) else text(v))
-    descriptions = _by_value(column("description"), text)
-    categories = _by_value(column("class"), lambda v: "developed" if _missing(v) else text(v))
-    images = _by_value(column("imagery"), _imagery_id)
+    _by_value(column("reference_area_m2"), reference_of, bad)
+    estimated = _by_value(column("estimated"), _boolean, bad)
+    notes = _by_value(column("note"), lambda v: None if _missing(v) else text(v), bad)
+    descriptions = _by_value(column("description"), text, bad)
+    categories = _by_value(column("class"), lambda v: "developed" if _missing(v) else text(v), bad)
+    images = _by_value(column("imagery"), _imagery_id, bad)
     method_missing = [_missing(v) for v in column("method")] if "method" in props else None
     file_name = Path(result.path).name
     path = result.path
     for i in range(n):
         index = offset + i + 1
-        fields = (epochs[i], methods[i], uncertainties[i], area_uncs[i], references[i])
-        sound = ok[i] and not any(f is _BAD for f in (*fields, estimated[i], images[i]))
+        sound = not bad[i]
         image_id, uncertainty = images[i], uncertainties[i]
         if sound and image_id is not None:
             record = catalog.get(image_id)
