@@ -161,3 +161,21 @@ def test_catalogue_ids_are_unique_and_plain(cli, data_dir: Path) -> None:
         f"{catalog}: line 6: id 'ge 2009/09' must be letters, digits, '.', '_' or '-'",
         ("validate", "growth"),
     )
+
+
+def test_catalogue_uncertainty_is_a_sane_number(cli, data_dir: Path) -> None:
+    catalog = _add_images(data_dir, ("2013-06", "ge-2013-06", "-3"))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{catalog}: line 7: uncertainty_m must be a finite number of metres, 0 to 100,000, "
+        "got '-3'",
+        ("validate", "growth"),
+    )
+    catalog.write_text(catalog.read_text().replace(",-3\n", ",nan\n"))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{catalog}: line 7: uncertainty_m must be a finite number of metres",
+        ("validate",),
+    )
