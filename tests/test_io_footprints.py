@@ -11,17 +11,20 @@ import sqlite3
 import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import LineString, Point, Polygon, box, mapping
 
+from kaesong_geo.dates import parse_epoch
 from kaesong_geo.errors import DataError, GeometryRepairedWarning
 from kaesong_geo.io.datadir import resolve_data_dir
 from kaesong_geo.io.footprints import inspect_footprints, load_footprints, read_footprint_file
+from kaesong_geo.io.imagery import ImageryRecord
 from kaesong_geo.io.validate import validate_data_dir
 from kaesong_geo.measure import GEOD, geodesic_area_m2
 
@@ -796,3 +799,108 @@ def test_two_columns_differing_in_case_are_refused(tmp_path: Path) -> None:
     path = write_geojson(tmp_path / "t.geojson", feature(BOX, epoch="2011-03", EPOCH="2012-03"))
     with pytest.raises(DataError, match="has two columns for 'epoch': 'epoch' and 'EPOCH'"):
         read_footprint_file(path)
+
+
+_GEOMS = {
+    "box": BOX,
+    "east": EAST,
+    "bowtie": BOWTIE,  # repaired, with a warning
+    "far": box(127.5, 37.9, 127.51, 37.91),  # ~77 km away
+    "swapped": box(37.925, 126.63, 37.935, 126.64),
+    "line": LineString([(126.63, 37.925), (126.64, 37.93)]),
+    "none": None,
+}
+_VALUES = {
+    "method": [None, "traced", " Extracted ", "guessed"],
+    "uncertainty_m": [None, 5, "12.5", -1, "x"],
+    "epoch": [None, "2011-03", "2011-03-07", "2011-02-30"],
+    "estimated": [None, True, "yes", "maybe"],
+    "reference_area_m2": [None, BOX_M2, 2 * BOX_M2],
+    "name": [None, "", " hall ", 7],
+    "source": [None, "  ", "survey"],
+    "note": [None, "a note"],
+    "description": [None, "from KML"],
+    "imagery": [None, "img-a", "img-b", "img-c", "img-z"],
+}
+# a: of 2011-03 with an uncertainty, b: of 2011-03-07 without; c: of 2012; z: not catalogued.
+_CATALOG = {
+    image_id: ImageryRecord(parse_epoch(date), "test", None, False, "", "test", "", image_id, unc)
+    for image_id, date, unc in (
+        ("img-a", "2011-03", 4.0),
+        ("img-b", "2011-03-07", None),
+        ("img-c", "2012", 2.0),
+    )
+}
+# How many of the first values of each property pass (the rest are refused).
+_SOUND = {
+    "method": 3,
+    "uncertainty_m": 3,
+    "epoch": 2,
+    "estimated": 3,
+    "reference_area_m2": 1,
+    "imagery": 2,
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from(["2011-03.geojson", "digitized.geojson"]),
+    st.lists(
+        st.one_of(
+            st.tuples(  # anything
+                st.sampled_from(sorted(_GEOMS)),
+                st.fixed_dictionaries({k: st.sampled_from(v) for k, v in _VALUES.items()}),
+            ),
+            st.tuples(  # sound: the values that pass
+                st.sampled_from(["box", "east"]),
+                st.fixed_dictionaries(
+                    {k: st.sampled_from(v[: _SOUND.get(k, len(v))]) for k, v in _VALUES.items()}
+                ),
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_features_read_at_once_as_one_by_one(name: str, rows: list[Any]) -> None:
+    """Reading a layer column by column gives what checking each feature alone gives.
+
+    The reference is the per-feature check (``_footprint``), which names every problem:
+    the same footprints (every field), the same problems, in feature order.
+    """
+    import tempfile
+
+    from kaesong_geo.io import footprints as fpmod
+    from kaesong_geo.io.footprints import inspect_footprint_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        features = []
+        for geom_key, props in rows:
+            geom = _GEOMS[geom_key]
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {k: v for k, v in props.items() if v is not None},
+                    "geometry": None if geom is None else mapping(geom),
+                }
+            )
+        if not any(f["properties"] for f in features):
+            features[0]["properties"]["class"] = "developed"
+        path = write_geojson(Path(tmp) / name, *features)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = inspect_footprint_file(path, imagery=_CATALOG)
+            expected = fpmod.FileResult(str(path))
+            layers, error = fpmod._read_layers(path)
+            assert error is None
+            stem = fpmod.parse_epoch(name[:7]) if name.startswith("2011") else None
+            columns, problem = fpmod._property_columns(layers[0].columns)
+            assert problem is None
+            for i, geom in enumerate(layers[0].geometries):
+                props = {p: layers[0].columns[c][i] for p, c in columns.items()}
+                fp = fpmod._footprint(geom, props, i + 1, expected, stem, fpmod.KAESONG, _CATALOG)
+                if fp is not None:
+                    expected.footprints.append(fp)
+    assert got.problems == expected.problems
+    assert got.footprints == expected.footprints
+    assert [f.geometry.wkb for f in got.footprints] == [f.geometry.wkb for f in expected.footprints]

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import weakref
 from collections.abc import Iterable, Sequence
@@ -55,11 +56,31 @@ __all__ = [
 GEOD = Geod(ellps="WGS84")
 #: The UTM cross-check must agree with the geodesic area within this many percent.
 UTM_TOLERANCE_PCT = 0.1
+#: From this many polygons on, coordinates are read as one array rather than ring by ring,
+#: and what is found of the geometry is kept while it lives (see ``_KNOWN``).
+_ARRAY_FROM = 16
 
 
 @lru_cache(maxsize=16)
 def _transformer(epsg: int) -> Transformer:
     return Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+
+#: What was found of a large geometry while it lives, by kind ("parts", "dissolved",
+#: "measured"): shapely geometries are immutable, and an epoch's footprint is split, checked
+#: and measured by the report, its classes and each interval.
+_KNOWN: dict[tuple[str, int], tuple[weakref.ref[BaseGeometry], Any]] = {}
+
+
+def _recall(kind: str, geom: BaseGeometry) -> Any:
+    """What :func:`_remember` kept of ``kind`` for this very geometry, or None."""
+    known = _KNOWN.get((kind, id(geom)))
+    return known[1] if known is not None and known[0]() is geom else None
+
+
+def _remember(kind: str, geom: BaseGeometry, value: Any) -> None:
+    key = (kind, id(geom))
+    _KNOWN[key] = (weakref.ref(geom, lambda _: _KNOWN.pop(key, None)), value)
 
 
 def polygons_of(geom: BaseGeometry | None) -> list[Polygon]:
@@ -78,8 +99,14 @@ def polygons_of(geom: BaseGeometry | None) -> list[Polygon]:
     if isinstance(geom, Polygon):
         return [geom]
     if isinstance(geom, MultiPolygon):
+        known = _recall("parts", geom)
+        if known is not None:
+            return list(known)
         members = shapely.get_parts(geom)
-        return list(members[~shapely.is_empty(members)])
+        polys: list[Polygon] = list(members[~shapely.is_empty(members)])
+        if len(polys) >= _ARRAY_FROM:
+            _remember("parts", geom, polys)
+        return polys
     parts = getattr(geom, "geoms", None)
     if parts is None:
         return []
@@ -104,6 +131,8 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     True
     """
     inputs = list(geoms)
+    if len(inputs) == 1 and _recall("dissolved", inputs[0]) is not None:
+        return cast("MultiPolygon", inputs[0])  # a result of dissolve: dissolved already
     polys = np.array([p for g in inputs for p in polygons_of(g)], dtype=object)
     if polys.size == 0:
         return MultiPolygon()
@@ -119,6 +148,7 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
     first = inputs[0]
     whole = len(inputs) == 1 and isinstance(first, MultiPolygon)
     if rest.size == 0 and whole and polys.size == shapely.get_num_geometries(first):
+        _remember("dissolved", first, True)
         return cast("MultiPolygon", first)  # already dissolved: the same object, measures kept
     out = list(polys[alone])
     if rest.size:
@@ -133,14 +163,10 @@ def dissolve(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
             groups.setdefault(int(labels[i]), []).append(int(i))
         for members in groups.values():
             out.extend(polygons_of(shapely.union_all(polys[members])))
-    return MultiPolygon(out)
-
-
-#: From this many polygons on, coordinates are read as one array rather than ring by ring,
-#: and the result is kept while the geometry lives (an epoch's footprint is measured by the
-#: report, its classes and each interval: once is enough; shapely geometries are immutable).
-_ARRAY_FROM = 16
-_MEASURED: dict[int, tuple[weakref.ref[BaseGeometry], tuple[float, float]]] = {}
+    result = MultiPolygon(out)
+    if len(out) >= _ARRAY_FROM:
+        _remember("dissolved", result, True)
+    return result
 
 
 def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
@@ -149,7 +175,9 @@ def _ring_area_perimeter(ring: BaseGeometry) -> tuple[float, float]:
     return abs(area), perimeter
 
 
-def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ring_areas_perimeters(
+    polys: Sequence[Polygon] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unsigned geodesic area and perimeter of every ring, exteriors flagged.
 
     Rings in order: each polygon's exterior, then its holes.
@@ -160,42 +188,55 @@ def _ring_areas_perimeters(polys: Sequence[Polygon]) -> tuple[np.ndarray, np.nda
     bounds = np.searchsorted(index, np.arange(len(rings) + 1))
     exterior = np.ones(len(rings), dtype=bool)
     exterior[1:] = owner[1:] != owner[:-1]
-    areas = np.empty(len(rings))
-    perimeters = np.empty(len(rings))
     polygon_area_perimeter = GEOD.polygon_area_perimeter
-    for k in range(len(rings)):
-        a, p = polygon_area_perimeter(
-            lons[bounds[k] : bounds[k + 1]], lats[bounds[k] : bounds[k + 1]]
-        )
-        areas[k] = abs(a)
-        perimeters[k] = p
-    return areas, perimeters, exterior
+    edges = bounds.tolist()
+    measured = [
+        polygon_area_perimeter(lons[start:end], lats[start:end])
+        for start, end in itertools.pairwise(edges)
+    ]
+    both = np.asarray(measured, dtype=float).reshape(len(rings), 2)
+    return np.abs(both[:, 0]), both[:, 1], exterior
 
 
-def geodesic_areas_m2(polys: Sequence[Polygon]) -> np.ndarray:
-    """Geodesic area (m²) of each polygon of a sequence, holes subtracted.
+def geodesic_areas_m2(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
+    """Geodesic area (m²) of each geometry of a sequence, holes subtracted, all at once.
+
+    Each value is :func:`geodesic_area_m2` of the geometry (the rings summed in the same
+    order); polygons, multipolygons, collections (their polygons), None and empty ones (0).
 
     Examples
     --------
-    >>> from shapely.geometry import box
-    >>> areas = geodesic_areas_m2([box(126.63, 37.93, 126.631, 37.931), box(0, 0, 0, 0).buffer(0)])
-    >>> [round(a) for a in areas]
-    [9758, 0]
+    >>> from shapely.geometry import MultiPolygon, box
+    >>> a, b = box(126.63, 37.93, 126.631, 37.931), box(126.64, 37.93, 126.641, 37.931)
+    >>> areas = geodesic_areas_m2([a, MultiPolygon([a, b]), box(0, 0, 0, 0).buffer(0), None])
+    >>> [round(x) for x in areas]
+    [9758, 19516, 0, 0]
+    >>> bool(areas[1] == geodesic_area_m2(MultiPolygon([a, b])))
+    True
     """
-    polys = list(polys)
-    out = np.zeros(len(polys))
-    nonempty = [i for i, p in enumerate(polys) if not p.is_empty]
-    if not nonempty:
-        return out
-    areas, _, exterior = _ring_areas_perimeters([polys[i] for i in nonempty])
-    owner = np.cumsum(exterior) - 1
-    signed = np.where(exterior, areas, -areas)
-    # Summed ring by ring in order, like geodesic_area_perimeter.
-    sums = np.zeros(len(nonempty))
-    for k in range(len(signed)):
-        sums[owner[k]] += signed[k]
-    out[nonempty] = sums
-    return out
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    filled = ~shapely.is_empty(array) & ~shapely.is_missing(array)
+    polys: list[Polygon] | np.ndarray
+    if (shapely.get_type_id(array[filled]) == 3).all():  # polygons (or nothing): at once
+        polys = array[filled]
+        owners: list[int] | np.ndarray = np.flatnonzero(filled)
+    else:
+        polys, owners = [], []
+        for k, geom in enumerate(array.tolist()):
+            parts = polygons_of(geom)
+            polys += parts
+            owners += [k] * len(parts)
+    sums = [0.0] * len(geoms)
+    if len(polys):
+        areas, _, exterior = _ring_areas_perimeters(polys)
+        ring_owner = np.asarray(owners)[np.cumsum(exterior) - 1]
+        # Summed ring by ring in order, like geodesic_area_perimeter.
+        for k, area, ext in zip(
+            ring_owner.tolist(), areas.tolist(), exterior.tolist(), strict=True
+        ):
+            sums[k] = sums[k] + area if ext else sums[k] - area
+    return np.asarray(sums, dtype=float)
 
 
 def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
@@ -228,15 +269,14 @@ def geodesic_area_perimeter(geom: BaseGeometry | None) -> tuple[float, float]:
                 perimeter += p
         return area, perimeter
     assert geom is not None
-    cached = _MEASURED.get(id(geom))
-    if cached is not None and cached[0]() is geom:
-        return cached[1]
+    cached = _recall("measured", geom)
+    if cached is not None:
+        return cast("tuple[float, float]", cached)
     areas, perimeters, exterior = _ring_areas_perimeters(polys)
     for a, p, ext in zip(areas.tolist(), perimeters.tolist(), exterior.tolist(), strict=True):
         area = area + a if ext else area - a
         perimeter += p
-    key = id(geom)
-    _MEASURED[key] = (weakref.ref(geom, lambda _: _MEASURED.pop(key, None)), (area, perimeter))
+    _remember("measured", geom, (area, perimeter))
     return area, perimeter
 
 
@@ -409,7 +449,7 @@ def measure_geometry(geom: BaseGeometry | None, utm_epsg: int) -> Measure:
         perimeter_utm_m=perimeter_utm,
         utm_epsg=utm_epsg,
         n_polygons=len(shape.geoms),
-        n_holes=sum(len(p.interiors) for p in shape.geoms),
+        n_holes=int(shapely.get_num_interior_rings(polygons_of(shape)).sum()),
         polsby_popper=polsby_popper,
         convex_hull_ratio=hull_ratio,
     )

@@ -18,6 +18,8 @@ field                     meaning
 ``estimated``             True when no documented figure backs it
 ``reference_area_m2``     documented area it should match, if any
 ``note``                  free text
+``imagery``               ``id`` of the image (``imagery/catalog.csv``) it was traced on,
+                          or None
 ========================  ===============================================================
 
 Examples
@@ -65,6 +67,7 @@ class Footprint:
     note: str = ""
     file: str = ""
     feature: int = 0
+    imagery: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,12 @@ and ``uncertainty_m`` (those exact names only); two columns for one property are
     with another name may hold several epochs. A date or datetime field of a GeoPackage or
     FlatGeobuf is a day-precision epoch, its date as written (not converted to UTC). Dates
     are read as the text stored, so ``2011-02-30`` is named as a bad date.
+``imagery``
+    The ``id`` of the image in ``imagery/catalog.csv`` the footprint was traced on (see
+    :mod:`kaesong_geo.io.imagery`). An id the catalogue does not list is an error, and so is
+    an image not of the footprint's epoch (``2013-06-20`` is of epoch ``2013-06``; ``2013-05``
+    or an image dated only ``2013`` is not). A footprint without ``uncertainty_m`` takes the
+    image's, when the catalogue records one.
 ``class``, ``name``, ``source``, ``method``, ``uncertainty_m``, ``area_uncertainty_pct``,
 ``estimated``, ``reference_area_m2``, ``note``
     See :mod:`kaesong_geo.model`. KML's ``description`` serves as ``note``. A missing
@@ -63,10 +69,10 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -75,10 +81,11 @@ from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import GeometryRepairedWarning
+from kaesong_geo.io.imagery import CATALOG_FILE, ImageryRecord, catalog_ids
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.sitefile import read_site
 from kaesong_geo.measure import GEOD, geodesic_area_m2, polygons_of, to_utm
-from kaesong_geo.model import METHODS, Epoch, Footprint
+from kaesong_geo.model import METHODS, Epoch, Footprint, Method
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = [
@@ -245,6 +252,55 @@ def _boolean(value: Any) -> bool:
     raise ValueError(f"'estimated' must be true or false, got {value!r}")
 
 
+def _imagery_id(value: Any) -> str | None:
+    """The ``imagery`` property as an id, or None when absent.
+
+    Examples
+    --------
+    >>> _imagery_id(" ge-2013-06 "), _imagery_id(7.0), _imagery_id(""), _imagery_id(None)
+    ('ge-2013-06', '7', None, None)
+    """
+    if _missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def of_epoch(image: EpochDate, epoch: EpochDate) -> bool:
+    """Whether an image dated ``image`` is of ``epoch``: the same date, or a day or month in it.
+
+    Examples
+    --------
+    >>> of_epoch(parse_epoch("2013-06-20"), parse_epoch("2013-06"))
+    True
+    >>> of_epoch(parse_epoch("2013"), parse_epoch("2013-06"))  # maybe another month
+    False
+    >>> of_epoch(parse_epoch("2013-05-31"), parse_epoch("2013-06"))
+    False
+    """
+    return image.label == epoch.label or image.label.startswith(epoch.label + "-")
+
+
+def _imagery_problem(
+    image_id: str, epoch: EpochDate, catalog: Mapping[str, ImageryRecord]
+) -> str | None:
+    """What is wrong with a footprint of ``epoch`` naming the image ``image_id``, or None."""
+    record = catalog.get(image_id)
+    if record is None:
+        known = ", ".join(sorted(catalog)) or "none"
+        return (
+            f"names imagery {image_id!r}, which {CATALOG_FILE.as_posix()} does not list "
+            f"(known ids: {known})"
+        )
+    if not of_epoch(record.date, epoch):
+        return (
+            f"names imagery {image_id!r} of {record.date.label}, not of its epoch "
+            f"{epoch.label}: trace each epoch on an image of it, or fix the id"
+        )
+    return None
+
+
 def suffix_of(path: Path) -> str:
     """The footprint suffix of ``path`` (``.shp.zip`` counts as one), lower-case.
 
@@ -263,11 +319,14 @@ def _stem_of(path: Path) -> str:
 
 @dataclass
 class _Layer:
-    """One layer: its CRS, its geometries and each feature's properties (nulls as None)."""
+    """One layer: its CRS, its geometries and its properties by column (nulls as None)."""
 
     crs: Any
-    geometries: list[BaseGeometry | None]
-    records: list[dict[str, Any]]
+    geometries: np.ndarray  # of shapely geometries or None, one per feature
+    columns: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.geometries)
 
 
 def _zip_members(path: Path) -> list[str]:
@@ -292,7 +351,9 @@ def _zip_members(path: Path) -> list[str]:
     return [f"/vsizip/{path.absolute()}/{name}" for name in shps]
 
 
-def _dates_as_text(source: str, layer: str, meta: Mapping[str, Any], records: list[Any]) -> None:
+def _dates_as_text(
+    source: str, layer: str, meta: Mapping[str, Any], columns: dict[str, list[Any]]
+) -> None:
     """Replace the values of DATE fields by their text, as stored.
 
     Through Arrow, GDAL turns an impossible DATE (``2011-02-30`` in a GeoPackage) into the
@@ -303,7 +364,7 @@ def _dates_as_text(source: str, layer: str, meta: Mapping[str, Any], records: li
     dates = [
         str(f) for f, t in zip(meta["fields"], meta["ogr_types"], strict=True) if t == "OFTDate"
     ]
-    if not dates or not records:
+    if not dates or not any(columns.values()):
         return
 
     def quote(name: str) -> str:
@@ -317,8 +378,10 @@ def _dates_as_text(source: str, layer: str, meta: Mapping[str, Any], records: li
         read_geometry=False,
     )
     for date in dates:
-        for record, value in zip(records, text.column(date).to_pylist(), strict=True):
-            record[date] = None if value is None else str(value).replace("/", "-")
+        columns[date] = [
+            None if value is None else str(value).replace("/", "-")
+            for value in text.column(date).to_pylist()
+        ]
 
 
 def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
@@ -343,8 +406,8 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
 
                 frame = gpd.read_parquet(path)
                 names = [str(c) for c in frame.columns if c != frame.geometry.name]
-                records = pq.read_table(path, columns=names).to_pylist()
-                layers.append(_Layer(frame.crs, list(frame.geometry), records))
+                columns = pq.read_table(path, columns=names).to_pydict()
+                layers.append(_Layer(frame.crs, np.asarray(frame.geometry.array), columns))
             else:
                 sources = [str(path)]
                 if suffix in (".zip", ".shp.zip"):
@@ -356,18 +419,18 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
                             source, layer=str(name), datetime_as_string=True, **options
                         )
                         column = meta["geometry_name"] or "wkb_geometry"
-                        geometries: list[BaseGeometry | None] = [None] * table.num_rows
+                        geometries = np.full(table.num_rows, None, dtype=object)
                         if column in table.column_names:
-                            wkb = table.column(column).to_pylist()
-                            geometries = list(shapely.from_wkb(wkb))
+                            wkb = table.column(column).to_numpy(zero_copy_only=False)
+                            geometries = shapely.from_wkb(wkb)
                             table = table.drop_columns([column])
-                        records = table.to_pylist()
-                        _dates_as_text(source, str(name), meta, records)
-                        layers.append(_Layer(meta["crs"], geometries, records))
+                        columns = table.to_pydict()
+                        _dates_as_text(source, str(name), meta, columns)
+                        layers.append(_Layer(meta["crs"], geometries, columns))
     except Exception as exc:  # GDAL and pyarrow say many things; keep the first line
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [], f"cannot read as {kind}: {text}"
-    return [layer for layer in layers if layer.records], None
+    return [layer for layer in layers if len(layer)], None
 
 
 def _locate(geom: BaseGeometry, site: Site) -> str | None:
@@ -480,7 +543,11 @@ def _site_of_file(path: Path) -> Site:
     return KAESONG
 
 
-def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = None) -> FileResult:
+def inspect_footprint_file(
+    path: str | os.PathLike[str],
+    site: Site | None = None,
+    imagery: Mapping[str, ImageryRecord] | None = None,
+) -> FileResult:
     """Read one footprint file and collect every problem instead of raising.
 
     Parameters
@@ -490,6 +557,10 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
     site : Site, optional
         Where footprints must lie; default: the ``site.toml`` of the data directory whose
         ``boundaries/`` holds the file, else (a file elsewhere) the Kaesong Industrial Complex.
+    imagery : mapping of str to ImageryRecord, optional
+        The images a footprint's ``imagery`` may name, by id; default: those of the
+        ``imagery/catalog.csv`` of the data directory whose ``boundaries/`` holds the file
+        (:func:`~kaesong_geo.io.imagery.catalog_ids`), else none.
 
     Returns
     -------
@@ -499,6 +570,8 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
     p = Path(path)
     if site is None:
         site = _site_of_file(p)
+    if imagery is None:
+        imagery = catalog_ids(p.parent.parent) if p.parent.name == "boundaries" else {}
     result = FileResult(str(p))
     layers, error = _read_layers(p)
     if error:
@@ -517,7 +590,7 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
     from pyproj import CRS
 
     for layer in layers:
-        geometries = gpd.GeoSeries(layer.geometries)
+        geometries = layer.geometries
         if layer.crs is None:
             if suffix_of(p) not in _CRS_BY_DEFINITION:
                 result.problems.append(
@@ -534,18 +607,207 @@ def inspect_footprint_file(path: str | os.PathLike[str], site: Site | None = Non
             if crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
                 result.crs = crs.to_string()
                 result.reprojected = True
-                geometries = geometries.set_crs(crs).to_crs(4326)
-        columns, problem = _property_columns(layer.records[0])
+                series = gpd.GeoSeries(geometries).set_crs(crs).to_crs(4326)
+                geometries = np.asarray(series.array, dtype=object)
+        columns, problem = _property_columns(layer.columns)
         if problem:
             result.problems.append(Problem(result.path, problem))
             return result
-        for record, geom in zip(layer.records, geometries, strict=True):
-            index += 1
-            props = {prop: record[column] for prop, column in columns.items()}
-            footprint = _footprint(geom, props, index, result, stem_epoch, site)
+        props = {prop: layer.columns[column] for prop, column in columns.items()}
+        _layer_footprints(geometries, props, index, result, stem_epoch, site, imagery)
+        index += len(layer)
+    return result
+
+
+class _Bad(Exception):
+    """A value the fast path leaves to :func:`_footprint`, which names the problem."""
+
+
+def _by_value(values: list[Any], parse: Callable[[Any], Any], bad: list[bool]) -> list[Any]:
+    """``parse`` of each value; where it raises, ``bad`` is set. Text and nulls parsed once.
+
+    Examples
+    --------
+    >>> bad = [False] * 4
+    >>> _by_value(["1", "x", "1", None], lambda v: v and int(v), bad), bad
+    ([1, None, 1, None], [False, True, False, False])
+    """
+    out: list[Any] = []
+    cache: dict[str | None, Any] = {}
+    for i, value in enumerate(values):
+        if (value is None or type(value) is str) and value in cache:
+            parsed = cache[value]
+        else:
+            try:
+                parsed = parse(value)
+            except Exception:
+                parsed = _BAD
+            if value is None or type(value) is str:
+                cache[value] = parsed
+        if parsed is _BAD:
+            bad[i] = True
+            parsed = None
+        out.append(parsed)
+    return out
+
+
+_BAD = _Bad()
+
+
+def _clean_geometries(geoms: np.ndarray, site: Site) -> np.ndarray:
+    """Which geometries (Z dropped) pass every check of :func:`_footprint` as they are.
+
+    Valid non-empty polygons and multipolygons whose every vertex is finite, lon/lat, and
+    within the site's radius; everything else (a problem, a repair, a vertex beyond the
+    radius that the outline may still allow) is left to :func:`_footprint`, one by one.
+    """
+    ok = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
+    candidates = np.flatnonzero(ok)
+    if not candidates.size:
+        return ok
+    coords, owner = shapely.get_coordinates(geoms[candidates], return_index=True)
+    counts = np.bincount(owner, minlength=candidates.size)
+    lon, lat = coords[:, 0], coords[:, 1]
+    good = np.isfinite(coords).all(axis=1)
+    good &= (lon >= -180) & (lon <= 180) & (lat >= -90) & (lat <= 90)
+    far_km = np.full(len(coords), np.inf)
+    if good.any():
+        _, _, metres = GEOD.inv(
+            np.full(int(good.sum()), site.lon), np.full(int(good.sum()), site.lat),
+            lon[good], lat[good],
+        )  # fmt: skip
+        far_km[good] = np.asarray(metres, dtype=float) / 1000.0
+    near = far_km <= site.max_distance_km
+    bad_vertices = np.bincount(owner[~near], minlength=candidates.size)
+    keep = (counts > 0) & (bad_vertices == 0)
+    keep[keep] = shapely.is_valid(geoms[candidates[keep]])
+    ok[:] = False
+    ok[candidates[keep]] = True
+    return ok
+
+
+def _layer_footprints(
+    geometries: np.ndarray,
+    props: Mapping[str, list[Any]],
+    offset: int,
+    result: FileResult,
+    stem_epoch: EpochDate | None,
+    site: Site,
+    catalog: Mapping[str, ImageryRecord],
+) -> None:
+    """Check and read the features of one layer (numbered from ``offset + 1``) into ``result``.
+
+    The checks of :func:`_footprint`, done column by column and on arrays of geometries;
+    a feature any of them would fail (or repair) is read by :func:`_footprint` itself, so
+    its problems are named exactly as there, in feature order.
+    """
+    n = len(geometries)
+    flat = shapely.force_2d(geometries)
+    ok = _clean_geometries(flat, site)
+    none: list[Any] = [None] * n
+
+    def column(prop: str) -> list[Any]:
+        return props.get(prop, none)
+
+    def text(value: Any) -> str:
+        return "" if _missing(value) else str(value).strip()
+
+    def epoch_of(value: Any) -> EpochDate:
+        if _missing(value):
+            if stem_epoch is None:
+                raise _Bad
+            return stem_epoch
+        epoch = parse_epoch(_epoch_text(value))
+        if stem_epoch is not None and epoch.label != stem_epoch.label:
+            raise _Bad
+        return epoch
+
+    def method_of(value: Any) -> str:
+        method = "traced" if _missing(value) else str(value).strip().lower()
+        if method not in METHODS:
+            raise _Bad
+        return method
+
+    def reference_of(value: Any) -> None:
+        if not _missing(value):
+            raise _Bad  # checked against its area by _footprint
+        return None
+
+    bad = (~ok).tolist()  # left to _footprint: a geometry or a value it refuses
+    names = _by_value(column("name"), text, bad)
+    epochs = _by_value(column("epoch"), epoch_of, bad)
+    methods = _by_value(column("method"), method_of, bad)
+    sources = _by_value(column("source"), text, bad)
+    uncertainties = _by_value(
+        column("uncertainty_m"),
+        lambda v: _number(v, "uncertainty_m", maximum=_MAX_UNCERTAINTY_M),
+        bad,
+    )
+    area_uncs = _by_value(
+        column("area_uncertainty_pct"),
+        lambda v: _number(v, "area_uncertainty_pct", maximum=_MAX_AREA_UNCERTAINTY_PCT),
+        bad,
+    )
+    _by_value(column("reference_area_m2"), reference_of, bad)
+    estimated = _by_value(column("estimated"), _boolean, bad)
+    notes = _by_value(column("note"), lambda v: None if _missing(v) else text(v), bad)
+    descriptions = _by_value(column("description"), text, bad)
+    categories = _by_value(column("class"), lambda v: "developed" if _missing(v) else text(v), bad)
+    images = _by_value(column("imagery"), _imagery_id, bad)
+    method_missing = [_missing(v) for v in column("method")] if "method" in props else None
+    file_name = Path(result.path).name
+    path = result.path
+    for i in range(n):
+        index = offset + i + 1
+        sound = not bad[i]
+        image_id, uncertainty = images[i], uncertainties[i]
+        if sound and image_id is not None:
+            record = catalog.get(image_id)
+            if record is None or not of_epoch(record.date, epochs[i]):
+                sound = False
+            elif uncertainty is None:
+                uncertainty = record.uncertainty_m
+        if not sound:
+            props_i = {prop: values[i] for prop, values in props.items()}
+            footprint = _footprint(geometries[i], props_i, index, result, stem_epoch, site, catalog)
             if footprint is not None:
                 result.footprints.append(footprint)
-    return result
+            continue
+        name = names[i]
+        lacking = []
+        if method_missing is None or method_missing[i]:
+            lacking.append("method (assumed 'traced')")
+        source = sources[i]
+        if not source:
+            lacking.append("source (the file name is used)")
+            source = file_name
+        if uncertainty is None:
+            lacking.append("uncertainty_m")
+        if lacking:
+            where = f"feature {index}" + (f" ({name})" if name else "")
+            result.problems.append(
+                Problem(
+                    path, f"{where} lacks provenance: {', '.join(lacking)}", "warning", "provenance"
+                )
+            )
+        result.footprints.append(
+            Footprint(
+                geometry=flat[i],
+                date=epochs[i],
+                category=categories[i],
+                name=name,
+                source=source,
+                method=cast("Method", methods[i]),
+                uncertainty_m=uncertainty,
+                area_uncertainty_pct=area_uncs[i],
+                estimated=estimated[i],
+                reference_area_m2=None,
+                note=descriptions[i] if notes[i] is None else notes[i],
+                file=path,
+                feature=index,
+                imagery=image_id,
+            )
+        )
 
 
 def _property_columns(record: Mapping[str, Any]) -> tuple[dict[str, str], str | None]:
@@ -577,6 +839,7 @@ def _footprint(
     result: FileResult,
     stem_epoch: EpochDate | None,
     site: Site,
+    catalog: Mapping[str, ImageryRecord],
 ) -> Footprint | None:
     name = "" if _missing(props.get("name")) else str(props["name"]).strip()
     where = f"feature {index}" + (f" ({name})" if name else "")
@@ -647,6 +910,12 @@ def _footprint(
                 )
             )
             return None
+    image_id = _imagery_id(props.get("imagery"))
+    if image_id is not None:
+        wrong = _imagery_problem(image_id, epoch, catalog)
+        if wrong:
+            error(wrong)
+            return None
     lacking = []
     method = "traced" if _missing(props.get("method")) else str(props["method"]).strip().lower()
     if _missing(props.get("method")):
@@ -672,6 +941,8 @@ def _footprint(
     except ValueError as exc:
         result.problems.append(Problem(path, f"{where}: {exc}"))
         return None
+    if uncertainty is None and image_id is not None:
+        uncertainty = catalog[image_id].uncertainty_m
     if uncertainty is None:
         lacking.append("uncertainty_m")
     if lacking:
@@ -711,6 +982,7 @@ def _footprint(
         note="" if _missing(note) else str(note).strip(),
         file=path,
         feature=index,
+        imagery=image_id,
     )
 
 
@@ -818,12 +1090,15 @@ def footprint_files(data_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def inspect_footprints(
-    data_dir: str | os.PathLike[str], site: Site | None = None
+    data_dir: str | os.PathLike[str],
+    site: Site | None = None,
+    imagery: Mapping[str, ImageryRecord] | None = None,
 ) -> tuple[list[Epoch], list[FileResult], list[Problem]]:
     """Read every footprint file of a data directory, collecting problems.
 
     ``site`` defaults to the data directory's ``site.toml``
-    (:func:`~kaesong_geo.io.sitefile.read_site`, which raises if it is broken).
+    (:func:`~kaesong_geo.io.sitefile.read_site`, which raises if it is broken), ``imagery``
+    (the images footprints may name, by id) to its ``imagery/catalog.csv``.
 
     Returns
     -------
@@ -836,8 +1111,10 @@ def inspect_footprints(
     """
     if site is None:
         site = read_site(data_dir)
+    if imagery is None:
+        imagery = catalog_ids(data_dir)
     paths, problems = scan_boundaries(data_dir)
-    files = [inspect_footprint_file(p, site) for p in paths]
+    files = [inspect_footprint_file(p, site, imagery) for p in paths]
     problems += [problem for f in files for problem in f.problems]
     if not files:
         problems.append(

@@ -15,6 +15,12 @@ file               file inside ``imagery/`` (a relative path; no ``..``, no abso
                    no symbolic link leading out), empty when the image is not shipped
 source             where the image's existence or date is documented
 note               free text
+id                 optional column: a short name for the image (letters, digits, ``.``,
+                   ``_``, ``-``), unique in the catalogue, empty for none; a footprint's
+                   ``imagery`` property names it (see :mod:`kaesong_geo.io.footprints`)
+uncertainty_m      optional column: positional uncertainty of the image in metres
+                   (finite, non-negative), empty when unknown; the default of the
+                   ``uncertainty_m`` of a footprint traced on it
 =================  ====================================================================
 
 Every image named in ``file`` is opened (inside
@@ -33,8 +39,10 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import math
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +59,9 @@ from kaesong_geo.site import KAESONG, Site
 __all__ = [
     "CATALOG_COLUMNS",
     "CATALOG_FILE",
+    "OPTIONAL_COLUMNS",
     "ImageryRecord",
+    "catalog_ids",
     "check_image",
     "inspect_imagery_catalog",
     "load_imagery_catalog",
@@ -61,6 +71,10 @@ __all__ = [
 CATALOG_FILE = Path("imagery") / "catalog.csv"
 #: Its columns, all required.
 CATALOG_COLUMNS = ("date", "provider", "resolution_m", "redistributable", "file", "source", "note")
+#: Columns it may have besides.
+OPTIONAL_COLUMNS = ("id", "uncertainty_m")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MAX_UNCERTAINTY_M = 100_000.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,8 @@ class ImageryRecord:
     file: str
     source: str
     note: str
+    id: str = ""
+    uncertainty_m: float | None = None
 
 
 def _resolution(text: str) -> float | None:
@@ -86,6 +102,31 @@ def _resolution(text: str) -> float | None:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"resolution_m must be a finite positive number, got {text!r}")
     return value
+
+
+def _uncertainty(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"uncertainty_m is not a number: {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value < _MAX_UNCERTAINTY_M:
+        raise ValueError(
+            f"uncertainty_m must be a finite number of metres, 0 to {_MAX_UNCERTAINTY_M:,g}, "
+            f"got {text!r}"
+        )
+    return value
+
+
+def _columns_of(path: Path) -> tuple[str, ...]:
+    """The required columns and those of :data:`OPTIONAL_COLUMNS` the header has."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        header = []  # read_table names the problem
+    return CATALOG_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in header)
 
 
 def _image_path(folder: Path, name: str) -> Path:
@@ -143,8 +184,28 @@ def check_image(
     )
 
 
+def catalog_ids(data_dir: str | os.PathLike[str]) -> dict[str, ImageryRecord]:
+    """The catalogue's records that have an ``id``, by id; its images are not opened.
+
+    Rows with a problem are left out (:func:`inspect_imagery_catalog` names it); no
+    catalogue gives ``{}``.
+
+    Examples
+    --------
+    >>> from kaesong_geo.io.datadir import bundled_data_dir
+    >>> sorted(catalog_ids(bundled_data_dir()))[:2]
+    ['ge-2004-04', 'ge-2006-01']
+    """
+    records, _ = inspect_imagery_catalog(data_dir, KAESONG, open_images=False)
+    return {r.id: r for r in records if r.id}
+
+
 def inspect_imagery_catalog(
-    data_dir: str | os.PathLike[str], site: Site | None = None, epochs: Sequence[Epoch] = ()
+    data_dir: str | os.PathLike[str],
+    site: Site | None = None,
+    epochs: Sequence[Epoch] = (),
+    *,
+    open_images: bool = True,
 ) -> tuple[list[ImageryRecord], list[Problem]]:
     """Read the catalogue and open its images, collecting problems; no catalogue is no problem.
 
@@ -155,6 +216,8 @@ def inspect_imagery_catalog(
         Where images must lie; default: the data directory's ``site.toml``.
     epochs : sequence of Epoch, optional
         Footprints an image may cover instead of the site's reference point.
+    open_images : bool
+        Open and check the images named in ``file`` (default); False: read the rows only.
     """
     if site is None:
         from kaesong_geo.io.sitefile import read_site
@@ -168,14 +231,26 @@ def inspect_imagery_catalog(
         return [], [Problem(name, "is not a regular file (dangling link, folder or FIFO)")]
     records: list[ImageryRecord] = []
     problems: list[Problem] = []
-    rows, problem = read_table(path, CATALOG_COLUMNS)
+    rows, problem = read_table(path, _columns_of(path))
     if problem:
         return [], [Problem(name, problem, code="catalog")]
+    ids: dict[str, int] = {}
     for raw, line in rows:
         r = {k: v.strip() for k, v in raw.items()}
+        image_id = r.get("id", "")
         try:
+            if image_id and not _ID.match(image_id):
+                raise ValueError(
+                    f"id {image_id!r} must be letters, digits, '.', '_' or '-' "
+                    "(starting with a letter or digit)"
+                )
+            if image_id in ids:
+                raise ValueError(f"id {image_id!r} is already used on line {ids[image_id]}")
+            if image_id:
+                ids[image_id] = line
             date = parse_epoch(r["date"])
             resolution = _resolution(r["resolution_m"])
+            uncertainty = _uncertainty(r.get("uncertainty_m", ""))
             if r["redistributable"] not in ("yes", "no"):
                 raise ValueError(f"redistributable must be yes or no, got {r['redistributable']!r}")
             if not r["source"]:
@@ -184,7 +259,7 @@ def inspect_imagery_catalog(
         except ValueError as exc:
             problems.append(Problem(name, f"line {line}: {exc}", code="catalog"))
             continue
-        if image is not None:
+        if image is not None and open_images:
             problem = check_image(image, path.parent, site, epochs)
             if problem:
                 problems.append(
@@ -200,6 +275,8 @@ def inspect_imagery_catalog(
                 r["file"],
                 r["source"],
                 r["note"],
+                image_id,
+                uncertainty,
             )
         )
     return sorted(records, key=lambda rec: rec.date), problems

@@ -8,8 +8,9 @@ problems; every command goes through it (``growth``, ``map``, ``chart`` and ``re
 * every problem of every entry of ``boundaries/`` (see :mod:`kaesong_geo.io.footprints`:
   unsupported or special files, CRS, non-finite or misplaced coordinates, the whole extent
   within the site's distance, properties in range, areas within their reference's
-  uncertainty, duplicate epochs), of ``economy/observations.csv`` (optional) and of the
-  imagery catalogue and its images (see :mod:`kaesong_geo.io.imagery`);
+  uncertainty, duplicate epochs, an ``imagery`` id the catalogue does not list or an image of
+  another epoch), of ``economy/observations.csv`` (optional) and of the imagery catalogue and
+  its images (see :mod:`kaesong_geo.io.imagery`);
 * the data directory's ``site.toml`` (see :mod:`kaesong_geo.io.sitefile`), which the other
   checks need (where footprints and imagery must lie): when it is broken, its one problem is
   all that is reported;
@@ -40,7 +41,12 @@ from pathlib import Path
 from kaesong_geo.economy import Event, Observation
 from kaesong_geo.io.datadir import resolve_data_dir
 from kaesong_geo.io.events import inspect_events
-from kaesong_geo.io.footprints import DEFAULT_AREA_TOLERANCE_PCT, FileResult, inspect_footprints
+from kaesong_geo.io.footprints import (
+    DEFAULT_AREA_TOLERANCE_PCT,
+    FileResult,
+    inspect_footprints,
+    of_epoch,
+)
 from kaesong_geo.io.imagery import ImageryRecord, inspect_imagery_catalog
 from kaesong_geo.io.observations import OBSERVATIONS_FILE, inspect_observations
 from kaesong_geo.io.problems import Problem
@@ -190,9 +196,8 @@ def validate_data_dir(
             )
     catalog_failed = any(p.code == "catalog" for p in problems)  # rows refused: can't tell
     if images and not catalog_failed:
-        dated = {r.date.label for r in images}
         for epoch in epochs:
-            if epoch.label not in dated:
+            if not any(of_epoch(r.date, epoch.date) for r in images):
                 problems.append(
                     Problem(
                         str(root / "imagery" / "catalog.csv"),
