@@ -60,6 +60,7 @@ __all__ = [
     "Format",
     "Table",
     "comparison_summary",
+    "json_text",
     "markdown_escape",
     "render_comparison",
     "render_report",
@@ -120,9 +121,9 @@ def render_report(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
     data = report.to_dict()
-    _check_finite(data)
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return json_text(data)
+    _ensure_finite(data)
     if fmt == "csv":
         return _csv(data, table)
     if fmt == "markdown":
@@ -163,6 +164,79 @@ def markdown_escape(text: str) -> str:
     """
     text = terminal_safe(text, one_line=True).replace("\r", "")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+_RECORD = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON with every flat record on one line; strict about numbers.
+
+    Objects and arrays are indented by two spaces, except those that hold no object or
+    array (a footprint entry, an aligned count, a list of methods): each of those is one line,
+    so a report of 50,000 footprints reads one footprint per line and is written with the C
+    encoder. The text parses to ``data`` exactly.
+
+    Raises
+    ------
+    DataError
+        ``data`` holds a non-finite number (NaN or infinity), named by its path.
+
+    Examples
+    --------
+    >>> print(json_text({"site": {"name": "K", "point": [126.6, 37.9]}, "n": [], "m": {}}))
+    {
+      "site": {
+        "name": "K",
+        "point": [126.6, 37.9]
+      },
+      "n": [],
+      "m": {}
+    }
+    <BLANKLINE>
+    """
+    out: list[str] = []
+    try:
+        _json_lines(data, "", out)
+    except ValueError:  # a non-finite number: name it
+        _check_finite(data)
+        raise
+    return "".join(out) + "\n"
+
+
+def _json_lines(value: Any, indent: str, out: list[str]) -> None:
+    if isinstance(value, dict):
+        items = value.items()
+        if not any(isinstance(v, dict | list | tuple) for _, v in items):
+            out.append(_RECORD.encode(value))
+            return
+        inner = indent + "  "
+        out.append("{")
+        for k, (key, v) in enumerate(items):
+            out.append(("," if k else "") + "\n" + inner + _RECORD.encode(str(key)) + ": ")
+            _json_lines(v, inner, out)
+        out.append("\n" + indent + "}")
+    elif isinstance(value, list | tuple):
+        if not any(isinstance(v, dict | list | tuple) for v in value):
+            out.append(_RECORD.encode(value))
+            return
+        inner = indent + "  "
+        out.append("[")
+        for k, v in enumerate(value):
+            out.append(("," if k else "") + "\n" + inner)
+            _json_lines(v, inner, out)
+        out.append("\n" + indent + "]")
+    else:
+        out.append(_RECORD.encode(value))
+
+
+def _ensure_finite(data: Any) -> None:
+    """Raise DataError naming the first non-finite number in ``data`` (C-encoder fast path)."""
+    try:
+        _RECORD.encode(data)
+    except ValueError:
+        _check_finite(data)
+        raise
 
 
 def _check_finite(value: Any, where: str = "report") -> None:
@@ -391,9 +465,9 @@ def render_comparison(
         "sites": sites,
         "comparison": comp,
     }
-    _check_finite(data)
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return json_text(data)
+    _ensure_finite(data)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
