@@ -247,6 +247,10 @@ def test_bad_site_toml_is_one_line_exit_1(cli, durban: Path, text: str, message:
     assert r.out.startswith(f"error: {durban / SITE_FILE}: ")
     assert message in r.out.splitlines()[0]
     assert len([line for line in r.out.splitlines() if line.startswith("error: ")]) == 1
+    assert r.out.splitlines()[-1] == (
+        f"FAILED: {durban}: site.toml must be fixed first: footprints, statistics and imagery "
+        "not checked; 1 error, 0 warnings"
+    )
     for command, name in (
         ("growth", "g.txt"),
         ("map", "m.html"),

@@ -77,6 +77,8 @@ class Inspection:
     images: list[ImageryRecord]
     problems: list[Problem]
     site: Site = KAESONG
+    #: False when ``site.toml`` could not be read, so nothing else was checked.
+    complete: bool = True
 
 
 def inspect_data_dir(data_dir: Path, site: Site | None = None) -> Inspection:
@@ -104,7 +106,7 @@ def inspect_data_dir(data_dir: Path, site: Site | None = None) -> Inspection:
     if site is None:
         found_site, site_problems = inspect_site(data_dir)
         if found_site is None:  # every other check needs the site
-            return Inspection(data_dir, [], [], [], [], [], site_problems)
+            return Inspection(data_dir, [], [], [], [], [], site_problems, complete=False)
         site = found_site
     epochs, files, problems = inspect_footprints(data_dir, site)
     observations: list[Observation] = []
@@ -133,6 +135,8 @@ class Validation:
     n_images: int
     strict: bool = False
     site: Site = KAESONG
+    #: False when ``site.toml`` could not be read, so nothing else was checked.
+    complete: bool = True
 
     @property
     def errors(self) -> list[Problem]:
@@ -151,6 +155,8 @@ class Validation:
 
     def summary(self) -> str:
         """One line counting what was checked."""
+        if not self.complete:
+            return "site.toml must be fixed first: footprints, statistics and imagery not checked"
         listed = f" ({', '.join(self.epochs)})" if self.epochs else ""
         return (
             f"{plural(len(self.epochs), 'epoch')}{listed}, "
@@ -215,4 +221,5 @@ def validate_data_dir(
         n_images=len(images),
         strict=strict,
         site=site,
+        complete=found.complete,
     )
