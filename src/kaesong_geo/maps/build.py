@@ -289,12 +289,13 @@ def _footprint_features(
     for cls in dict.fromkeys(fp.category for fp in footprints):
         members = [fp for fp in footprints if fp.category == cls]
         ids = [i for fp, i in zip(footprints, shape_ids, strict=True) if fp.category == cls]
+        files = dict.fromkeys(fp.file for fp in members)
         rows = [
             ["Class", cls],
             ["Footprints", f"{len(members):,}"],
             ["Area", f"{result.class_area_m2[cls] / 1e4:,.1f} ha (geodesic, full resolution)"],
             ["Methods", ", ".join(dict.fromkeys(fp.method for fp in members))],
-            ["Files", ", ".join(dict.fromkeys(Path(fp.file).name for fp in members if fp.file))],
+            ["Files", ", ".join(dict.fromkeys(Path(f).name for f in files if f))],
         ]
         name = f"{cls}, {len(members):,} footprints drawn as one shape"
         features.append(
