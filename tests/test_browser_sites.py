@@ -13,7 +13,7 @@ from kaesong_geo.io.datadir import bundled_data_dir
 from kaesong_geo.maps.build import make_map
 
 from .test_browser import SCREENSHOTS, Page, browser  # noqa: F401 (the browser fixture)
-from .test_map_sites import RASON, make_rason
+from .test_map_sites import LAT, LON, RASON, make_rason
 
 #: Site index of each footprint path drawn in the overlay pane.
 DRAWN_SITES = """() => [...document.querySelectorAll('.leaflet-overlay-pane path.ks-footprint')]
@@ -48,6 +48,9 @@ def test_each_site_is_a_layer_group_and_the_view_shows_both(sites_page: Page) ->
     drawn = page.evaluate(DRAWN_SITES)
     n_kaesong = drawn.count("ks-site-0")
     assert n_kaesong >= 3 and drawn.count("ks-site-1") == 3  # Rason: 1 + 2 footprints
+    # Both are dots at this scale: each has a labelled marker, which zooms to its site.
+    names = page.locator(".ks-site-name").all_inner_texts()
+    assert names == [kaesong, RASON]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "map-two-sites.png"))
     # Unticking a site hides its footprints only; ticking it again brings them back.
@@ -56,6 +59,16 @@ def test_each_site_is_a_layer_group_and_the_view_shows_both(sites_page: Page) ->
     assert page.evaluate(DRAWN_SITES) == ["ks-site-0"] * n_kaesong
     rason_box.check()
     assert page.evaluate(DRAWN_SITES).count("ks-site-1") == 3
+    page.locator(".ks-site-marker").nth(1).click()
+    # At the site's zoom both sites are drawn large: no marker once the (animated) zoom ends.
+    page.wait_for_function("() => document.querySelectorAll('.ks-site-name').length === 0")
+    view = page.evaluate(
+        "() => { const b = KaesongMap.instances[0].map.getBounds();"
+        " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
+    )
+    assert view[0] < LAT < LAT + 0.01 < view[2] and view[1] < LON < LON + 0.04 < view[3]
+    assert not view[0] < 37.93 < view[2]  # Kaesong is out of view
+    page.screenshot(path=str(SCREENSHOTS / "map-two-sites-rason.png"))
 
 
 def test_time_control_is_shared_by_date(sites_page: Page) -> None:

@@ -157,6 +157,8 @@
   var COMPACT_WIDTH = 640;
   var COMPACT_HEIGHT = 480;
   var MARGIN = 10;
+  // With several sites, a site drawn smaller than this (CSS pixels) gets a labelled marker.
+  var SITE_MARKER_PX = 40;
 
   function sameView(a, b) {
     return !!a && !!b && a.zoom === b.zoom && a.center.distanceTo(b.center) < 0.01;
@@ -250,10 +252,35 @@
 
     var overlays = {};
     if (several) {
+      // Sites far apart are dots when the view holds them all: each gets a labelled marker,
+      // shown while the site is under SITE_MARKER_PX pixels across; a click zooms to the site.
+      state.siteMarkers = [];
       sites.forEach(function (site, k) {
         overlays[escapeHtml(site.name)] = state.groups[k];
         state.groups[k].addTo(map);
+        if (!site.bounds) { return; }
+        var bounds = L.latLngBounds(site.bounds);
+        var marker = L.circleMarker(bounds.getCenter(), {radius: 7, weight: 2, color: '#222',
+                                                         fillColor: '#fff', fillOpacity: 0.9,
+                                                         className: 'ks-site-marker'});
+        marker.bindTooltip(el('span', 'ks-site-name', site.name),
+                           {permanent: true, direction: 'right', offset: [8, 0]});
+        marker.on('click', function () {
+          var free = state.freePadding(bounds);
+          map.fitBounds(bounds, {paddingTopLeft: free.paddingTopLeft,
+                                 paddingBottomRight: free.paddingBottomRight});
+        });
+        state.siteMarkers.push({marker: marker, bounds: bounds, group: state.groups[k]});
       });
+      state.syncSiteMarkers = function () {
+        state.siteMarkers.forEach(function (m) {
+          var nw = map.project(m.bounds.getNorthWest()), se = map.project(m.bounds.getSouthEast());
+          var small = Math.max(se.x - nw.x, se.y - nw.y) < SITE_MARKER_PX;
+          if (small && !m.group.hasLayer(m.marker)) { m.group.addLayer(m.marker); }
+          if (!small && m.group.hasLayer(m.marker)) { m.group.removeLayer(m.marker); }
+        });
+      };
+      map.on('zoomend', state.syncSiteMarkers);
     }
     config.imagery.forEach(function (image) {
       var layer = imageLayer(image, 'overlayPane', state.opacity);
@@ -682,6 +709,7 @@
       state.useBlank('The browser is offline; showing the blank basemap.');
     }
     state.fitView();
+    if (state.syncSiteMarkers) { state.syncSiteMarkers(); }
     state.sizePopups();
     if (!state.basemapReason) { (startBase || blank).addTo(map); }
     return state;
