@@ -180,9 +180,9 @@ def encode_shapes(geoms: Sequence[Any]) -> dict[str, list[int]]:
 
     ``coords`` holds x, y pairs in units of ``1 / COORD_SCALE`` degree, each pair the difference
     from the previous one (the first from 0, 0), without the closing vertex of each ring;
-    ``rings``, ``polygons`` and ``shapes`` are offsets (as in GeoArrow): ring ``r`` is the
-    vertices ``rings[r]`` to ``rings[r + 1]``, polygon ``p`` the rings ``polygons[p]`` to
-    ``polygons[p + 1]``, shape ``s`` the polygons ``shapes[s]`` to ``shapes[s + 1]``.
+    ``rings`` the number of vertices of each ring, ``polygons`` the number of rings of each
+    polygon, ``shapes`` the number of polygons of each shape (as GeoArrow's offsets, but
+    counts, which are shorter).
 
     Examples
     --------
@@ -191,14 +191,14 @@ def encode_shapes(geoms: Sequence[Any]) -> dict[str, list[int]]:
     >>> table["coords"]
     [126500200, 37900000, 0, 100, -200, 0, 0, -100]
     >>> table["rings"], table["polygons"], table["shapes"]
-    ([0, 4], [0, 1], [0, 1])
+    ([4], [1], [1])
     >>> decode_shapes(table)[0]["coordinates"][0][0][:2]
     [[126.5002, 37.9], [126.5002, 37.9001]]
     """
     from shapely import GeometryType
 
     if not len(geoms):
-        return {"coords": [], "rings": [0], "polygons": [0], "shapes": [0]}
+        return {"coords": [], "rings": [], "polygons": [], "shapes": []}
     kind, coords, offsets = shapely.to_ragged_array(np.asarray(geoms, dtype=object))
     shapes: Any
     if kind == GeometryType.POLYGON:
@@ -214,9 +214,9 @@ def encode_shapes(geoms: Sequence[Any]) -> dict[str, list[int]]:
     deltas = np.diff(ints[keep], axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
     return {
         "coords": deltas.ravel().tolist(),
-        "rings": (np.asarray(rings) - np.arange(len(rings))).tolist(),
-        "polygons": np.asarray(polygons).tolist(),
-        "shapes": np.asarray(shapes).tolist(),
+        "rings": (np.diff(rings) - 1).tolist(),
+        "polygons": np.diff(polygons).tolist(),
+        "shapes": np.diff(shapes).tolist(),
     }
 
 
@@ -224,9 +224,10 @@ def decode_shapes(table: dict[str, list[int]]) -> list[dict[str, Any]]:
     """GeoJSON MultiPolygons from :func:`encode_shapes`, as ``kaesong-map.js`` decodes them."""
     xy = np.cumsum(np.asarray(table["coords"], dtype=np.int64).reshape(-1, 2), axis=0)
     points = (xy / COORD_SCALE).tolist()
-    rings = table["rings"]
-    polygons = table["polygons"]
-    shapes = table["shapes"]
+    rings, polygons, shapes = (
+        np.concatenate([[0], np.cumsum(table[k], dtype=np.int64)]).tolist()
+        for k in ("rings", "polygons", "shapes")
+    )
 
     def ring(r: int) -> list[list[float]]:
         vertices = points[rings[r] : rings[r + 1]]
@@ -243,6 +244,30 @@ def decode_shapes(table: dict[str, list[int]]) -> list[dict[str, Any]]:
         }
         for s in range(len(shapes) - 1)
     ]
+
+
+def shape_runs(ids: Sequence[int]) -> list[int]:
+    """Shape indices as runs: ``[start, count, start, count, ...]`` (what a feature names).
+
+    Examples
+    --------
+    >>> shape_runs([4, 5, 6, 9, 2])
+    [4, 3, 9, 1, 2, 1]
+    >>> shape_ids(shape_runs([4, 5, 6, 9, 2]))
+    [4, 5, 6, 9, 2]
+    """
+    runs: list[int] = []
+    for i in ids:
+        if runs and runs[-2] + runs[-1] == i:
+            runs[-1] += 1
+        else:
+            runs += [i, 1]
+    return runs
+
+
+def shape_ids(runs: Sequence[int]) -> list[int]:
+    """The shape indices of :func:`shape_runs`."""
+    return [i for k in range(0, len(runs), 2) for i in range(runs[k], runs[k] + runs[k + 1])]
 
 
 def page_geojson(config: dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +288,9 @@ def page_geojson(config: dict[str, Any]) -> dict[str, Any]:
                     "properties": {k: v for k, v in f.items() if k != "shapes"},
                     "geometry": {
                         "type": "MultiPolygon",
-                        "coordinates": [p for s in f["shapes"] for p in drawn[s]["coordinates"]],
+                        "coordinates": [
+                            p for s in shape_ids(f["shapes"]) for p in drawn[s]["coordinates"]
+                        ],
                     },
                 }
                 for f in features
@@ -298,9 +325,8 @@ def _footprint_features(
             ["Files", ", ".join(dict.fromkeys(Path(f).name for f in files if f))],
         ]
         name = f"{cls}, {len(members):,} footprints drawn as one shape"
-        features.append(
-            {"name": name, "headline": headline, "rows": rows, "shapes": list(dict.fromkeys(ids))}
-        )
+        runs = shape_runs(list(dict.fromkeys(ids)))
+        features.append({"name": name, "headline": headline, "rows": rows, "shapes": runs})
     return features
 
 
@@ -316,7 +342,7 @@ def _patch_features(patches: Sequence[Patch], shape_ids: list[int]) -> list[dict
                 "type": p.growth_type,
                 "lei": f"{p.lei:.1f}",
                 "area": f"{p.area_m2 / 1e4:,.2f} ha",
-                "shapes": [i],
+                "shapes": [i, 1],
             }
             for p, i in zip(patches, shape_ids, strict=True)
         ]
@@ -332,7 +358,7 @@ def _patch_features(patches: Sequence[Patch], shape_ids: list[int]) -> list[dict
                 "type": kind,
                 "lei": f"{lei:.1f} (mean weighted by area)",
                 "area": f"{area / 1e4:,.2f} ha in {len(members):,} patches drawn as one shape",
-                "shapes": [i for _, i in members],
+                "shapes": shape_runs([i for _, i in members]),
             }
         )
     return features
@@ -445,7 +471,7 @@ def _site_config(
                 ["File", f"{Path(fp.file).name}, feature {fp.feature}"],
             ]
             features.append(
-                {"name": fp.name, "headline": headline, "rows": fp_rows, "shapes": [shape_id]}
+                {"name": fp.name, "headline": headline, "rows": fp_rows, "shapes": [shape_id, 1]}
             )
         epochs.append(
             {

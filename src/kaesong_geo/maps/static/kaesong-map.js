@@ -51,7 +51,7 @@
   }
 
   // The shape table (build.encode_shapes): integer coordinate deltas in 1e-6 degree without
-  // the closing vertex of each ring, and GeoArrow-like offsets of rings, polygons and shapes.
+  // the closing vertex of each ring; vertices per ring, rings per polygon, polygons per shape.
   // Returns each shape as the coordinates of a GeoJSON MultiPolygon.
   function decodeShapes(table) {
     var c = table.coords, x = 0, y = 0, points = new Array(c.length / 2);
@@ -59,30 +59,39 @@
       x += c[i]; y += c[i + 1];
       points[i / 2] = [x / 1e6, y / 1e6];
     }
-    var rings = table.rings, polygons = table.polygons, shapes = table.shapes, out = [];
-    for (var s = 0; s + 1 < shapes.length; s++) {
+    var v = 0, r = 0, p = 0, out = [];
+    table.shapes.forEach(function (nPolygons) {
       var polys = [];
-      for (var p = shapes[s]; p < shapes[s + 1]; p++) {
-        if (polygons[p + 1] === polygons[p]) { continue; }
+      for (var k = 0; k < nPolygons; k++, p++) {
         var poly = [];
-        for (var r = polygons[p]; r < polygons[p + 1]; r++) {
-          var ring = points.slice(rings[r], rings[r + 1]);
+        for (var j = 0; j < table.polygons[p]; j++, r++) {
+          var ring = points.slice(v, v + table.rings[r]);
+          v += table.rings[r];
           ring.push(ring[0]);
           poly.push(ring);
         }
-        polys.push(poly);
+        if (poly.length) { polys.push(poly); }
       }
       out.push(polys);
-    }
+    });
     return out;
   }
 
-  // A GeoJSON FeatureCollection of features that name their shapes.
+  // A GeoJSON FeatureCollection of features that name their shapes as runs
+  // ([start, count, start, count, ...], build.shape_runs).
   function collection(features, shapes) {
     return {type: 'FeatureCollection', features: features.map(function (f) {
-      var coords = [];
-      f.shapes.forEach(function (s) { coords = coords.concat(shapes[s]); });
-      return {type: 'Feature', properties: f,
+      var coords = [], n = 0;
+      for (var k = 0; k < f.shapes.length; k += 2) {
+        for (var s = f.shapes[k]; s < f.shapes[k] + f.shapes[k + 1]; s++) {
+          for (var q = 0; q < shapes[s].length; q++) { coords.push(shapes[s][q]); }
+          n += 1;
+        }
+      }
+      var props = {};
+      Object.keys(f).forEach(function (key) { if (key !== 'shapes') { props[key] = f[key]; } });
+      props.nShapes = n;
+      return {type: 'Feature', properties: props,
               geometry: {type: 'MultiPolygon', coordinates: coords}};
     })};
   }
@@ -106,7 +115,7 @@
         // Shapes drawn as one path may overlap: fill them once (rings are oriented).
         return {color: epoch.color, weight: 3, fillColor: epoch.color, fillOpacity: 0.22,
                 dashArray: epoch.estimated ? '6 4' : null,
-                fillRule: feature.properties.shapes.length > 1 ? 'nonzero' : 'evenodd',
+                fillRule: feature.properties.nShapes > 1 ? 'nonzero' : 'evenodd',
                 className: 'ks-footprint ks-epoch-' + epoch.label.replace(/\s+/g, '-') +
                   ' ks-site-' + (epoch.site || 0)};
       },
@@ -131,7 +140,7 @@
       style: function (feature) {
         var c = colors[feature.properties.type];
         return {color: c, weight: 1, fillColor: c, fillOpacity: 0.55,
-                fillRule: feature.properties.shapes.length > 1 ? 'nonzero' : 'evenodd',
+                fillRule: feature.properties.nShapes > 1 ? 'nonzero' : 'evenodd',
                 className: 'ks-added ks-added-' + feature.properties.type};
       },
       onEachFeature: function (feature, layer) {
