@@ -126,4 +126,4 @@ def test_a_crowded_interval_is_drawn_per_growth_type(
     assert leapfrog["properties"]["area"] == (f"{full_ha:,.2f} ha in 5 patches drawn as one shape")
     assert leapfrog["properties"]["lei"] == "0.0 (mean weighted by area)"
     assert shape(leapfrog["geometry"]).hausdorff_distance(shapely.MultiPolygon(far)) < 1e-6
-    assert by_type["infill"]["properties"]["area"].endswith(" in 1 patches drawn as one shape")
+    assert by_type["infill"]["properties"]["area"].endswith(" in 1 patch drawn as one shape")

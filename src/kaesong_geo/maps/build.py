@@ -357,7 +357,8 @@ def _patch_features(patches: Sequence[Patch], shape_ids: list[int]) -> list[dict
             {
                 "type": kind,
                 "lei": f"{lei:.1f} (mean weighted by area)",
-                "area": f"{area / 1e4:,.2f} ha in {len(members):,} patches drawn as one shape",
+                "area": f"{area / 1e4:,.2f} ha in {len(members):,} "
+                f"{'patch' if len(members) == 1 else 'patches'} drawn as one shape",
                 "shapes": shape_runs([i for _, i in members]),
             }
         )
