@@ -94,5 +94,11 @@ def test_time_control_is_shared_by_date(sites_page: Page) -> None:
         assert drawn == shown
     page.locator(".ks-time-all").click()
     assert label.inner_text() == "all epochs"
+    # Swipe compares the first site's first and last epochs by default, and stops cleanly.
+    assert page.locator(".ks-compare-left").input_value() == f"{kaesong} 2004-04"
+    assert page.locator(".ks-compare-right").input_value() == f"{kaesong} 2009-09"
+    page.locator(".ks-compare-toggle").click()
+    assert label.inner_text() == f"swipe: {kaesong} 2004-04 | {kaesong} 2009-09"
+    page.locator(".ks-compare-toggle").click()
     assert set(page.evaluate(DRAWN_SITES)) == {"ks-site-0", "ks-site-1"}
     assert sites_page.errors == []

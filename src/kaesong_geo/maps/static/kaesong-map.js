@@ -548,8 +548,11 @@
         });
         return select;
       }
-      var first = config.epochs[0].label;
-      var last = config.epochs[config.epochs.length - 1].label;
+      // Default: the first and the last epoch of the first site (several sites lie too far
+      // apart to swipe between them usefully, though any two epochs can be picked).
+      var ofFirstSite = config.epochs.filter(function (e) { return (e.site || 0) === 0; });
+      var first = ofFirstSite[0].label;
+      var last = ofFirstSite[ofFirstSite.length - 1].label;
       var left = picker('left', first);
       var right = picker('right', last);
       var toggle = el('button', 'ks-compare-toggle', 'Swipe');
