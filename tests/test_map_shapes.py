@@ -127,3 +127,18 @@ def test_a_crowded_interval_is_drawn_per_growth_type(
     assert leapfrog["properties"]["lei"] == "0.0 (mean weighted by area)"
     assert shape(leapfrog["geometry"]).hausdorff_distance(shapely.MultiPolygon(far)) < 1e-6
     assert by_type["infill"]["properties"]["area"].endswith(" in 1 patch drawn as one shape")
+
+
+def test_orientation_without_shapely_2_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shapely 2.0 (allowed by the package) has no orient_polygons: the fallback agrees."""
+    clockwise = shapely.Polygon(list(DONUT.exterior.coords)[::-1], [DONUT.interiors[0].coords])
+    geoms = np.asarray(
+        [clockwise, shapely.MultiPolygon([clockwise, building(3)]), DONUT], dtype=object
+    )
+    fast = build._oriented(geoms)
+    monkeypatch.delattr(shapely, "orient_polygons", raising=False)
+    slow = build._oriented(geoms)
+    for a, b in zip(fast, slow, strict=True):
+        assert shapely.equals_exact(a, b, tolerance=0)
+        for polygon in getattr(a, "geoms", [a]):
+            assert polygon.exterior.is_ccw and not any(r.is_ccw for r in polygon.interiors)

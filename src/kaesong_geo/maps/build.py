@@ -166,13 +166,34 @@ class _Shapes:
         if fresh:
             utm = to_utm(np.asarray(fresh, dtype=object), site.utm_epsg)
             simple = shapely.simplify(utm, display_tolerance_m(site.lat), preserve_topology=True)
-            drawn = shapely.orient_polygons(from_utm(simple, site.utm_epsg))
+            drawn = _oriented(from_utm(simple, site.utm_epsg))
             self.drawn.extend(drawn.tolist())
         return out
 
     def encode(self) -> dict[str, list[int]]:
         """The table as flat integer arrays (see :func:`decode_shapes`)."""
         return encode_shapes(self.drawn)
+
+
+def _oriented(geoms: Any) -> Any:
+    """Polygons with their exteriors counter-clockwise and holes clockwise.
+
+    A class drawn as one path of many shapes is filled with the non-zero rule, which then
+    fills overlapping shapes once and leaves holes empty.
+    """
+    if hasattr(shapely, "orient_polygons"):  # shapely >= 2.1
+        return shapely.orient_polygons(geoms)
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.geometry.polygon import orient
+
+    def one(g: Any) -> Any:
+        if isinstance(g, Polygon):
+            return orient(g)
+        if isinstance(g, MultiPolygon):
+            return MultiPolygon([orient(p) for p in g.geoms])
+        return g
+
+    return np.asarray([one(g) for g in geoms], dtype=object)
 
 
 def encode_shapes(geoms: Sequence[Any]) -> dict[str, list[int]]:
