@@ -753,3 +753,32 @@ def test_online_map_works_when_its_cdn_answers(browser: object, tmp_path: Path) 
         assert footprint_epochs(page) == ["2004-04", "2006-01", "2009-09"]
     finally:
         context.close()
+
+
+def test_report_of_two_sites_loads_offline_with_both_maps(
+    browser: object, tmp_path: Path, data_dir: Path
+) -> None:
+    from .test_htmlreport import make_durban
+
+    path = tmp_path / "two.html"
+    path.write_text(make_report([data_dir, make_durban(tmp_path / "durban")]), encoding="utf-8")
+    page = Page(browser, path, ready=None)
+    try:
+        frames = page.page.main_frame.child_frames
+        assert len(frames) == 2
+        for frame in frames:
+            frame.wait_for_function(MAP_READY)
+            assert overlapping_controls(frame.evaluate(BOXES)) == []
+        assert page.errors == [] and page.dialogs == []
+        assert [u for u in page.network_attempts() if not is_tile(u)] == []
+        assert page.page.locator("table").count() == 9
+        assert page.page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        clipped = page.page.evaluate(
+            """() => [...document.querySelectorAll('.scroll')].filter(
+                s => s.scrollWidth > s.clientWidth).length"""
+        )
+        assert clipped == 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.page.screenshot(path=str(SCREENSHOTS / "report-two-sites.png"), full_page=True)
+    finally:
+        page.close()

@@ -219,7 +219,7 @@ def test_output_inside_any_data_dir_is_refused(cli: Any, kaesong: str, durban: P
     assert not out.exists() and "out.json" in err
 
 
-@pytest.mark.parametrize("command", ["validate", "report", "chart"])
+@pytest.mark.parametrize("command", ["validate", "chart"])
 def test_other_commands_take_one_data_dir(
     cli: Any,
     kaesong: str,

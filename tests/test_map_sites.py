@@ -161,8 +161,3 @@ def test_output_inside_any_data_dir_is_refused(cli: Any, kaesong: str, rason: Pa
     args = ("map", "--data-dir", kaesong, "--data-dir", str(rason), "-o", str(out))
     err = _refused(cli, rason, *args)
     assert not out.exists() and "map.html" in err
-
-
-def test_report_still_takes_one_data_dir(cli: Any, kaesong: str, rason: Path) -> None:
-    err = _refused(cli, rason, "report", "--data-dir", kaesong, "--data-dir", str(rason))
-    assert "--data-dir given twice: kaesong-geo report reads one data directory" in err

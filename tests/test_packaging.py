@@ -50,6 +50,9 @@ def test_wheel_contains_data_and_type_marker(wheel: Path) -> None:
         "kaesong_geo/_web/leaflet-measure/dist/assets/rulers.png",
         "kaesong_geo/_web/leaflet.fullscreen/package.json",
         "kaesong_geo/maps/static/kaesong-map.js",
+        "kaesong_geo/maps/templates/report.html",
+        "kaesong_geo/maps/templates/macros.html",
+        "kaesong_geo/maps/templates/report.css",
         "kaesong_geo/schemas/growth-v1.schema.json",
     ):
         assert expected in names
@@ -152,6 +155,19 @@ def test_plain_install_uses_bundled_data(wheel: Path, tmp_path: Path) -> None:
     )
     assert m.returncode == 0, m.stderr
     assert "/* leaflet@1.9.4 */" in out.read_text()
+    # The report's templates load from the installed package.
+    report = tmp_path / "report.html"
+    rep = subprocess.run(
+        [exe, "report", "-o", str(report)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=180,
+        env=env,
+    )
+    assert rep.returncode == 0, rep.stderr
+    text = report.read_text()
+    assert text.count("<table>") == 4 and "td.wrap" in text and "srcdoc=" in text
 
 
 def test_cli_start_up_imports_no_heavy_module() -> None:

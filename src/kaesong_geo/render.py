@@ -1,9 +1,11 @@
 """Render a growth report as a terminal table, Markdown, CSV or JSON.
 
 Every format is rendered from :meth:`GrowthReport.to_dict`, so they all show the same
-numbers. JSON is the stable contract (``schema_version`` 1, documented in the README) and
-strict: a non-finite number (NaN, infinity) in a report is a :class:`~kaesong_geo.errors.DataError`
-in every format, never ``NaN`` or ``Infinity`` in the output.
+numbers, and every table from the column specification of :mod:`kaesong_geo.columns` (headers,
+units, formats, the one missing mark ``–``; CSV: the raw keys and values). JSON is the stable
+contract (``schema_version`` 1, documented in the README) and strict: a non-finite number (NaN,
+infinity) in a report is a :class:`~kaesong_geo.errors.DataError` in every format,
+never ``NaN`` or ``Infinity`` in the output.
 
 User text (footprint names, notes, warnings, site name) is made safe for where it goes:
 :func:`markdown_escape` for Markdown (HTML-special characters, table pipes, emphasis and link
@@ -27,13 +29,24 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:  # keep this module light: the CLI reads FORMATS at start-up
     from kaesong_geo.compare_sites import Comparison
     from kaesong_geo.report import GrowthReport
 
+from kaesong_geo.columns import (
+    COMPARISON_COLUMNS,
+    CORRELATION_COLUMNS,
+    EPOCH_COLUMNS,
+    INTERVAL_COLUMNS,
+    Column,
+    csv_header,
+    csv_row,
+    format_value,
+    shown,
+)
 from kaesong_geo.errors import DataError
 from kaesong_geo.site import utm_zone_label
 from kaesong_geo.text import plural
@@ -46,6 +59,7 @@ __all__ = [
     "TABLE_WIDTH",
     "Format",
     "Table",
+    "comparison_summary",
     "markdown_escape",
     "render_comparison",
     "render_report",
@@ -58,7 +72,6 @@ Table = Literal["epochs", "intervals", "correlation"]
 FORMATS: tuple[str, ...] = get_args(Format)
 #: Tables that ``--format csv`` can write.
 TABLES: tuple[str, ...] = get_args(Table)
-_DASH = "-"
 #: Width of the terminal table (``--format table``) unless ``wide``.
 TABLE_WIDTH = 100
 # Escape sequences (CSI, OSC, two-character) and the other control characters: C0 but for
@@ -70,28 +83,13 @@ _ESCAPE_SEQUENCE = re.compile(
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 
-EPOCH_CSV_COLUMNS = (
-    "epoch", "date", "date_precision", "area_m2", "area_km2", "area_ha", "area_utm_m2",
-    "utm_diff_pct", "perimeter_m", "area_uncertainty_m2", "reference_area_m2", "polsby_popper",
-    "convex_hull_ratio", "growth_m2", "growth_pct", "annual_rate_pct", "firms", "firms_method",
-    "firms_verified", "workers", "workers_method", "workers_verified", "production_usd_per_year",
-    "workers_per_ha", "firms_per_km2", "production_usd_per_ha_year", "estimated", "methods",
-    "uncertainty_m",
-)  # fmt: skip
-INTERVAL_CSV_COLUMNS = (
-    "start", "end", "kind", "days", "start_area_m2", "end_area_m2", "growth_m2", "growth_pct",
-    "annual_rate_pct", "added_m2", "lost_m2", "infill_m2", "extension_m2", "leapfrog_m2",
-    "elasticity_workers", "elasticity_firms",
-)  # fmt: skip
-COMPARISON_CSV_COLUMNS = (
-    "site", "epoch", "date", "years_since_first", "area_m2", "area_km2", "growth_m2",
-    "growth_pct", "annual_rate_pct", "workers_per_ha",
-)  # fmt: skip
+#: CSV headers (raw keys), from the column specification in :mod:`kaesong_geo.columns`.
+EPOCH_CSV_COLUMNS = csv_header(EPOCH_COLUMNS)
+INTERVAL_CSV_COLUMNS = csv_header(INTERVAL_COLUMNS)
+COMPARISON_CSV_COLUMNS = csv_header(COMPARISON_COLUMNS)
+CORRELATION_CSV_COLUMNS = csv_header(CORRELATION_COLUMNS)
 #: ``schema_version`` of the JSON of several sites (each site's report inside is version 1).
 COMPARISON_SCHEMA_VERSION = 2
-CORRELATION_CSV_COLUMNS = (
-    "x", "y", "n", "pearson_r", "spearman_rho", "pearson_p", "spearman_p", "descriptive_only",
-)  # fmt: skip
 
 
 def render_report(
@@ -195,94 +193,17 @@ def _check_finite(value: Any, where: str = "report") -> None:
 
 
 def _f(value: Any, spec: str = ",.1f", signed: bool = False) -> str:
-    if value is None:
-        return _DASH
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return format(value, ("+" if signed else "") + spec)
-    return str(value)
+    return format_value(value, spec, signed=signed)
 
 
-def _count(epoch: dict[str, Any], key: str, spec: str = ",.0f") -> str:
-    a = epoch["aligned"][key]
-    if a["value"] is None:
-        return _DASH
-    return _f(a["value"], spec) + ("" if a["verified"] else "*")
-
-
-def _flags(epoch: dict[str, Any]) -> str:
-    flags = epoch["flags"]
-    parts = ["/".join(flags["methods"])]
-    parts.append(
-        f"±{flags['uncertainty_m']:,.0f} m" if flags["uncertainty_m"] is not None else "±? m"
-    )
-    if flags["estimated"]:
-        parts.append("ESTIMATED")
-    return " ".join(parts)
-
-
-def _by_type(interval: dict[str, Any]) -> str:
-    t = interval["added_by_type_m2"]
-    return " / ".join(_f(t[k] / 1e6, ".3f") for k in ("infill", "extension", "leapfrog"))
-
-
-Row = list[str]
-# header, cell, align ("<" or ">"), and whether the default (narrow) terminal table shows it
-Column = tuple[str, Callable[[dict[str, Any]], str], str, bool]
-
-
-def _ha(m2: float | None) -> float | None:
-    return None if m2 is None else m2 / 1e4
-
-
-def _km2(m2: float | None) -> float | None:
-    return None if m2 is None else m2 / 1e6
-
-
-def _epoch_columns() -> list[Column]:
-    return [
-        ("epoch", lambda e: e["epoch"], "<", True),
-        ("date", lambda e: e["date"], "<", True),
-        ("area km²", lambda e: _f(e["area_km2"], ".3f"), ">", True),
-        ("± km²", lambda e: _f(_km2(e["area_uncertainty_m2"]), ".3f"), ">", True),
-        ("area ha", lambda e: _f(e["area_ha"], ",.1f"), ">", False),
-        ("± ha", lambda e: _f(_ha(e["area_uncertainty_m2"]), ",.1f"), ">", False),
-        ("growth %", lambda e: _f(e["growth_pct"], ",.1f", True), ">", True),
-        ("annual %", lambda e: _f(e["annual_rate_pct"], ",.1f", True), ">", False),
-        ("firms", lambda e: _count(e, "firms"), ">", True),
-        ("workers", lambda e: _count(e, "workers"), ">", True),
-        ("workers/ha", lambda e: _f(e["workers_per_ha"], ",.1f"), ">", False),
-        ("provenance", _flags, "<", True),
-    ]
-
-
-def _interval_columns() -> list[Column]:
-    return [
-        ("from", lambda i: i["start"], "<", True),
-        ("to", lambda i: i["end"], "<", True),
-        ("days", lambda i: _f(i["days"], ",d"), ">", True),
-        ("growth km²", lambda i: _f(i["growth_m2"] / 1e6, ".3f", True), ">", True),
-        ("growth %", lambda i: _f(i["growth_pct"], ",.1f", True), ">", True),
-        ("annual %", lambda i: _f(i["annual_rate_pct"], ",.1f", True), ">", True),
-        ("added km²", lambda i: _f(i["added_m2"] / 1e6, ".3f"), ">", False),
-        ("lost km²", lambda i: _f(i["lost_m2"] / 1e6, ".3f"), ">", False),
-        ("infill/extension/leapfrog km²", _by_type, ">", True),
-        ("elasticity workers", lambda i: _f(i["elasticity_workers"], ".2f"), ">", False),
-    ]
-
-
-def _grid(
-    columns: Sequence[Column], rows: Sequence[dict[str, Any]], wide: bool = True
-) -> list[str]:
-    """Aligned rows; unless ``wide``, the main columns only, the last cut to fit the width."""
-    if not wide:
-        columns = [c for c in columns if c[3]]
-    cells = [[c[1](r) for c in columns] for r in rows]
-    widths = [max([len(c[0])] + [len(row[k]) for row in cells]) for k, c in enumerate(columns)]
+def _grid(spec: Sequence[Column], rows: Sequence[dict[str, Any]], wide: bool = True) -> list[str]:
+    """Aligned rows; unless ``wide``, the narrow columns only, the last cut to fit the width."""
+    columns = shown(spec, "terminal", wide=wide)
+    cells = [[c.text(r) for c in columns] for r in rows]
+    widths = [max([len(c.title)] + [len(row[k]) for row in cells]) for k, c in enumerate(columns)]
     excess = sum(widths) + 2 * (len(widths) - 1) - TABLE_WIDTH
     if not wide and excess > 0:  # cut the last column's text (free text, left-aligned)
-        widths[-1] = max(len(columns[-1][0]), widths[-1] - excess)
+        widths[-1] = max(len(columns[-1].title), widths[-1] - excess)
         for row in cells:
             if len(row[-1]) > widths[-1]:
                 row[-1] = row[-1][: widths[-1] - 1] + "…"
@@ -290,10 +211,10 @@ def _grid(
     def line(values: Sequence[str]) -> str:
         out = []
         for k, v in enumerate(values):
-            out.append(v.ljust(widths[k]) if columns[k][2] == "<" else v.rjust(widths[k]))
+            out.append(v.ljust(widths[k]) if columns[k].align == "left" else v.rjust(widths[k]))
         return "  ".join(out).rstrip()
 
-    header = line([c[0] for c in columns])
+    header = line([c.title for c in columns])
     return [header, "-" * len(header), *(line(row) for row in cells)]
 
 
@@ -335,13 +256,13 @@ def _table(data: dict[str, Any], wide: bool = False) -> str:
         *_wrap(f"data: {data['data_dir']}"),
         "",
         "EPOCHS (areas geodesic on WGS 84; growth from the previous epoch)",
-        *_grid(_epoch_columns(), data["epochs"], wide),
+        *_grid(EPOCH_COLUMNS, data["epochs"], wide),
         "  * aligned from unverified, approximate or derived observations",
         "",
         *_wrap(f"UTM {zone} CROSS-CHECK (EPSG:{data['site']['utm_epsg']}): {utm}"),
     ]
     if data["intervals"]:
-        out += ["", "INTERVALS", *_grid(_interval_columns(), data["intervals"], wide)]
+        out += ["", "INTERVALS", *_grid(INTERVAL_COLUMNS, data["intervals"], wide)]
     out += ["", "CORRELATION ACROSS EPOCHS"]
     for line in _corr_lines(data):
         head, sep, inference = line.partition("   p = ")
@@ -359,11 +280,12 @@ def _table(data: dict[str, Any], wide: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[str]:
+def _md_table(spec: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[str]:
     esc = markdown_escape
-    lines = ["| " + " | ".join(esc(c[0]) for c in columns) + " |"]
-    lines.append("|" + "|".join("---:" if c[2] == ">" else "---" for c in columns) + "|")
-    lines += ["| " + " | ".join(esc(c[1](r)) for c in columns) + " |" for r in rows]
+    columns = shown(spec, "markdown")
+    lines = ["| " + " | ".join(esc(c.title) for c in columns) + " |"]
+    lines.append("|" + "|".join("---:" if c.align == "right" else "---" for c in columns) + "|")
+    lines += ["| " + " | ".join(esc(c.text(r)) for c in columns) + " |" for r in rows]
     return lines
 
 
@@ -376,12 +298,12 @@ def _markdown(data: dict[str, Any]) -> str:
         "",
         "## Epochs",
         "",
-        *_md_table(_epoch_columns(), data["epochs"]),
+        *_md_table(EPOCH_COLUMNS, data["epochs"]),
         "",
         "\\* aligned from unverified, approximate or derived observations.",
     ]
     if data["intervals"]:
-        out += ["", "## Intervals", "", *_md_table(_interval_columns(), data["intervals"])]
+        out += ["", "## Intervals", "", *_md_table(INTERVAL_COLUMNS, data["intervals"])]
     out += [
         "",
         "## Correlation",
@@ -401,34 +323,17 @@ def _csv(data: dict[str, Any], table: Table) -> str:
         raise ValueError(f"unknown table {table!r} (expected one of {', '.join(TABLES)})")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    rows: list[list[Any]]
-    if table == "epochs":
-        writer.writerow(EPOCH_CSV_COLUMNS)
-        rows = []
-        for e in data["epochs"]:
-            flat = dict(e)
-            for key in ("firms", "workers"):
-                flat[f"{key}_method"] = e["aligned"][key]["method"]
-                flat[f"{key}_verified"] = e["aligned"][key]["verified"]
-            flat["estimated"] = e["flags"]["estimated"]
-            flat["methods"] = ";".join(e["flags"]["methods"])
-            flat["uncertainty_m"] = e["flags"]["uncertainty_m"]
-            rows.append([flat[c] for c in EPOCH_CSV_COLUMNS])
-    elif table == "intervals":
-        writer.writerow(INTERVAL_CSV_COLUMNS)
-        rows = []
-        for i in data["intervals"]:
-            flat = dict(i)
-            for k, v in i["added_by_type_m2"].items():
-                flat[f"{k}_m2"] = v
-            rows.append([flat[c] for c in INTERVAL_CSV_COLUMNS])
-    else:
-        writer.writerow(CORRELATION_CSV_COLUMNS)
+    if table == "correlation":
         desc = data["correlation"]["descriptive_only"]
-        rows = [
-            [p[c] if c != "descriptive_only" else desc for c in CORRELATION_CSV_COLUMNS]
-            for p in data["correlation"]["pairs"]
-        ]
+        spec, records = (
+            CORRELATION_COLUMNS,
+            [{**p, "descriptive_only": desc} for p in data["correlation"]["pairs"]],
+        )
+    else:
+        spec = EPOCH_COLUMNS if table == "epochs" else INTERVAL_COLUMNS
+        records = data[table]
+    writer.writerow(csv_header(spec))
+    rows = [csv_row(spec, r) for r in records]
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return buf.getvalue()
@@ -493,7 +398,8 @@ def render_comparison(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(COMPARISON_CSV_COLUMNS)
-        writer.writerows([row[c] for c in COMPARISON_CSV_COLUMNS] for row in comp["epochs"])
+        for row in comp["epochs"]:
+            writer.writerow(["" if v is None else v for v in csv_row(COMPARISON_COLUMNS, row)])
         return buf.getvalue()
     n = len(sites)
     if fmt == "markdown":
@@ -501,8 +407,8 @@ def render_comparison(
         md += [
             "# Sites side by side\n\nGrowth and annual rates from each site's previous epoch; "
             "years since the site's first epoch.\n",
-            "\n".join(_md_table(_comparison_columns(True), comp["epochs"])) + "\n",
-            "\n".join(markdown_escape(_summary_line(s)) + "  " for s in comp["sites"]) + "\n",
+            "\n".join(_md_table(COMPARISON_COLUMNS, comp["epochs"])) + "\n",
+            "\n".join(markdown_escape(comparison_summary(s)) + "  " for s in comp["sites"]) + "\n",
         ]
         return "\n".join(md)
     out: list[str] = []
@@ -515,30 +421,29 @@ def render_comparison(
     ]
     for s in comp["sites"]:
         rows = [e for e in comp["epochs"] if e["site"] == s["site"]]
-        out += ["", *_wrap(s["site"]), *_grid(_comparison_columns(False), rows)]
+        out += ["", *_wrap(s["site"]), *_grid(COMPARISON_COLUMNS, rows)]
     out += ["", "SUMMARY (first to last epoch; annual % compound over the whole span)"]
     for s in comp["sites"]:
-        out += _wrap(_summary_line(s), rest="  ")
+        out += _wrap(comparison_summary(s), rest="  ")
     return terminal_safe("\n".join(out) + "\n")
 
 
-def _comparison_columns(with_site: bool) -> list[Column]:
-    columns: list[Column] = [
-        ("epoch", lambda e: e["epoch"], "<", True),
-        ("date", lambda e: e["date"], "<", True),
-        ("years", lambda e: _f(e["years_since_first"], ".2f"), ">", True),
-        ("area km²", lambda e: _f(e["area_km2"], ".3f"), ">", True),
-        ("growth km²", lambda e: _f(_km2(e["growth_m2"]), ".3f", True), ">", True),
-        ("growth %", lambda e: _f(e["growth_pct"], ",.1f", True), ">", True),
-        ("annual %", lambda e: _f(e["annual_rate_pct"], ",.1f", True), ">", True),
-        ("workers/ha", lambda e: _f(e["workers_per_ha"], ",.1f"), ">", True),
-    ]
-    if with_site:
-        columns.insert(0, ("site", lambda e: e["site"], "<", True))
-    return columns
+def comparison_summary(s: dict[str, Any]) -> str:
+    """One site's summary line: first to last epoch, total and annual growth.
 
+    Parameters
+    ----------
+    s : dict
+        An item of ``Comparison.to_dict()["sites"]``.
 
-def _summary_line(s: dict[str, Any]) -> str:
+    Examples
+    --------
+    >>> from kaesong_geo.compare_sites import compare_sites
+    >>> from kaesong_geo.report import growth_report
+    >>> [s] = compare_sites([growth_report()]).to_dict()["sites"]
+    >>> comparison_summary(s)
+    'Kaesong Industrial Complex: 2004-04 to 2009-09 (5.42 years), 0.093 → 3.300 km², ...'
+    """
     return (
         f"{s['site']}: {s['first_epoch']} to {s['last_epoch']} ({s['years']:.2f} years), "
         f"{s['first_area_km2']:.3f} → {s['last_area_km2']:.3f} km², "

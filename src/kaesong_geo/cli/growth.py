@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kaesong_geo.cli.options import (
     add_command,
@@ -17,6 +17,9 @@ from kaesong_geo.cli.options import (
 )
 from kaesong_geo.errors import UsageError
 from kaesong_geo.render import FORMATS, TABLES
+
+if TYPE_CHECKING:
+    from kaesong_geo.report import GrowthReport
 
 HELP = "measure footprints per epoch, growth between epochs, and counts beside them"
 EPILOG = """\
@@ -79,9 +82,7 @@ def run(args: argparse.Namespace) -> int:
 def _several(dirs: list[str], args: argparse.Namespace) -> str:
     """Several data directories: every site's report, then the comparison."""
     from kaesong_geo.compare_sites import compare_sites
-    from kaesong_geo.io.datadir import resolve_data_dir
     from kaesong_geo.render import render_comparison
-    from kaesong_geo.report import growth_report
 
     if args.epochs:
         raise UsageError(
@@ -90,6 +91,21 @@ def _several(dirs: list[str], args: argparse.Namespace) -> str:
         )
     if args.table:
         raise UsageError("--table: with several --data-dir, --format csv writes the comparison")
+    reports = read_sites(dirs)
+    return render_comparison(reports, compare_sites(reports), args.format, wide=args.wide)
+
+
+def read_sites(dirs: list[str]) -> list[GrowthReport]:
+    """The report of each of several data directories: distinct folders, distinct site names.
+
+    Raises
+    ------
+    UsageError
+        Two ``--data-dir`` are the same folder, or name the same site.
+    """
+    from kaesong_geo.io.datadir import resolve_data_dir
+    from kaesong_geo.report import growth_report
+
     seen: dict[str, str] = {}
     for d in dirs:
         real = os.path.realpath(resolve_data_dir(d))
@@ -106,4 +122,4 @@ def _several(dirs: list[str], args: argparse.Namespace) -> str:
                 "give each site its own name in site.toml"
             )
         named[name] = d
-    return render_comparison(reports, compare_sites(reports), args.format, wide=args.wide)
+    return reports

@@ -13,6 +13,7 @@ from kaesong_geo.cli.options import (
     epoch_list,
     write_result,
 )
+from kaesong_geo.errors import UsageError
 from kaesong_geo.maps import REPORT_FILENAME
 
 HELP = "write one self-contained HTML report: tables, chart, interactive map, provenance"
@@ -20,6 +21,7 @@ EPILOG = f"""\
 examples:
   $ kaesong-geo report                     # writes {REPORT_FILENAME}
   $ kaesong-geo report --output report.html --data-dir ~/kaesong-data
+  $ kaesong-geo report --data-dir ~/kaesong-data --data-dir ~/durban   # sites side by side
 
 The file opens offline: scripts, styles, chart and map are all inside it."""
 
@@ -27,15 +29,27 @@ The file opens offline: scripts, styles, chart and map are all inside it."""
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "report", HELP, EPILOG)
-    add_selection(parser)
+    add_selection(parser, many=True)
     add_output(parser, default=REPORT_FILENAME)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.maps.htmlreport import make_report
+    from kaesong_geo.maps.htmlreport import make_report, render_html
 
     check_output(args)
-    write_result(args.output, make_report(args.data_dir, epoch_list(args.epochs)), args.overwrite)
+    dirs: list[str] = args.data_dir or []
+    if len(dirs) > 1:
+        from kaesong_geo.cli.growth import read_sites
+
+        if args.epochs:
+            raise UsageError(
+                "--epochs cannot be used with several --data-dir: epochs are per site "
+                "(each site's report covers all its epochs)"
+            )
+        html = render_html(read_sites(dirs))
+    else:
+        html = make_report(dirs[0] if dirs else None, epoch_list(args.epochs))
+    write_result(args.output, html, args.overwrite)
     return 0

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import shapely
 
+from kaesong_geo.columns import EPOCH_COLUMNS, FOOTPRINT_COLUMNS, epoch_headline, popup_rows
 from kaesong_geo.growth import Patch
 from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
-from kaesong_geo.measure import from_utm, geodesic_area_m2, to_utm
+from kaesong_geo.measure import from_utm, to_utm
 from kaesong_geo.report import EpochResult, GrowthReport, growth_report
 from kaesong_geo.site import Site
 
@@ -99,19 +100,6 @@ def epoch_colors(dates: Sequence[dt.date]) -> list[str]:
     first, last = min(dates), max(dates)
     span = (last - first).days or 1
     return [str(scale((d - first).days / span))[:7] for d in dates]
-
-
-def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
-    return "n/a" if value is None else format(value, spec) + suffix
-
-
-def _count(aligned: dict[str, Any]) -> str:
-    if aligned["value"] is None:
-        return f"n/a ({aligned['reason']})"
-    text = f"{aligned['value']:,.0f} ({aligned['method']}"
-    if not aligned["verified"]:
-        text += ", rests on unverified, approximate or derived figures"
-    return text + ")"
 
 
 #: The deepest zoom the page allows (Leaflet's default); footprints are drawn for it.
@@ -456,42 +444,13 @@ def _site_config(
     data = report.to_dict()
     epochs = []
     for r, e, color in zip(report.epochs, data["epochs"], colors, strict=True):
-        growth = "" if e["growth_pct"] is None else f", {e['growth_pct']:+,.1f}% from previous"
-        headline = f"{e['area_km2']:.3f} km² ({e['area_ha']:,.1f} ha){growth}"
-        rows = [
-            ["Date", f"{e['date']} ({e['date_precision']} precision)"],
-            ["Area", f"{e['area_km2']:.3f} km² = {e['area_ha']:,.1f} ha (geodesic, WGS 84)"],
-            [
-                "Area uncertainty",
-                _fmt(e["area_uncertainty_m2"] and e["area_uncertainty_m2"] / 1e4, ",.1f", " ha"),
-            ],
-            ["UTM cross-check", f"{e['utm_diff_pct']:+.3f}%"],
-            ["Growth from previous", _fmt(e["growth_pct"], "+,.1f", "%")],
-            ["Annual rate", _fmt(e["annual_rate_pct"], "+,.1f", "%/yr")],
-            ["Firms", _count(e["aligned"]["firms"])],
-            ["Workers", _count(e["aligned"]["workers"])],
-            ["Workers per ha", _fmt(e["workers_per_ha"], ",.1f")],
-            ["Method", ", ".join(e["flags"]["methods"])],
-            ["Positional uncertainty", _fmt(e["flags"]["uncertainty_m"], ",.0f", " m")],
-            [
-                "Estimated",
-                "YES: no documented figure backs it" if e["flags"]["estimated"] else "no",
-            ],
-        ]
+        headline = epoch_headline(e)
+        rows = popup_rows(EPOCH_COLUMNS, e)
         shape_ids = shapes.add([fp.geometry for fp in r.epoch.footprints], report.site)
         features = _footprint_features(r, headline, shape_ids) or []
-        for fp, shape_id in zip(r.epoch.footprints, shape_ids, strict=True) if not features else ():
-            fp_rows = [
-                ["Class", fp.category],
-                ["Area", f"{geodesic_area_m2(fp.geometry) / 1e4:,.1f} ha"],
-                ["Method", fp.method],
-                ["Estimated", "yes" if fp.estimated else "no"],
-                ["Positional uncertainty", _fmt(fp.uncertainty_m, ",.0f", " m")],
-                ["Area uncertainty", _fmt(fp.area_uncertainty_pct, "g", "%")],
-                ["Source", fp.source],
-                ["Note", fp.note],
-                ["File", f"{Path(fp.file).name}, feature {fp.feature}"],
-            ]
+        pairs = zip(r.epoch.footprints, e["footprints"], shape_ids, strict=True)
+        for fp, fp_row, shape_id in pairs if not features else ():
+            fp_rows = popup_rows(FOOTPRINT_COLUMNS, fp_row)
             features.append(
                 {"name": fp.name, "headline": headline, "rows": fp_rows, "shapes": [shape_id, 1]}
             )
