@@ -219,7 +219,7 @@ def test_output_inside_any_data_dir_is_refused(cli: Any, kaesong: str, durban: P
     assert not out.exists() and "out.json" in err
 
 
-@pytest.mark.parametrize("command", ["validate", "map", "chart"])
+@pytest.mark.parametrize("command", ["validate", "chart"])
 def test_other_commands_take_one_data_dir(
     cli: Any,
     kaesong: str,
@@ -269,7 +269,8 @@ def test_rates_compound_to_the_whole_span(
     assert rows[0].growth_pct is None and rows[0].annual_rate_pct is None
     ratio = math.prod(1 + (r.growth_pct or 0) / 100 for r in rows[1:])
     assert ratio == pytest.approx(epochs[-1][1] / epochs[0][1], rel=1e-9)
-    assert summary.total_growth_pct == pytest.approx(100 * (ratio - 1), rel=1e-9, abs=1e-9)
+    # abs: ratio is a product of factors up to 1e5 apart, each rounded (e.g. 1e3 -> 1e8 -> 1e3).
+    assert summary.total_growth_pct == pytest.approx(100 * (ratio - 1), rel=1e-9, abs=1e-6)
     if len(rows) > 1:
         assert summary.annual_rate_pct is not None
         whole = (1 + summary.annual_rate_pct / 100) ** summary.years

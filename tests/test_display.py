@@ -11,7 +11,12 @@ import pytest
 import shapely
 from shapely.geometry import Point, box, shape
 
-from kaesong_geo.maps.build import MAX_DRAWN_FOOTPRINTS, display_tolerance_m, make_map
+from kaesong_geo.maps.build import (
+    MAX_DRAWN_FOOTPRINTS,
+    display_tolerance_m,
+    make_map,
+    page_geojson,
+)
 from kaesong_geo.measure import from_utm, geodesic_area_m2, to_utm
 
 from .common import LAT0, LON0, feature, write_geojson
@@ -20,7 +25,7 @@ from .common import LAT0, LON0, feature, write_geojson
 def config_of(html: str) -> dict:
     match = re.search(r"KaesongMap\.init\(\w+, (\{.*?\}), \[", html, re.S)
     assert match, "no KaesongMap.init call"
-    return json.loads(match.group(1))
+    return page_geojson(json.loads(match.group(1)))  # as the page's script draws it
 
 
 def n_vertices(geometry: dict) -> int:

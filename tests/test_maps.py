@@ -19,7 +19,7 @@ from kaesong_geo.economy import Observation, Stoppage
 from kaesong_geo.errors import DataError
 from kaesong_geo.io.raster import read_overlay
 from kaesong_geo.maps import assets
-from kaesong_geo.maps.build import make_map, safe_json
+from kaesong_geo.maps.build import make_map, page_geojson, safe_json
 from kaesong_geo.maps.charts import _runs, make_chart
 from kaesong_geo.maps.htmlreport import make_report
 
@@ -37,7 +37,7 @@ def offline_map() -> str:
 def config_of(html: str) -> dict:
     match = re.search(r"KaesongMap\.init\(\w+, (\{.*?\}), \[", html, re.S)
     assert match, "no KaesongMap.init call"
-    return json.loads(match.group(1))
+    return page_geojson(json.loads(match.group(1)))  # as the page's script draws it
 
 
 def test_self_contained_map_needs_no_network_and_is_small(offline_map: str) -> None:

@@ -21,6 +21,11 @@ examples:
   $ kaesong-geo map                                  # writes {MAP_FILENAME}
   $ kaesong-geo map --self-contained -o offline.html # opens with no network at all
   $ kaesong-geo map --epochs 2004-04 2009-09 --data-dir ~/kaesong-data
+  $ kaesong-geo map --data-dir ~/kaesong --data-dir ~/rason -o sites.html
+
+Several --data-dir make one map of all the sites: one layer group per site (named after
+it), the view fitting them all, and a time control shared by date (at each date every site
+shows its latest epoch as of that date), so the sites can be compared at the same moment.
 
 Without --self-contained the page loads Leaflet from a CDN; with it, every script and
 stylesheet is inlined (from the npm packages installed with kaesong-geo)."""
@@ -29,7 +34,7 @@ stylesheet is inlined (from the npm packages installed with kaesong-geo)."""
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "map", HELP, EPILOG)
-    add_selection(parser)
+    add_selection(parser, many=True)
     add_output(parser, default=MAP_FILENAME)
     parser.add_argument(
         "--self-contained",
@@ -44,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
     from kaesong_geo.maps.build import make_map
 
     check_output(args)
-    html = make_map(args.data_dir, epoch_list(args.epochs), self_contained=args.self_contained)
+    dirs: list[str] = args.data_dir or []
+    html = make_map(
+        dirs if len(dirs) > 1 else (dirs[0] if dirs else None),
+        epoch_list(args.epochs),
+        self_contained=args.self_contained,
+    )
     write_result(args.output, html, args.overwrite)
     return 0

@@ -30,6 +30,7 @@ import numpy as np
 import shapely
 
 from kaesong_geo.columns import EPOCH_COLUMNS, FOOTPRINT_COLUMNS, epoch_headline, popup_rows
+from kaesong_geo.growth import Patch
 from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.measure import from_utm, to_utm
@@ -119,73 +120,349 @@ def display_tolerance_m(lat: float, zoom: int = MAX_ZOOM) -> float:
     return float(2 * math.pi * 6378137.0 * math.cos(math.radians(lat)) / (256 * 2**zoom))
 
 
-def _geojson(
-    features: list[tuple[Any, dict[str, Any]]], site: Site | None = None
-) -> dict[str, Any]:
-    """A FeatureCollection of the geometries as drawn: simplified at screen resolution.
+#: Coordinates reach the page as integers in units of ``1 / COORD_SCALE`` degree (~0.1 m).
+COORD_SCALE = 1_000_000
 
-    With a ``site``, each geometry is simplified in the site's UTM zone to the size of a
-    pixel at :data:`MAX_ZOOM` (topology kept), and coordinates are rounded to 1e-6 degrees
-    (about 0.1 m). Only the drawing is simplified: every figure in the properties is computed
-    by the caller from the full-resolution geometry.
+
+class _Shapes:
+    """The geometries a page draws, each distinct geometry once, simplified at screen resolution.
+
+    Epochs and intervals refer to shapes by index, so a building kept from one epoch to the
+    next is written once however many epochs show it. Each geometry is simplified in its
+    site's UTM zone to the size of a pixel at :data:`MAX_ZOOM` (topology kept) and its
+    coordinates rounded to ``1 / COORD_SCALE`` degree. Only the drawing is simplified: every
+    figure shown is computed by the caller from the full-resolution geometry.
     """
-    geoms = np.asarray([g for g, _ in features], dtype=object)
-    if site is not None and geoms.size:
-        tolerance = display_tolerance_m(site.lat)
-        simple = shapely.simplify(to_utm(geoms, site.utm_epsg), tolerance, preserve_topology=True)
-        geoms = from_utm(simple, site.utm_epsg)
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, 6))
-    texts: list[str] = list(shapely.to_geojson(rounded)) if geoms.size else []
-    out = [
-        {"type": "Feature", "properties": props, "geometry": json.loads(text)}
-        for (_, props), text in zip(features, texts, strict=True)
+
+    def __init__(self) -> None:
+        self.drawn: list[Any] = []
+        self._index: dict[bytes, int] = {}
+
+    def add(self, geoms: Sequence[Any], site: Site) -> list[int]:
+        """Indices of ``geoms`` in the table, adding those not in it yet."""
+        if not len(geoms):
+            return []
+        keys = shapely.to_wkb(np.asarray(geoms, dtype=object))
+        out = []
+        fresh: list[Any] = []
+        for key, geom in zip(keys.tolist(), geoms, strict=True):
+            index = self._index.get(key)
+            if index is None:
+                index = self._index[key] = len(self.drawn) + len(fresh)
+                fresh.append(geom)
+            out.append(index)
+        if fresh:
+            utm = to_utm(np.asarray(fresh, dtype=object), site.utm_epsg)
+            simple = shapely.simplify(utm, display_tolerance_m(site.lat), preserve_topology=True)
+            drawn = _oriented(from_utm(simple, site.utm_epsg))
+            self.drawn.extend(drawn.tolist())
+        return out
+
+    def encode(self) -> dict[str, list[int]]:
+        """The table as flat integer arrays (see :func:`decode_shapes`)."""
+        return encode_shapes(self.drawn)
+
+
+def _oriented(geoms: Any) -> Any:
+    """Polygons with their exteriors counter-clockwise and holes clockwise.
+
+    A class drawn as one path of many shapes is filled with the non-zero rule, which then
+    fills overlapping shapes once and leaves holes empty.
+    """
+    if hasattr(shapely, "orient_polygons"):  # shapely >= 2.1
+        return shapely.orient_polygons(geoms)
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.geometry.polygon import orient
+
+    def one(g: Any) -> Any:
+        if isinstance(g, Polygon):
+            return orient(g)
+        if isinstance(g, MultiPolygon):
+            return MultiPolygon([orient(p) for p in g.geoms])
+        return g
+
+    return np.asarray([one(g) for g in geoms], dtype=object)
+
+
+def encode_shapes(geoms: Sequence[Any]) -> dict[str, list[int]]:
+    """Polygons as compact integer arrays: the page's shape table.
+
+    ``coords`` holds x, y pairs in units of ``1 / COORD_SCALE`` degree, each pair the difference
+    from the previous one (the first from 0, 0), without the closing vertex of each ring;
+    ``rings`` the number of vertices of each ring, ``polygons`` the number of rings of each
+    polygon, ``shapes`` the number of polygons of each shape (as GeoArrow's offsets, but
+    counts, which are shorter).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> table = encode_shapes([box(126.5, 37.9, 126.5002, 37.9001)])
+    >>> table["coords"]
+    [126500200, 37900000, 0, 100, -200, 0, 0, -100]
+    >>> table["rings"], table["polygons"], table["shapes"]
+    ([4], [1], [1])
+    >>> decode_shapes(table)[0]["coordinates"][0][0][:2]
+    [[126.5002, 37.9], [126.5002, 37.9001]]
+    """
+    from shapely import GeometryType
+
+    if not len(geoms):
+        return {"coords": [], "rings": [], "polygons": [], "shapes": []}
+    kind, coords, offsets = shapely.to_ragged_array(np.asarray(geoms, dtype=object))
+    shapes: Any
+    if kind == GeometryType.POLYGON:
+        rings, polygons = offsets
+        shapes = np.arange(len(geoms) + 1)
+    elif kind == GeometryType.MULTIPOLYGON:
+        rings, polygons, shapes = offsets
+    else:  # pragma: no cover - footprints and patches are polygons
+        raise ValueError(f"cannot draw {kind.name} geometries")
+    ints = np.rint(np.asarray(coords)[:, :2] * COORD_SCALE).astype(np.int64)
+    keep = np.ones(len(ints), dtype=bool)
+    keep[np.asarray(rings[1:]) - 1] = False  # the closing vertex repeats the first
+    deltas = np.diff(ints[keep], axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    return {
+        "coords": deltas.ravel().tolist(),
+        "rings": (np.diff(rings) - 1).tolist(),
+        "polygons": np.diff(polygons).tolist(),
+        "shapes": np.diff(shapes).tolist(),
+    }
+
+
+def decode_shapes(table: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """GeoJSON MultiPolygons from :func:`encode_shapes`, as ``kaesong-map.js`` decodes them."""
+    xy = np.cumsum(np.asarray(table["coords"], dtype=np.int64).reshape(-1, 2), axis=0)
+    points = (xy / COORD_SCALE).tolist()
+    rings, polygons, shapes = (
+        np.concatenate([[0], np.cumsum(table[k], dtype=np.int64)]).tolist()
+        for k in ("rings", "polygons", "shapes")
+    )
+
+    def ring(r: int) -> list[list[float]]:
+        vertices = points[rings[r] : rings[r + 1]]
+        return [*vertices, vertices[0]]
+
+    return [
+        {
+            "type": "MultiPolygon",
+            "coordinates": [
+                [ring(r) for r in range(polygons[p], polygons[p + 1])]
+                for p in range(shapes[s], shapes[s + 1])
+                if polygons[p + 1] > polygons[p]
+            ],
+        }
+        for s in range(len(shapes) - 1)
     ]
-    return {"type": "FeatureCollection", "features": out}
+
+
+def shape_runs(ids: Sequence[int]) -> list[int]:
+    """Shape indices as runs: ``[start, count, start, count, ...]`` (what a feature names).
+
+    Examples
+    --------
+    >>> shape_runs([4, 5, 6, 9, 2])
+    [4, 3, 9, 1, 2, 1]
+    >>> shape_ids(shape_runs([4, 5, 6, 9, 2]))
+    [4, 5, 6, 9, 2]
+    """
+    runs: list[int] = []
+    for i in ids:
+        if runs and runs[-2] + runs[-1] == i:
+            runs[-1] += 1
+        else:
+            runs += [i, 1]
+    return runs
+
+
+def shape_ids(runs: Sequence[int]) -> list[int]:
+    """The shape indices of :func:`shape_runs`."""
+    return [i for k in range(0, len(runs), 2) for i in range(runs[k], runs[k] + runs[k + 1])]
+
+
+def page_geojson(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with a GeoJSON ``geojson`` FeatureCollection in each epoch and interval.
+
+    What the page's script builds from the shape table, for tests and scripting: a feature's
+    geometry is the MultiPolygon of all its shapes, its properties the rest of its entry.
+    """
+    drawn = decode_shapes(config["shapes"])
+    out = dict(config)
+
+    def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {k: v for k, v in f.items() if k != "shapes"},
+                    "geometry": {
+                        "type": "MultiPolygon",
+                        "coordinates": [
+                            p for s in shape_ids(f["shapes"]) for p in drawn[s]["coordinates"]
+                        ],
+                    },
+                }
+                for f in features
+            ],
+        }
+
+    for key in ("epochs", "intervals"):
+        out[key] = [{**item, "geojson": collection(item["features"])} for item in config[key]]
+    return out
 
 
 def _footprint_features(
-    result: EpochResult, headline: str
-) -> list[tuple[Any, dict[str, Any]]] | None:
-    """One feature per class of a crowded epoch (see :data:`MAX_DRAWN_FOOTPRINTS`), else None."""
+    result: EpochResult, headline: str, shape_ids: list[int]
+) -> list[dict[str, Any]] | None:
+    """One feature per class of a crowded epoch (see :data:`MAX_DRAWN_FOOTPRINTS`), else None.
+
+    The class is drawn as the footprints of the class, shape by shape, as one path.
+    """
     footprints = result.epoch.footprints
     if len(footprints) <= MAX_DRAWN_FOOTPRINTS:
         return None
     features = []
-    for cls, geom in result.epoch.category_geometries().items():
+    for cls in dict.fromkeys(fp.category for fp in footprints):
         members = [fp for fp in footprints if fp.category == cls]
+        ids = [i for fp, i in zip(footprints, shape_ids, strict=True) if fp.category == cls]
+        files = dict.fromkeys(fp.file for fp in members)
         rows = [
             ["Class", cls],
             ["Footprints", f"{len(members):,}"],
             ["Area", f"{result.class_area_m2[cls] / 1e4:,.1f} ha (geodesic, full resolution)"],
             ["Methods", ", ".join(dict.fromkeys(fp.method for fp in members))],
-            ["Files", ", ".join(dict.fromkeys(Path(fp.file).name for fp in members if fp.file))],
+            ["Files", ", ".join(dict.fromkeys(Path(f).name for f in files if f))],
         ]
         name = f"{cls}, {len(members):,} footprints drawn as one shape"
-        features.append((geom, {"name": name, "headline": headline, "rows": rows}))
+        runs = shape_runs(list(dict.fromkeys(ids)))
+        features.append({"name": name, "headline": headline, "rows": rows, "shapes": runs})
     return features
 
 
-def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any]:
+def _patch_features(patches: Sequence[Patch], shape_ids: list[int]) -> list[dict[str, Any]]:
+    """One feature per added patch; above :data:`MAX_DRAWN_FOOTPRINTS`, one per growth type.
+
+    A growth type drawn as one shape gives the number of its patches, their total (geodesic,
+    full-resolution) area and their mean LEI weighted by area.
+    """
+    if len(patches) <= MAX_DRAWN_FOOTPRINTS:
+        return [
+            {
+                "type": p.growth_type,
+                "lei": f"{p.lei:.1f}",
+                "area": f"{p.area_m2 / 1e4:,.2f} ha",
+                "shapes": [i, 1],
+            }
+            for p, i in zip(patches, shape_ids, strict=True)
+        ]
+    features = []
+    for kind in GROWTH_COLORS:
+        members = [(p, i) for p, i in zip(patches, shape_ids, strict=True) if p.growth_type == kind]
+        if not members:
+            continue
+        area = math.fsum(p.area_m2 for p, _ in members)
+        lei = math.fsum(p.lei * p.area_m2 for p, _ in members) / area if area else 0.0
+        features.append(
+            {
+                "type": kind,
+                "lei": f"{lei:.1f} (mean weighted by area)",
+                "area": f"{area / 1e4:,.2f} ha in {len(members):,} "
+                f"{'patch' if len(members) == 1 else 'patches'} drawn as one shape",
+                "shapes": shape_runs([i for _, i in members]),
+            }
+        )
+    return features
+
+
+def _site_names(names: Sequence[str]) -> str:
+    """Site names as an English list.
+
+    Examples
+    --------
+    >>> _site_names(["Kaesong"]), _site_names(["Kaesong", "Rason", "Sinuiju"])
+    ('Kaesong', 'Kaesong, Rason and Sinuiju')
+    """
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _config(
+    reports: Sequence[GrowthReport], overlays: Sequence[dict[str, Overlay]]
+) -> dict[str, Any]:
+    """What the page's script reads: epochs, intervals and imagery of every site, and shapes.
+
+    With several sites, each epoch, interval and image carries its site's index (``site``)
+    and its label is prefixed with the site's name; colours follow the date over all sites.
+    """
+    shapes = _Shapes()
+    several = len(reports) > 1
+    all_dates = [r.epoch.date.placed for report in reports for r in report.epochs]
+    all_colors = epoch_colors(all_dates) if all_dates else []
+    epochs: list[dict[str, Any]] = []
+    intervals: list[dict[str, Any]] = []
+    imagery: list[dict[str, Any]] = []
+    notes: list[str] = []
+    sites: list[dict[str, Any]] = []
+    for k, (report, site_overlays) in enumerate(zip(reports, overlays, strict=True)):
+        prefix = f"{report.site.name} " if several else ""
+        colors = all_colors[len(epochs) : len(epochs) + len(report.epochs)]
+        site_config = _site_config(report, site_overlays, shapes, colors, prefix)
+        for item in (*site_config["epochs"], *site_config["intervals"], *site_config["imagery"]):
+            item["site"] = k
+        epochs += site_config["epochs"]
+        intervals += site_config["intervals"]
+        imagery += site_config["imagery"]
+        notes += [f"{report.site.name}: {n}" if several else n for n in site_config["notes"]]
+        sites.append({"name": report.site.name, "bounds": site_config["bounds"]})
+    boxes = [s["bounds"] for s in sites if s["bounds"]]
+    bounds = None
+    if boxes:
+        bounds = [
+            [min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)],
+        ]
+    return {
+        "sites": sites,
+        "epochs": epochs,
+        "intervals": intervals,
+        "imagery": imagery,
+        "shapes": shapes.encode(),
+        "growthColors": GROWTH_COLORS,
+        "notes": notes,
+        "provenanceTitle": "Data provenance and quality (read me)",
+        "bounds": bounds,
+    }
+
+
+def _site_config(
+    report: GrowthReport,
+    overlays: dict[str, Overlay],
+    shapes: _Shapes,
+    colors: list[str],
+    prefix: str = "",
+) -> dict[str, Any]:
+    """One site's part of :func:`_config` (popup and legend rows are built here)."""
     data = report.to_dict()
-    colors = epoch_colors([r.epoch.date.placed for r in report.epochs])
     epochs = []
     for r, e, color in zip(report.epochs, data["epochs"], colors, strict=True):
         headline = epoch_headline(e)
         rows = popup_rows(EPOCH_COLUMNS, e)
-        features = _footprint_features(r, headline) or []
-        pairs = zip(r.epoch.footprints, e["footprints"], strict=True) if not features else ()
-        for fp, fp_row in pairs:
+        shape_ids = shapes.add([fp.geometry for fp in r.epoch.footprints], report.site)
+        features = _footprint_features(r, headline, shape_ids) or []
+        pairs = zip(r.epoch.footprints, e["footprints"], shape_ids, strict=True)
+        for fp, fp_row, shape_id in pairs if not features else ():
             fp_rows = popup_rows(FOOTPRINT_COLUMNS, fp_row)
-            features.append((fp.geometry, {"name": fp.name, "headline": headline, "rows": fp_rows}))
+            features.append(
+                {"name": fp.name, "headline": headline, "rows": fp_rows, "shapes": [shape_id, 1]}
+            )
         epochs.append(
             {
-                "label": r.label,
+                "label": prefix + r.label,
                 "date": e["date"],
                 "color": color,
                 "estimated": e["flags"]["estimated"],
                 "headline": headline,
                 "rows": rows,
-                "geojson": _geojson(features, report.site),
+                "features": features,
             }
         )
     intervals = []
@@ -193,25 +470,19 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
         if i.kind != "consecutive":
             continue
         g = i.growth
-        patches = [
-            (
-                p.geometry,
-                {
-                    "type": p.growth_type,
-                    "lei": f"{p.lei:.1f}",
-                    "area": f"{p.area_m2 / 1e4:,.2f} ha",
-                },
-            )
-            for p in g.patches
-        ]
+        ids = shapes.add([p.geometry for p in g.patches], report.site)
         intervals.append(
-            {"start": g.start.label, "end": g.end.label, "geojson": _geojson(patches, report.site)}
+            {
+                "start": prefix + g.start.label,
+                "end": prefix + g.end.label,
+                "features": _patch_features(g.patches, ids),
+            }
         )
     imagery = []
     for label, ov in overlays.items():
         imagery.append(
             {
-                "epoch": label,
+                "epoch": prefix + label,
                 "url": "data:image/png;base64," + base64.b64encode(ov.png).decode("ascii"),
                 "bounds": [list(ov.bounds[0]), list(ov.bounds[1])],
             }
@@ -228,9 +499,7 @@ def _config(report: GrowthReport, overlays: dict[str, Overlay]) -> dict[str, Any
         "epochs": epochs,
         "intervals": intervals,
         "imagery": imagery,
-        "growthColors": GROWTH_COLORS,
         "notes": data["notes"] + [f"Warning: {w}" for w in data["warnings"]],
-        "provenanceTitle": "Data provenance and quality (read me)",
         "bounds": bounds,
     }
 
@@ -262,11 +531,26 @@ def _no_leaflet_script() -> str:
     )
 
 
-def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) -> folium.Map:
-    """A Folium map of ``report``, with image ``overlays`` keyed by epoch label.
+def build_map(
+    reports: GrowthReport | Sequence[GrowthReport],
+    overlays: dict[str, Overlay] | Sequence[dict[str, Overlay]] | None = None,
+) -> folium.Map:
+    """A Folium map of one report or of several sites, with image ``overlays`` by epoch label.
 
+    With several reports (one per site), ``overlays`` is a sequence with one mapping per
+    report; the map has one layer group per site, named after it, a time control shared by
+    date (each site shows its latest epoch as of the chosen date) and fits all sites.
     The page links Leaflet and its plugins from the CDN; :func:`make_map` can inline them.
     """
+    if isinstance(reports, GrowthReport):
+        reports = [reports]
+        overlays = [cast("dict[str, Overlay]", overlays or {})]
+    elif overlays is None:
+        overlays = [{} for _ in reports]
+    if not reports:
+        raise ValueError("build_map needs at least one report")
+    if isinstance(overlays, dict) or len(overlays) != len(reports):
+        raise ValueError("build_map: give one overlay mapping per report")
     import folium
     import folium.plugins
     from branca.element import Element, MacroElement
@@ -319,8 +603,8 @@ def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) 
             self.config = safe_json(config)
             self.bases = [(var, safe_json(name)) for var, name in bases]
 
-    config = _config(report, overlays or {})
-    center = [report.site.lat, report.site.lon]
+    config = _config(reports, overlays)
+    center = [reports[0].site.lat, reports[0].site.lon]
     m = _Map(location=center, zoom_start=14, tiles=None, control_scale=True, prefer_canvas=False)
     street = folium.TileLayer(_STREET[0], name=_STREET[1], show=True).add_to(m)
     satellite = folium.TileLayer(
@@ -329,7 +613,7 @@ def build_map(report: GrowthReport, overlays: dict[str, Overlay] | None = None) 
     root = cast("Figure", m.get_root())
     css = (_STATIC / "kaesong-map.css").read_text(encoding="utf-8")
     root.header.add_child(Element(f"<style>{css}</style>"))
-    title = html_lib.escape(f"{report.site.name}: footprint growth")
+    title = html_lib.escape(f"{_site_names([r.site.name for r in reports])}: footprint growth")
     root.header.add_child(Element(f"<title>{title}</title>"))
     root.header.add_child(Element(_no_leaflet_script()))
     _Fullscreen().add_to(m)  # type: ignore[no-untyped-call]
@@ -358,21 +642,22 @@ def load_overlays(report: GrowthReport, *, progress: bool | None = None) -> dict
 
 
 def make_map(
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     epochs: Sequence[str] | None = None,
     *,
     self_contained: bool = False,
     progress: bool | None = None,
     site: Site | None = None,
 ) -> str:
-    """The map of a data directory as one HTML document.
+    """The map of a data directory, or of several sites, as one HTML document.
 
     Parameters
     ----------
-    data_dir : path, optional
-        Data directory (default ``KAESONG_GEO_DATA`` or the bundled data).
+    data_dir : path or sequence of paths, optional
+        Data directory (default ``KAESONG_GEO_DATA`` or the bundled data). A list of several
+        directories (one site each) makes one map of all of them (see :func:`build_map`).
     epochs : sequence of str, optional
-        Epochs to show (default all).
+        Epochs to show (default all); one data directory only (epochs are per site).
     self_contained : bool, default False
         Inline every script and stylesheet, so the file works with no network at all.
         Basemap tiles then do not appear: when the first tiles fail to load the page switches
@@ -381,8 +666,54 @@ def make_map(
     progress : bool, optional
         Progress bars while warping imagery (default: on a terminal).
     site : Site, optional
-        Default: the data directory's ``site.toml`` (see :func:`~kaesong_geo.report.growth_report`).
+        Default: the data directory's ``site.toml`` (see :func:`~kaesong_geo.report.growth_report`);
+        one data directory only.
+
+    Raises
+    ------
+    UsageError
+        Several directories with ``epochs`` or ``site``, the same folder twice, or two sites
+        of one name.
     """
-    report = growth_report(data_dir, epochs, site=site)
-    html: str = build_map(report, load_overlays(report, progress=progress)).get_root().render()
+    if data_dir is None or isinstance(data_dir, (str, os.PathLike)):
+        reports = [growth_report(data_dir, epochs, site=site)]
+    else:
+        reports = _site_reports(list(data_dir), epochs, site)
+    overlays = [load_overlays(r, progress=progress) for r in reports]
+    html: str = build_map(reports, overlays).get_root().render()
     return assets.inline_html(html) if self_contained else html
+
+
+def _site_reports(
+    dirs: list[str | os.PathLike[str]], epochs: Sequence[str] | None, site: Site | None
+) -> list[GrowthReport]:
+    """The reports of several data directories, refusing a folder or a site name twice."""
+    from kaesong_geo.errors import UsageError
+    from kaesong_geo.io.datadir import resolve_data_dir
+
+    if len(dirs) == 1:
+        return [growth_report(dirs[0], epochs, site=site)]
+    if epochs:
+        raise UsageError(
+            "--epochs cannot be used with several --data-dir: epochs are per site "
+            "(each site's map shows all its epochs)"
+        )
+    if site is not None:
+        raise UsageError("site: with several data directories each reads its own site.toml")
+    seen: dict[str, str] = {}
+    for d in dirs:
+        real = os.path.realpath(resolve_data_dir(d))
+        if real in seen:
+            raise UsageError(f"--data-dir {seen[real]} and {d} are the same folder ({real})")
+        seen[real] = str(d)
+    reports = [growth_report(d) for d in dirs]
+    named: dict[str, str] = {}
+    for d, report in zip(dirs, reports, strict=True):
+        name = report.site.name
+        if name in named:
+            raise UsageError(
+                f"--data-dir {named[name]} and {d} are both the site {name!r}: "
+                "give each site its own name in site.toml"
+            )
+        named[name] = str(d)
+    return reports

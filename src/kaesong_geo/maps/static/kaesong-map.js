@@ -12,6 +12,11 @@
  *     with CSS, which works for vector layers and image overlays, not only tiles);
  *   - a watch on the basemap: when its first tiles fail to load (offline, blocked, server
  *     down) it switches to the blank basemap, stops requesting tiles and says so in the page.
+ * With several sites (config.sites), each site's layers form one group in the layer control,
+ * named after the site, and the time control steps through the dates of all sites: at each
+ * date every site shows its latest epoch as of that date.
+ * Geometries arrive once each in a compact shape table (config.shapes, see decodeShapes);
+ * each epoch's and interval's features name the shapes they draw.
  * The view is fitted to the footprints in the part of the map no control covers, and popups
  * are sized and panned to fit there too.
  * Text from the data is always inserted with textContent, never parsed as HTML.
@@ -45,6 +50,52 @@
     return table;
   }
 
+  // The shape table (build.encode_shapes): integer coordinate deltas in 1e-6 degree without
+  // the closing vertex of each ring; vertices per ring, rings per polygon, polygons per shape.
+  // Returns each shape as the coordinates of a GeoJSON MultiPolygon.
+  function decodeShapes(table) {
+    var c = table.coords, x = 0, y = 0, points = new Array(c.length / 2);
+    for (var i = 0; i < c.length; i += 2) {
+      x += c[i]; y += c[i + 1];
+      points[i / 2] = [x / 1e6, y / 1e6];
+    }
+    var v = 0, r = 0, p = 0, out = [];
+    table.shapes.forEach(function (nPolygons) {
+      var polys = [];
+      for (var k = 0; k < nPolygons; k++, p++) {
+        var poly = [];
+        for (var j = 0; j < table.polygons[p]; j++, r++) {
+          var ring = points.slice(v, v + table.rings[r]);
+          v += table.rings[r];
+          ring.push(ring[0]);
+          poly.push(ring);
+        }
+        if (poly.length) { polys.push(poly); }
+      }
+      out.push(polys);
+    });
+    return out;
+  }
+
+  // A GeoJSON FeatureCollection of features that name their shapes as runs
+  // ([start, count, start, count, ...], build.shape_runs).
+  function collection(features, shapes) {
+    return {type: 'FeatureCollection', features: features.map(function (f) {
+      var coords = [], n = 0;
+      for (var k = 0; k < f.shapes.length; k += 2) {
+        for (var s = f.shapes[k]; s < f.shapes[k] + f.shapes[k + 1]; s++) {
+          for (var q = 0; q < shapes[s].length; q++) { coords.push(shapes[s][q]); }
+          n += 1;
+        }
+      }
+      var props = {};
+      Object.keys(f).forEach(function (key) { if (key !== 'shapes') { props[key] = f[key]; } });
+      props.nShapes = n;
+      return {type: 'Feature', properties: props,
+              geometry: {type: 'MultiPolygon', coordinates: coords}};
+    })};
+  }
+
   function panel(className) {
     var div = el('div', 'ks-panel ' + className);
     L.DomEvent.disableClickPropagation(div);
@@ -60,10 +111,13 @@
   function footprintLayer(epoch, pane, popupOptions) {
     return L.geoJSON(epoch.geojson, {
       pane: pane,
-      style: function () {
+      style: function (feature) {
+        // Shapes drawn as one path may overlap: fill them once (rings are oriented).
         return {color: epoch.color, weight: 3, fillColor: epoch.color, fillOpacity: 0.22,
                 dashArray: epoch.estimated ? '6 4' : null,
-                className: 'ks-footprint ks-epoch-' + epoch.label};
+                fillRule: feature.properties.nShapes > 1 ? 'nonzero' : 'evenodd',
+                className: 'ks-footprint ks-epoch-' + epoch.label.replace(/\s+/g, '-') +
+                  ' ks-site-' + (epoch.site || 0)};
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
@@ -86,6 +140,7 @@
       style: function (feature) {
         var c = colors[feature.properties.type];
         return {color: c, weight: 1, fillColor: c, fillOpacity: 0.55,
+                fillRule: feature.properties.nShapes > 1 ? 'nonzero' : 'evenodd',
                 className: 'ks-added ks-added-' + feature.properties.type};
       },
       onEachFeature: function (feature, layer) {
@@ -111,6 +166,8 @@
   var COMPACT_WIDTH = 640;
   var COMPACT_HEIGHT = 480;
   var MARGIN = 10;
+  // With several sites, a site drawn smaller than this (CSS pixels) gets a labelled marker.
+  var SITE_MARKER_PX = 40;
 
   function sameView(a, b) {
     return !!a && !!b && a.zoom === b.zoom && a.center.distanceTo(b.center) < 0.01;
@@ -122,6 +179,18 @@
                  compact: null, tiles: {requested: 0, loaded: 0, failed: 0}, basemapReason: null};
     map.kaesong = state;
     instances.push(state);
+
+    var shapes = decodeShapes(config.shapes);
+    config.epochs.forEach(function (e) { e.geojson = collection(e.features, shapes); });
+    config.intervals.forEach(function (i) { i.geojson = collection(i.features, shapes); });
+    shapes = null;
+    // Several sites: one layer group per site; an epoch layer is shown when it is in its
+    // site's group (and the group on the map). One site: the epoch layers sit on the map.
+    var sites = config.sites && config.sites.length ? config.sites : [{name: ''}];
+    var several = sites.length > 1;
+    state.groups = sites.map(function () { return several ? L.layerGroup() : map; });
+    state.holders = {};
+    function holder(epoch) { return state.groups[epoch.site || 0]; }
 
     // Base layers: the Folium tile layers plus a blank one. The basemap is held back until the
     // view is fitted, so no tiles are fetched for Folium's provisional view.
@@ -191,6 +260,37 @@
     };
 
     var overlays = {};
+    if (several) {
+      // Sites far apart are dots when the view holds them all: each gets a labelled marker,
+      // shown while the site is under SITE_MARKER_PX pixels across; a click zooms to the site.
+      state.siteMarkers = [];
+      sites.forEach(function (site, k) {
+        overlays[escapeHtml(site.name)] = state.groups[k];
+        state.groups[k].addTo(map);
+        if (!site.bounds) { return; }
+        var bounds = L.latLngBounds(site.bounds);
+        var marker = L.circleMarker(bounds.getCenter(), {radius: 7, weight: 2, color: '#222',
+                                                         fillColor: '#fff', fillOpacity: 0.9,
+                                                         className: 'ks-site-marker'});
+        marker.bindTooltip(el('span', 'ks-site-name', site.name),
+                           {permanent: true, direction: 'right', offset: [8, 0]});
+        marker.on('click', function () {
+          var free = state.freePadding(bounds);
+          map.fitBounds(bounds, {paddingTopLeft: free.paddingTopLeft,
+                                 paddingBottomRight: free.paddingBottomRight});
+        });
+        state.siteMarkers.push({marker: marker, bounds: bounds, group: state.groups[k]});
+      });
+      state.syncSiteMarkers = function () {
+        state.siteMarkers.forEach(function (m) {
+          var nw = map.project(m.bounds.getNorthWest()), se = map.project(m.bounds.getSouthEast());
+          var small = Math.max(se.x - nw.x, se.y - nw.y) < SITE_MARKER_PX;
+          if (small && !m.group.hasLayer(m.marker)) { m.group.addLayer(m.marker); }
+          if (!small && m.group.hasLayer(m.marker)) { m.group.removeLayer(m.marker); }
+        });
+      };
+      map.on('zoomend', state.syncSiteMarkers);
+    }
     config.imagery.forEach(function (image) {
       var layer = imageLayer(image, 'overlayPane', state.opacity);
       state.images[image.epoch] = layer;
@@ -201,9 +301,12 @@
     config.epochs.forEach(function (epoch) {
       var layer = footprintLayer(epoch, 'overlayPane', popupOptions);
       state.footprints[epoch.label] = layer;
-      overlays['Footprint ' + escapeHtml(epoch.label) + (epoch.estimated ? ' (estimated)' : '')] = layer;
+      state.holders[epoch.label] = holder(epoch);
+      if (!several) {
+        overlays['Footprint ' + escapeHtml(epoch.label) + (epoch.estimated ? ' (estimated)' : '')] = layer;
+      }
       layer.eachLayer(function (l) { if (l.getPopup()) { state.popups.push(l.getPopup()); } });
-      layer.addTo(map);
+      holder(epoch).addLayer(layer);
     });
     config.intervals.forEach(function (interval) {
       var layer = addedLayer(interval, config.growthColors);
@@ -226,24 +329,46 @@
       });
     };
 
-    // Time control: show the footprint as of one epoch, or all of them (the last stop).
-    var ALL = config.epochs.length;
+    // Time control: show the footprint as of one date, or all epochs (the last stop). The
+    // stops are the dates of the epochs of all sites; at each, every site shows its latest
+    // epoch as of that date (with one site: one epoch per stop).
+    var dates = [];
+    config.epochs.forEach(function (e) { if (dates.indexOf(e.date) < 0) { dates.push(e.date); } });
+    dates.sort();
+    state.stops = dates.map(function (date) {
+      var latest = {};
+      config.epochs.forEach(function (e, i) {
+        var k = e.site || 0;
+        if (e.date <= date && (latest[k] === undefined || config.epochs[latest[k]].date <= e.date)) {
+          latest[k] = i;
+        }
+      });
+      return {date: date, epochs: Object.keys(latest).map(function (k) { return latest[k]; })
+        .sort(function (a, b) { return a - b; })};
+    });
+    var ALL = state.stops.length;
+    function isShown(epoch) { return state.holders[epoch.label].hasLayer(state.footprints[epoch.label]); }
     state.syncTime = function () {
       if (!state.timeLabel) { return; }
       var shown = [];
-      config.epochs.forEach(function (epoch, i) {
-        if (map.hasLayer(state.footprints[epoch.label])) { shown.push(i); }
-      });
+      config.epochs.forEach(function (epoch, i) { if (isShown(epoch)) { shown.push(i); } });
+      var key = shown.join(',');
+      var stop = -1;
+      state.stops.forEach(function (s, j) { if (s.epochs.join(',') === key) { stop = j; } });
       var text;
       if (state.swiping) {
         text = 'swipe: ' + state.swiping[0] + ' | ' + state.swiping[1];
       } else if (shown.length === config.epochs.length) {
         state.timeRange.value = ALL;
         text = 'all epochs';
-      } else if (shown.length === 1) {
+      } else if (stop >= 0 && !several) {
         var e = config.epochs[shown[0]];
-        state.timeRange.value = shown[0];
+        state.timeRange.value = stop;
         text = e.label + ': ' + e.headline;
+      } else if (stop >= 0) {
+        state.timeRange.value = stop;
+        text = 'as of ' + state.stops[stop].date + ': ' +
+          shown.map(function (i) { return config.epochs[i].label; }).join(', ');
       } else {
         text = shown.length + ' of ' + config.epochs.length + ' epochs';
       }
@@ -254,9 +379,10 @@
       state.current = index === ALL ? null : index;
       config.epochs.forEach(function (epoch, i) {
         var layer = state.footprints[epoch.label];
-        var show = state.current === null || i === state.current;
-        if (show && !map.hasLayer(layer)) { map.addLayer(layer); }
-        if (!show && map.hasLayer(layer)) { map.removeLayer(layer); }
+        var group = state.holders[epoch.label];
+        var show = state.current === null || state.stops[state.current].epochs.indexOf(i) >= 0;
+        if (show && !group.hasLayer(layer)) { group.addLayer(layer); }
+        if (!show && group.hasLayer(layer)) { group.removeLayer(layer); }
       });
       state.restack();
       state.syncTime();
@@ -268,8 +394,9 @@
       range.type = 'range'; range.min = 0; range.max = ALL; range.step = 1;
       range.value = ALL;
       range.className = 'ks-time-range';
-      range.setAttribute('aria-label', 'epoch (rightmost: all epochs)');
-      range.title = 'Slide to one epoch; rightmost shows all epochs';
+      range.setAttribute('aria-label', several ? 'date (rightmost: all epochs)' : 'epoch (rightmost: all epochs)');
+      range.title = several ? 'Slide to a date: each site as of that date; rightmost shows all epochs'
+                            : 'Slide to one epoch; rightmost shows all epochs';
       var play = el('button', 'ks-time-play', 'Play');
       var all = el('button', 'ks-time-all', 'All');
       state.timeRange = range;
@@ -283,7 +410,7 @@
         var i = -1;
         timer = setInterval(function () {
           i += 1;
-          if (i >= config.epochs.length) { clearInterval(timer); timer = null; play.textContent = 'Play'; return; }
+          if (i >= ALL) { clearInterval(timer); timer = null; play.textContent = 'Play'; return; }
           state.showEpoch(i);
         }, 1200);
       });
@@ -357,10 +484,14 @@
       var container = map.getContainer();
       var s = {leftLabel: leftLabel, rightLabel: rightLabel, fraction: 0.5, layers: [], images: [],
                hidden: [], left: makePane('ksLeft', 450), right: makePane('ksRight', 451)};
-      [state.footprints, state.images].forEach(function (group) {
-        Object.keys(group).forEach(function (k) {
-          if (map.hasLayer(group[k])) { s.hidden.push(group[k]); map.removeLayer(group[k]); }
-        });
+      Object.keys(state.footprints).forEach(function (k) {
+        var group = state.holders[k];
+        if (group.hasLayer(state.footprints[k])) {
+          s.hidden.push([group, state.footprints[k]]); group.removeLayer(state.footprints[k]);
+        }
+      });
+      Object.keys(state.images).forEach(function (k) {
+        if (map.hasLayer(state.images[k])) { s.hidden.push([map, state.images[k]]); map.removeLayer(state.images[k]); }
       });
       [['ksLeft', leftLabel], ['ksRight', rightLabel]].forEach(function (side) {
         var epoch = byLabel[side[1]];
@@ -397,7 +528,7 @@
       s.layers.concat(s.images).forEach(function (l) { map.removeLayer(l); });
       [s.divider, s.leftCaption, s.rightCaption, s.range].forEach(function (n) { n.parentNode.removeChild(n); });
       s.left.style.clip = ''; s.right.style.clip = '';
-      s.hidden.forEach(function (l) { map.addLayer(l); });
+      s.hidden.forEach(function (h) { h[0].addLayer(h[1]); });
       state.swipe = null;
       if (state.swipeButton) { state.swipeButton.textContent = 'Swipe'; }
       state.restack();
@@ -417,8 +548,11 @@
         });
         return select;
       }
-      var first = config.epochs[0].label;
-      var last = config.epochs[config.epochs.length - 1].label;
+      // Default: the first and the last epoch of the first site (several sites lie too far
+      // apart to swipe between them usefully, though any two epochs can be picked).
+      var ofFirstSite = config.epochs.filter(function (e) { return (e.site || 0) === 0; });
+      var first = ofFirstSite[0].label;
+      var last = ofFirstSite[ofFirstSite.length - 1].label;
       var left = picker('left', first);
       var right = picker('right', last);
       var toggle = el('button', 'ks-compare-toggle', 'Swipe');
@@ -587,6 +721,7 @@
       state.useBlank('The browser is offline; showing the blank basemap.');
     }
     state.fitView();
+    if (state.syncSiteMarkers) { state.syncSiteMarkers(); }
     state.sizePopups();
     if (!state.basemapReason) { (startBase || blank).addTo(map); }
     return state;
