@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from kaesong_geo.columns import COMPARISON_COLUMNS, shown
+from kaesong_geo.errors import UsageError
+from kaesong_geo.io.sitefile import read_site
 from kaesong_geo.maps import assets
 from kaesong_geo.maps.htmlreport import make_report
 
@@ -110,9 +112,13 @@ def test_report_of_two_sites(cli: Any, durban: Path, data_dir: Path, tmp_path: P
     html = out.read_text(encoding="utf-8")
     assert assets.external_references(html) == []
     parsed = frames(html)
-    # One map per site, each with its own epochs.
+    # One map of both sites, a layer group each.
     labels = [[e["label"] for e in config_of(f["srcdoc"] or "")["epochs"]] for f in parsed.frames]
-    assert labels == [["2004-04", "2006-01", "2009-09"], ["2015-06", "2018", "2021-03"]]
+    kaesong = "Kaesong Industrial Complex"
+    expected = [f"{kaesong} {e}" for e in ("2004-04", "2006-01", "2009-09")]
+    expected += [f"{DURBAN} {e}" for e in ("2015-06", "2018", "2021-03")]
+    assert labels == [expected]
+    assert html.count(f'{DURBAN} is one layer group of the <a href="#map-of-all-sites">') == 1
     # The comparison first, then one section per site with its four tables and its chart.
     tables = html_headers(html)
     assert len(tables) == 1 + 2 * 4
@@ -121,6 +127,7 @@ def test_report_of_two_sites(cli: Any, durban: Path, data_dir: Path, tmp_path: P
     h2 = [text for tag, text in parsed.headings if tag == "h2"]
     assert h2 == [
         "Sites side by side",
+        "Map of all sites",
         "Kaesong Industrial Complex: footprint growth",
         f"{DURBAN}: footprint growth",
     ]
@@ -155,5 +162,7 @@ def test_report_of_several_sites_refuses_bad_usage(
 
 
 def test_make_report_of_several_refuses_epochs(data_dir: Path, durban: Path) -> None:
-    with pytest.raises(ValueError, match="epochs and site apply to one data directory"):
+    with pytest.raises(UsageError, match="--epochs cannot be used with several --data-dir"):
         make_report([data_dir, durban], ["2004-04"])
+    with pytest.raises(UsageError, match=r"each reads its own site\.toml"):
+        make_report([data_dir, durban], site=read_site(durban))

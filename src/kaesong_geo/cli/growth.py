@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TYPE_CHECKING, Any
 
 from kaesong_geo.cli.options import (
@@ -19,7 +18,7 @@ from kaesong_geo.errors import UsageError
 from kaesong_geo.render import FORMATS, TABLES
 
 if TYPE_CHECKING:
-    from kaesong_geo.report import GrowthReport
+    pass
 
 HELP = "measure footprints per epoch, growth between epochs, and counts beside them"
 EPILOG = """\
@@ -83,43 +82,9 @@ def _several(dirs: list[str], args: argparse.Namespace) -> str:
     """Several data directories: every site's report, then the comparison."""
     from kaesong_geo.compare_sites import compare_sites
     from kaesong_geo.render import render_comparison
+    from kaesong_geo.report import growth_reports
 
-    if args.epochs:
-        raise UsageError(
-            "--epochs cannot be used with several --data-dir: epochs are per site "
-            "(each site's report covers all its epochs)"
-        )
     if args.table:
         raise UsageError("--table: with several --data-dir, --format csv writes the comparison")
-    reports = read_sites(dirs)
+    reports = growth_reports(dirs, epoch_list(args.epochs))
     return render_comparison(reports, compare_sites(reports), args.format, wide=args.wide)
-
-
-def read_sites(dirs: list[str]) -> list[GrowthReport]:
-    """The report of each of several data directories: distinct folders, distinct site names.
-
-    Raises
-    ------
-    UsageError
-        Two ``--data-dir`` are the same folder, or name the same site.
-    """
-    from kaesong_geo.io.datadir import resolve_data_dir
-    from kaesong_geo.report import growth_report
-
-    seen: dict[str, str] = {}
-    for d in dirs:
-        real = os.path.realpath(resolve_data_dir(d))
-        if real in seen:
-            raise UsageError(f"--data-dir {seen[real]} and {d} are the same folder ({real})")
-        seen[real] = d
-    reports = [growth_report(d) for d in dirs]
-    named: dict[str, str] = {}
-    for d, report in zip(dirs, reports, strict=True):
-        name = report.site.name
-        if name in named:
-            raise UsageError(
-                f"--data-dir {named[name]} and {d} are both the site {name!r}: "
-                "give each site its own name in site.toml"
-            )
-        named[name] = d
-    return reports

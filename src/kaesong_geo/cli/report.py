@@ -13,7 +13,6 @@ from kaesong_geo.cli.options import (
     epoch_list,
     write_result,
 )
-from kaesong_geo.errors import UsageError
 from kaesong_geo.maps import REPORT_FILENAME
 
 HELP = "write one self-contained HTML report: tables, chart, interactive map, provenance"
@@ -36,20 +35,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.maps.htmlreport import make_report, render_html
+    from kaesong_geo.maps.htmlreport import make_report
 
     check_output(args)
-    dirs: list[str] = args.data_dir or []
-    if len(dirs) > 1:
-        from kaesong_geo.cli.growth import read_sites
-
-        if args.epochs:
-            raise UsageError(
-                "--epochs cannot be used with several --data-dir: epochs are per site "
-                "(each site's report covers all its epochs)"
-            )
-        html = render_html(read_sites(dirs))
-    else:
-        html = make_report(dirs[0] if dirs else None, epoch_list(args.epochs))
+    html = make_report(args.data_dir, epoch_list(args.epochs))
     write_result(args.output, html, args.overwrite)
     return 0

@@ -34,7 +34,7 @@ from kaesong_geo.growth import Patch
 from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.measure import from_utm, to_utm
-from kaesong_geo.report import EpochResult, GrowthReport, growth_report
+from kaesong_geo.report import EpochResult, GrowthReport, growth_reports
 from kaesong_geo.site import Site
 
 if TYPE_CHECKING:
@@ -675,45 +675,7 @@ def make_map(
         Several directories with ``epochs`` or ``site``, the same folder twice, or two sites
         of one name.
     """
-    if data_dir is None or isinstance(data_dir, (str, os.PathLike)):
-        reports = [growth_report(data_dir, epochs, site=site)]
-    else:
-        reports = _site_reports(list(data_dir), epochs, site)
+    reports = growth_reports(data_dir, epochs, site=site)
     overlays = [load_overlays(r, progress=progress) for r in reports]
     html: str = build_map(reports, overlays).get_root().render()
     return assets.inline_html(html) if self_contained else html
-
-
-def _site_reports(
-    dirs: list[str | os.PathLike[str]], epochs: Sequence[str] | None, site: Site | None
-) -> list[GrowthReport]:
-    """The reports of several data directories, refusing a folder or a site name twice."""
-    from kaesong_geo.errors import UsageError
-    from kaesong_geo.io.datadir import resolve_data_dir
-
-    if len(dirs) == 1:
-        return [growth_report(dirs[0], epochs, site=site)]
-    if epochs:
-        raise UsageError(
-            "--epochs cannot be used with several --data-dir: epochs are per site "
-            "(each site's map shows all its epochs)"
-        )
-    if site is not None:
-        raise UsageError("site: with several data directories each reads its own site.toml")
-    seen: dict[str, str] = {}
-    for d in dirs:
-        real = os.path.realpath(resolve_data_dir(d))
-        if real in seen:
-            raise UsageError(f"--data-dir {seen[real]} and {d} are the same folder ({real})")
-        seen[real] = str(d)
-    reports = [growth_report(d) for d in dirs]
-    named: dict[str, str] = {}
-    for d, report in zip(dirs, reports, strict=True):
-        name = report.site.name
-        if name in named:
-            raise UsageError(
-                f"--data-dir {named[name]} and {d} are both the site {name!r}: "
-                "give each site its own name in site.toml"
-            )
-        named[name] = str(d)
-    return reports

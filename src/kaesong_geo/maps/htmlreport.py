@@ -32,10 +32,11 @@ from kaesong_geo.columns import (
     Column,
     shown,
 )
+from kaesong_geo.io.raster import Overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.maps.build import build_map, load_overlays
 from kaesong_geo.maps.charts import chart_bytes
-from kaesong_geo.report import GrowthReport, growth_report
+from kaesong_geo.report import GrowthReport, growth_reports
 from kaesong_geo.site import Site
 from kaesong_geo.text import plural
 
@@ -86,12 +87,15 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _site(report: GrowthReport, *, progress: bool | None) -> dict[str, Any]:
-    """What the templates show of one site: its report, chart and map."""
+def _map_html(reports: Sequence[GrowthReport], overlays: Sequence[dict[str, Overlay]]) -> str:
+    """The self-contained page of the map of ``reports`` (one site or several)."""
+    return assets.inline_html(build_map(list(reports), list(overlays)).get_root().render())
+
+
+def _site(report: GrowthReport, overlays: dict[str, Overlay] | None) -> dict[str, Any]:
+    """What the templates show of one site: its report, chart and (``overlays`` given) map."""
     data = report.to_dict()
-    map_html = assets.inline_html(
-        build_map(report, load_overlays(report, progress=progress)).get_root().render()
-    )
+    map_html = None if overlays is None else _map_html([report], [overlays])
     svg = chart_bytes(report, "svg")
     corr = data["correlation"]
     return {
@@ -111,8 +115,8 @@ def render_html(reports: Sequence[GrowthReport], *, progress: bool | None = None
     """The HTML report of one site, or of several side by side.
 
     One site: its tables, chart, map and provenance. Several: a comparison table
-    (:func:`~kaesong_geo.compare_sites.compare_sites`), then one section per site with its
-    tables, chart and map.
+    (:func:`~kaesong_geo.compare_sites.compare_sites`) and one map of all the sites (a layer
+    group each), then one section per site with its tables, chart and provenance.
 
     Parameters
     ----------
@@ -128,7 +132,11 @@ def render_html(reports: Sequence[GrowthReport], *, progress: bool | None = None
     """
     if not reports:
         raise ValueError("render_html needs at least one report")
-    sites = [_site(r, progress=progress) for r in reports]
+    overlays = [load_overlays(r, progress=progress) for r in reports]
+    if len(reports) == 1:
+        sites = [_site(reports[0], overlays[0])]
+    else:  # one map of all the sites, a layer group each
+        sites = [_site(r, None) for r in reports]
     context: dict[str, Any] = {"sites": sites}
     if len(reports) == 1:
         context["title"] = f"{reports[0].site.name}: footprint growth report"
@@ -140,6 +148,7 @@ def render_html(reports: Sequence[GrowthReport], *, progress: bool | None = None
         context["title"] = "Sites side by side: footprint growth report"
         context["comparison"] = comparison
         context["summary"] = [comparison_summary(s) for s in comparison["sites"]]
+        context["map_html"] = _map_html(reports, overlays)
     return _environment().get_template("report.html").render(context)
 
 
@@ -169,11 +178,8 @@ def make_report(
     ------
     AssetsMissingError
         The Leaflet assets from npm are not installed (the map is always inlined).
-    ValueError
-        Several data directories with ``epochs`` or ``site``.
+    UsageError
+        Several data directories with ``epochs`` or ``site``, the same folder twice, or two
+        sites of one name.
     """
-    if data_dir is None or isinstance(data_dir, str | os.PathLike):
-        return render_html([growth_report(data_dir, epochs, site=site)], progress=progress)
-    if epochs is not None or site is not None:
-        raise ValueError("epochs and site apply to one data directory; each site reads its own")
-    return render_html([growth_report(d) for d in data_dir], progress=progress)
+    return render_html(growth_reports(data_dir, epochs, site=site), progress=progress)

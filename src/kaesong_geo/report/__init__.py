@@ -31,6 +31,7 @@ from kaesong_geo.report.build import (
     GrowthReport,
     IntervalResult,
     growth_report,
+    growth_reports,
 )
 from kaesong_geo.report.shape import SCHEMA_VERSION
 
@@ -41,4 +42,5 @@ __all__ = [
     "GrowthReport",
     "IntervalResult",
     "growth_report",
+    "growth_reports",
 ]

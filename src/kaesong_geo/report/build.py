@@ -48,6 +48,7 @@ __all__ = [
     "GrowthReport",
     "IntervalResult",
     "growth_report",
+    "growth_reports",
 ]
 
 #: Indicators placed on every epoch.
@@ -65,6 +66,14 @@ class EpochResult:
     reference_area_m2: float | None
     aligned: dict[str, Aligned]
     imagery: tuple[ImageryRecord, ...] = ()
+    #: Geodesic area (m²) of each of the epoch's footprints, in order (measured once).
+    footprint_areas_m2: tuple[float, ...] = field(default=(), repr=False)
+
+    def footprint_areas(self) -> list[float]:
+        """Geodesic area (m²) of each footprint, in order (measured when not given)."""
+        if len(self.footprint_areas_m2) == len(self.epoch.footprints):
+            return list(self.footprint_areas_m2)
+        return [float(a) for a in geodesic_areas_m2([fp.geometry for fp in self.epoch.footprints])]
 
     @property
     def label(self) -> str:
@@ -127,12 +136,11 @@ def _select(epochs: list[Epoch], wanted: Sequence[str] | None) -> list[Epoch]:
     return [e for e in epochs if e.label in chosen]
 
 
-def _area_uncertainty(epoch: Epoch) -> float | None:
+def _area_uncertainty(epoch: Epoch, areas: Sequence[float]) -> float | None:
     """Combined area uncertainty (m², 1 sigma-like), assuming independent footprints."""
     pcts = [fp.area_uncertainty_pct for fp in epoch.footprints]
     if any(pct is None for pct in pcts):
         return None
-    areas = geodesic_areas_m2([fp.geometry for fp in epoch.footprints]).tolist()
     terms = [(a * pct / 100.0) ** 2 for a, pct in zip(areas, pcts, strict=True) if pct is not None]
     return math.sqrt(sum(terms))
 
@@ -194,6 +202,7 @@ def growth_report(
     results = []
     for ep in chosen:
         m = measure_geometry(ep.geometry, site.utm_epsg)
+        areas = geodesic_areas_m2([fp.geometry for fp in ep.footprints]).tolist()
         if abs(m.utm_diff_pct) > UTM_TOLERANCE_PCT:
             report_warnings.append(
                 f"epoch {ep.label}: UTM area differs from the geodesic area by "
@@ -202,9 +211,10 @@ def growth_report(
         results.append(
             EpochResult(
                 epoch=ep,
+                footprint_areas_m2=tuple(areas),
                 measure=m,
                 class_area_m2={c: geodesic_area_m2(g) for c, g in ep.category_geometries().items()},
-                area_uncertainty_m2=_area_uncertainty(ep),
+                area_uncertainty_m2=_area_uncertainty(ep, areas),
                 reference_area_m2=_reference(ep),
                 aligned={
                     i: align(observations, i, ep.date.placed, events) for i in ALIGNED_INDICATORS
@@ -249,3 +259,68 @@ def growth_report(
     return GrowthReport(
         root, site, results, intervals, correlations, observations, notes, report_warnings, events
     )
+
+
+def growth_reports(
+    data_dirs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    epochs: Sequence[str] | None = None,
+    *,
+    site: Site | None = None,
+) -> list[GrowthReport]:
+    """The report of one data directory, or of each of several sites to set side by side.
+
+    Parameters
+    ----------
+    data_dirs : path or sequence of paths, optional
+        One data directory (default ``KAESONG_GEO_DATA`` or the bundled data), or several,
+        one site each.
+    epochs : sequence of str, optional
+        Epochs to report; one data directory only (epochs are per site).
+    site : Site, optional
+        One data directory only; default: its ``site.toml``.
+
+    Returns
+    -------
+    list of GrowthReport
+        One per data directory, in order.
+
+    Raises
+    ------
+    UsageError
+        Several directories with ``epochs`` or ``site``, the same folder twice (also through
+        a link), or two directories of the same site name.
+
+    Examples
+    --------
+    >>> [r.site.short_name for r in growth_reports()]
+    ['Kaesong']
+    """
+    if data_dirs is None or isinstance(data_dirs, str | os.PathLike):
+        return [growth_report(data_dirs, epochs, site=site)]
+    dirs = list(data_dirs)
+    if len(dirs) == 1:
+        return [growth_report(dirs[0], epochs, site=site)]
+    if epochs:
+        raise UsageError(
+            "--epochs cannot be used with several --data-dir: epochs are per site "
+            "(each site's report covers all its epochs)"
+        )
+    if site is not None:
+        raise UsageError("site: with several data directories each reads its own site.toml")
+    seen: dict[str, str] = {}
+    for d in dirs:
+        real = os.path.realpath(resolve_data_dir(d))
+        if real in seen:
+            raise UsageError(f"--data-dir {seen[real]} and {d} are the same folder ({real})")
+        seen[real] = str(d)
+    reports = [growth_report(d) for d in dirs]
+    named: dict[str, str] = {}
+    for d, report in zip(dirs, reports, strict=True):
+        name = report.site.name
+        if name in named:
+            raise UsageError(
+                f"--data-dir {named[name]} and {d} are both the site {name!r}: "
+                "give each site its own name in site.toml"
+            )
+        named[name] = str(d)
+    return reports

@@ -14,7 +14,6 @@ from kaesong_geo import __version__
 from kaesong_geo.economy import MIN_N_INFERENCE, Aligned, Event, per_area
 from kaesong_geo.io.events import EVENTS_FILE
 from kaesong_geo.io.observations import OBSERVATIONS_FILE
-from kaesong_geo.measure import geodesic_areas_m2
 
 if TYPE_CHECKING:
     from kaesong_geo.report.build import EpochResult, GrowthReport
@@ -147,11 +146,7 @@ def report_dict(report: GrowthReport) -> dict[str, Any]:
                         "feature": fp.feature,
                         "imagery": fp.imagery,
                     }
-                    for fp, area in zip(
-                        r.epoch.footprints,
-                        geodesic_areas_m2([fp.geometry for fp in r.epoch.footprints]).tolist(),
-                        strict=True,
-                    )
+                    for fp, area in zip(r.epoch.footprints, r.footprint_areas(), strict=True)
                 ],
                 "imagery": [
                     {
