@@ -146,7 +146,7 @@
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
         var tip = el('div');
-        tip.appendChild(el('strong', null, 'Added ' + interval.start + ' to ' + interval.end));
+        tip.appendChild(el('strong', null, 'Added ' + interval.label));
         tip.appendChild(el('div', null, p.type + ', ' + p.area + ', LEI ' + p.lei));
         layer.bindTooltip(tip, {sticky: true});
       }
@@ -311,7 +311,7 @@
     config.intervals.forEach(function (interval) {
       var layer = addedLayer(interval, config.growthColors);
       state.added.push(layer);
-      overlays['Added ' + escapeHtml(interval.start) + ' to ' + escapeHtml(interval.end)] = layer;
+      overlays['Added ' + escapeHtml(interval.label)] = layer;
     });
     state.makeLayerControl = function (collapsed) {
       var old = state.layerControl;
