@@ -114,10 +114,15 @@ def test_report_of_two_sites(cli: Any, durban: Path, data_dir: Path, tmp_path: P
     parsed = frames(html)
     # One map of both sites, a layer group each.
     labels = [[e["label"] for e in config_of(f["srcdoc"] or "")["epochs"]] for f in parsed.frames]
-    kaesong = "Kaesong Industrial Complex"
-    expected = [f"{kaesong} {e}" for e in ("2004-04", "2006-01", "2009-09")]
+    # Labels name each site by its short name: "Kaesong" for the bundled site, the name given
+    # to init for Durban (no --short-name).
+    expected = [f"Kaesong {e}" for e in ("2004-04", "2006-01", "2009-09")]
     expected += [f"{DURBAN} {e}" for e in ("2015-06", "2018", "2021-03")]
     assert labels == [expected]
+    # Each site's head names its UTM zone as the terminal output does.
+    words = " ".join(html.split())
+    assert words.count("areas geodesic on WGS 84, cross-checked in UTM 52N (EPSG:32652)") == 1
+    assert words.count("areas geodesic on WGS 84, cross-checked in UTM 36S (EPSG:32736)") == 1
     assert html.count(f'{DURBAN} is one layer group of the <a href="#map-of-all-sites">') == 1
     # The comparison first, then one section per site with its four tables and its chart.
     tables = html_headers(html)

@@ -66,6 +66,22 @@ def test_init_other_site_makes_an_empty_workspace(cli, tmp_path: Path) -> None:
     ]
 
 
+def test_init_short_name(cli, tmp_path: Path) -> None:
+    """--short-name goes into site.toml (quoted as TOML); without it, the short name is NAME."""
+    target = tmp_path / "rason"
+    r = cli(
+        "init", str(target), "--site", "Rason Economic Zone", "--short-name", ' Ra"son ',
+        "--lon", "130.3", "--lat", "42.3",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert 'short_name = "Ra\\"son"\n' in (target / "site.toml").read_text(encoding="utf-8")
+    site = read_site(target)
+    assert (site.name, site.short_name) == ("Rason Economic Zone", 'Ra"son')
+    r = cli("init", str(tmp_path / "plain"), "--site", "Plain zone", "--lon", "0", "--lat", "0")
+    assert r.code == 0, r.err
+    assert read_site(tmp_path / "plain").short_name == "Plain zone"
+
+
 def test_init_into_an_empty_folder(cli, tmp_path: Path) -> None:
     target = tmp_path / "ws"
     target.mkdir()
@@ -110,6 +126,9 @@ def test_init_refuses_a_file_and_a_missing_parent(cli, tmp_path: Path) -> None:
         (["--site", "Z", "--lon", "0"], "--site needs --lon and --lat"),
         (["--site", " ", "--lon", "0", "--lat", "0"], "name is empty"),
         (["--lon", "0", "--lat", "0"], "--lon describes another site: give --site NAME"),
+        (["--short-name", "K"], "--short-name describes another site: give --site NAME"),
+        (["--radius-km", "5"], "--radius-km describes another site: give --site NAME"),
+        (["--site", "Z", "--short-name", " ", "--lon", "0", "--lat", "0"], "--short-name is empty"),
         (["--site", "Z", "--lon", "east", "--lat", "0"], "argument --lon: invalid float value"),
     ],
 )

@@ -29,9 +29,9 @@ FOOTPRINTS = {
 }
 
 
-def make_rason(cli: Any, target: Path) -> Path:
+def make_rason(cli: Any, target: Path, *init_args: str) -> Path:
     """A second site, made as a user would: ``init --site`` and footprint files."""
-    r = cli("init", str(target), "--site", RASON, "--lon", str(LON), "--lat", str(LAT))
+    r = cli("init", str(target), "--site", RASON, "--lon", str(LON), "--lat", str(LAT), *init_args)
     assert r.code == 0, r.err
     for label, geoms in FOOTPRINTS.items():
         write_geojson(target / "boundaries" / f"{label}.geojson", *(feature(g) for g in geoms))
@@ -66,15 +66,20 @@ def test_two_sites_on_one_map(cli: Any, kaesong: str, rason: Path, tmp_path: Pat
     assert f"<title>{kaesong_name} and {RASON}: footprint growth</title>" in html
     config = config_of(html)
     assert [s["name"] for s in config["sites"]] == [kaesong_name, RASON]
+    # Labels carry each site's short name ("Kaesong"; Rason's is its name, init's default).
     labels = [(e["site"], e["label"]) for e in config["epochs"]]
     assert labels == [
-        (0, f"{kaesong_name} 2004-04"),
-        (0, f"{kaesong_name} 2006-01"),
-        (0, f"{kaesong_name} 2009-09"),
+        (0, "Kaesong 2004-04"),
+        (0, "Kaesong 2006-01"),
+        (0, "Kaesong 2009-09"),
         (1, f"{RASON} 2008-06"),
         (1, f"{RASON} 2012"),
     ]
-    assert [(i["site"], i["end"]) for i in config["intervals"]][-1] == (1, f"{RASON} 2012")
+    assert [(i["site"], i["end"], i["label"]) for i in config["intervals"]] == [
+        (0, "Kaesong 2006-01", "Kaesong 2004-04 to 2006-01"),
+        (0, "Kaesong 2009-09", "Kaesong 2006-01 to 2009-09"),
+        (1, f"{RASON} 2012", f"{RASON} 2008-06 to 2012"),
+    ]
     # Colours follow the date over both sites: the oldest (Kaesong 2004) darkest, Rason 2012
     # (the newest) lightest.
     assert config["epochs"][0]["color"] == "#440154"
@@ -94,6 +99,29 @@ def test_two_sites_on_one_map(cli: Any, kaesong: str, rason: Path, tmp_path: Pat
     assert any(n.startswith(f"{kaesong_name}: ") for n in config["notes"])
 
 
+@pytest.mark.parametrize(
+    ("short", "prefixes"),
+    [
+        ("Rason", ["Kaesong", "Rason"]),
+        # two sites of one short name: labels fall back to the full names, which differ
+        ("Kaesong", ["Kaesong Industrial Complex", RASON]),
+    ],
+)
+def test_labels_use_short_names_that_tell_sites_apart(
+    cli: Any, kaesong: str, tmp_path: Path, short: str, prefixes: list[str]
+) -> None:
+    rason = make_rason(cli, tmp_path / "rason", "--short-name", short)
+    config = config_of(make_map([kaesong, rason]))
+    labels = [e["label"] for e in config["epochs"]]
+    assert labels == [f"{prefixes[0]} {e}" for e in ("2004-04", "2006-01", "2009-09")] + [
+        f"{prefixes[1]} {e}" for e in FOOTPRINTS
+    ]
+    assert [i["label"] for i in config["intervals"]][-1] == f"{prefixes[1]} 2008-06 to 2012"
+    assert {i["epoch"] for i in config["imagery"]} <= set(labels)
+    # layer groups and markers keep the full names
+    assert [s["name"] for s in config["sites"]] == ["Kaesong Industrial Complex", RASON]
+
+
 def test_library_takes_reports_or_directories(kaesong: str, rason: Path) -> None:
     reports = [growth_report(kaesong), growth_report(rason)]
     from_reports = build_map(reports).get_root().render()
@@ -108,6 +136,7 @@ def test_one_data_dir_keeps_its_page(kaesong: str) -> None:
     """The same page as before: no site prefix in labels, title of the one site."""
     config = config_of(make_map(kaesong))
     assert [e["label"] for e in config["epochs"]] == ["2004-04", "2006-01", "2009-09"]
+    assert [i["label"] for i in config["intervals"]] == ["2004-04 to 2006-01", "2006-01 to 2009-09"]
     assert {e["site"] for e in config["epochs"]} == {0} and len(config["sites"]) == 1
     site_name = config["sites"][0]["name"]
     assert not any(n.startswith(f"{site_name}: ") for n in config["notes"])

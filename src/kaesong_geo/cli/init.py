@@ -14,6 +14,7 @@ examples:
   $ kaesong-geo init ~/kaesong-data            # the bundled Kaesong data, writable
   $ kaesong-geo validate --data-dir ~/kaesong-data
   $ kaesong-geo init ~/durban --site "Durban test zone" --lon 31.03 --lat -29.86 --radius-km 15
+  $ kaesong-geo init ~/rason --site "Rason Economic Zone" --short-name Rason --lon 130.3 --lat 42.3
 
 DIR must not exist (or be an empty folder); its parent must exist. The workspace is built
 beside DIR and renamed into place, so a failure leaves nothing behind. An empty workspace
@@ -26,6 +27,11 @@ def register(sub: Any) -> None:
     parser = add_command(sub, "init", HELP, EPILOG)
     parser.add_argument("dir", metavar="DIR", type=user_path, help="the new workspace folder")
     parser.add_argument("--site", metavar="NAME", help="name of another site (empty workspace)")
+    parser.add_argument(
+        "--short-name",
+        metavar="SHORT",
+        help="its short name, for the labels of maps of several sites (default: NAME)",
+    )
     parser.add_argument("--lon", type=float, help="its reference longitude, WGS 84 degrees")
     parser.add_argument("--lat", type=float, help="its reference latitude, WGS 84 degrees")
     parser.add_argument(
@@ -46,14 +52,19 @@ def run(args: argparse.Namespace) -> int:
     site = None
     given = [f"--{k}" for k in ("lon", "lat") if getattr(args, k) is not None]
     if args.site is None:
-        if given or args.source or args.radius_km is not None:
+        others = {"--radius-km": args.radius_km, "--source": args.source or None}
+        others["--short-name"] = args.short_name
+        given_any = given + [k for k, v in others.items() if v is not None]
+        if given_any:
             raise UsageError(
-                f"{(given or ['--radius-km/--source'])[0]} describes another site: give --site "
-                "NAME, --lon and --lat (without them, init copies the bundled Kaesong data)"
+                f"{given_any[0]} describes another site: give --site NAME, --lon and --lat "
+                "(without them, init copies the bundled Kaesong data)"
             )
     else:
         if len(given) < 2:
             raise UsageError("--site needs --lon and --lat (the site's reference point)")
+        if args.short_name is not None and not args.short_name.strip():
+            raise UsageError("--short-name is empty; leave it out to use the site's name")
         try:
             site = Site.at(
                 args.site,
@@ -61,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 args.lat,
                 **({} if args.radius_km is None else {"radius_km": args.radius_km}),
                 reference_source=args.source or "given to kaesong-geo init",
+                short_name=args.short_name or "",
             )
         except ValueError as exc:
             raise UsageError(str(exc).replace("radius_km", "--radius-km")) from None

@@ -391,10 +391,14 @@ def _config(
     """What the page's script reads: epochs, intervals and imagery of every site, and shapes.
 
     With several sites, each epoch, interval and image carries its site's index (``site``)
-    and its label is prefixed with the site's name; colours follow the date over all sites.
+    and its label is prefixed with the site's short name (its full name where two sites share
+    a short name); colours follow the date over all sites.
     """
     shapes = _Shapes()
     several = len(reports) > 1
+    names = [r.site.short_name or r.site.name for r in reports]
+    if len(set(names)) < len(names):
+        names = [r.site.name for r in reports]
     all_dates = [r.epoch.date.placed for report in reports for r in report.epochs]
     all_colors = epoch_colors(all_dates) if all_dates else []
     epochs: list[dict[str, Any]] = []
@@ -403,7 +407,7 @@ def _config(
     notes: list[str] = []
     sites: list[dict[str, Any]] = []
     for k, (report, site_overlays) in enumerate(zip(reports, overlays, strict=True)):
-        prefix = f"{report.site.name} " if several else ""
+        prefix = f"{names[k]} " if several else ""
         colors = all_colors[len(epochs) : len(epochs) + len(report.epochs)]
         site_config = _site_config(report, site_overlays, shapes, colors, prefix)
         for item in (*site_config["epochs"], *site_config["intervals"], *site_config["imagery"]):
@@ -475,6 +479,7 @@ def _site_config(
             {
                 "start": prefix + g.start.label,
                 "end": prefix + g.end.label,
+                "label": f"{prefix}{g.start.label} to {g.end.label}",
                 "features": _patch_features(g.patches, ids),
             }
         )

@@ -37,7 +37,7 @@ from kaesong_geo.maps import assets
 from kaesong_geo.maps.build import build_map, load_overlays
 from kaesong_geo.maps.charts import chart_bytes
 from kaesong_geo.report import GrowthReport, growth_reports
-from kaesong_geo.site import Site
+from kaesong_geo.site import Site, utm_zone_label
 from kaesong_geo.text import plural
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def _environment() -> jinja2.Environment:
         shown=shown,
         css=_css,
         plural=plural,
+        utm_zone_label=utm_zone_label,
         EPOCH_COLUMNS=EPOCH_COLUMNS,
         INTERVAL_COLUMNS=INTERVAL_COLUMNS,
         CORRELATION_COLUMNS=CORRELATION_COLUMNS,

@@ -17,8 +17,9 @@
  * date every site shows its latest epoch as of that date.
  * Geometries arrive once each in a compact shape table (config.shapes, see decodeShapes);
  * each epoch's and interval's features name the shapes they draw.
- * The view is fitted to the footprints in the part of the map no control covers, and popups
- * are sized and panned to fit there too.
+ * The view is fitted to the footprints in the part of the map no control covers (with the
+ * site markers and their labels, when sites are drawn as markers), and popups are sized and
+ * panned to fit there too.
  * Text from the data is always inserted with textContent, never parsed as HTML.
  * The state is exposed as map.kaesong and KaesongMap.instances for tests and scripting.
  */
@@ -146,7 +147,7 @@
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
         var tip = el('div');
-        tip.appendChild(el('strong', null, 'Added ' + interval.start + ' to ' + interval.end));
+        tip.appendChild(el('strong', null, 'Added ' + interval.label));
         tip.appendChild(el('div', null, p.type + ', ' + p.area + ', LEI ' + p.lei));
         layer.bindTooltip(tip, {sticky: true});
       }
@@ -311,7 +312,7 @@
     config.intervals.forEach(function (interval) {
       var layer = addedLayer(interval, config.growthColors);
       state.added.push(layer);
-      overlays['Added ' + escapeHtml(interval.start) + ' to ' + escapeHtml(interval.end)] = layer;
+      overlays['Added ' + escapeHtml(interval.label)] = layer;
     });
     state.makeLayerControl = function (collapsed) {
       var old = state.layerControl;
@@ -564,8 +565,10 @@
         if (state.swipe) { state.stopSwipe(); }
         else { state.startSwipe(left.value, right.value); toggle.textContent = 'End swipe'; }
       });
-      div.appendChild(left); div.appendChild(el('span', null, ' | ')); div.appendChild(right);
-      div.appendChild(el('span', null, ' ')); div.appendChild(toggle);
+      // One select a line, so the panel is as wide as the longest label, not its max-width.
+      var row = el('div', 'ks-compare-row');
+      row.appendChild(right); row.appendChild(el('span', null, ' ')); row.appendChild(toggle);
+      div.appendChild(left); div.appendChild(row);
       return div;
     }).addTo(map);
 
@@ -632,8 +635,9 @@
 
     // The part of the map no control covers: either the band between the left and right
     // columns of controls, or the band between the top and bottom rows, whichever shows the
-    // footprints larger. Returned as Leaflet padding.
-    state.freePadding = function (bounds) {
+    // footprints larger, narrowed on each side by `reach` (pixels, optional). Returned as
+    // Leaflet padding.
+    state.freePadding = function (bounds, reach) {
       var size = map.getSize();
       var box = map.getContainer().getBoundingClientRect();
       var cols = {left: MARGIN, right: MARGIN, top: MARGIN, bottom: MARGIN};
@@ -650,6 +654,11 @@
           else { rows.bottom = Math.max(rows.bottom, size.y - top + MARGIN); }
         });
       });
+      if (reach) {
+        [cols, rows].forEach(function (p) {
+          Object.keys(p).forEach(function (side) { p[side] += reach[side]; });
+        });
+      }
       var px = {x: 1, y: 1};
       if (bounds && bounds.isValid()) {
         var nw = map.project(bounds.getNorthWest()), se = map.project(bounds.getSouthEast());
@@ -668,12 +677,43 @@
       Object.keys(state.footprints).forEach(function (k) { b.extend(state.footprints[k].getBounds()); });
       return b.isValid() ? b : (config.bounds ? L.latLngBounds(config.bounds) : b);
     };
+    // How far the shown site markers and their labels reach beyond their points (pixels on
+    // each side), or null when no site is drawn as a marker.
+    state.markerReach = function () {
+      var reach = null;
+      var box = map.getContainer().getBoundingClientRect();
+      (state.siteMarkers || []).forEach(function (m) {
+        if (!map.hasLayer(m.marker)) { return; }
+        var c = map.latLngToContainerPoint(m.marker.getLatLng());
+        var tip = m.marker.getTooltip();
+        [m.marker.getElement(), tip && tip.getElement()].forEach(function (node) {
+          var r = node ? node.getBoundingClientRect() : null;
+          if (!r || !r.width) { return; }
+          reach = reach || {left: 0, right: 0, top: 0, bottom: 0};
+          reach.left = Math.max(reach.left, c.x - (r.left - box.left));
+          reach.right = Math.max(reach.right, r.right - box.left - c.x);
+          reach.top = Math.max(reach.top, c.y - (r.top - box.top));
+          reach.bottom = Math.max(reach.bottom, r.bottom - box.top - c.y);
+        });
+      });
+      return reach;
+    };
+    // Fit the footprints into the free part of the map. Sites drawn as labelled markers need
+    // a second pass: the padding then also holds each marker and its label clear of the
+    // controls (a marker sits at its site's centre, inside the fitted bounds).
     state.fitView = function () {
       var bounds = state.footprintBounds();
       if (!bounds.isValid()) { return; }
-      var free = state.freePadding(bounds);
-      map.fitBounds(bounds, {paddingTopLeft: free.paddingTopLeft,
-                             paddingBottomRight: free.paddingBottomRight, animate: false});
+      var reach = null;
+      for (var pass = 0; pass < 2; pass += 1) {
+        var free = state.freePadding(bounds, reach);
+        map.fitBounds(bounds, {paddingTopLeft: free.paddingTopLeft,
+                               paddingBottomRight: free.paddingBottomRight, animate: false});
+        if (!state.syncSiteMarkers) { break; }
+        state.syncSiteMarkers();
+        reach = state.markerReach();
+        if (!reach) { break; }
+      }
       state.home = state.view();
       state.lastView = state.home;
     };
