@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 from scipy.integrate import quad
 from shapely.geometry import MultiPolygon, Point, Polygon, box
@@ -180,3 +183,41 @@ def test_from_utm_inverts_to_utm() -> None:
     arr = to_utm(np.asarray([BOX, HOLE], dtype=object), 32652)
     assert arr[0].equals_exact(to_utm(BOX, 32652), 0)
     assert arr[1].equals_exact(to_utm(HOLE, 32652), 0)
+
+
+# ---------------------------------------------------------------- UTM cross-check and scale
+
+
+@given(
+    lon=st.floats(-179.5, 179.5),
+    lat=st.floats(-79.0, 83.0),
+    size_deg=st.floats(0.002, 0.05),
+)
+@settings(max_examples=80, deadline=None)
+def test_utm_difference_is_the_projections_own_scale(
+    lon: float, lat: float, size_deg: float
+) -> None:
+    """Anywhere in its own zone, a footprint's UTM area is its true area times the areal scale."""
+    from kaesong_geo.site import utm_epsg_for
+
+    square = box(lon, lat, lon + size_deg, lat + size_deg * 0.8)
+    m = measure_geometry(square, utm_epsg_for(lon, lat))
+    assert abs(m.utm_diff_pct - m.utm_scale_pct) < 0.01
+    assert m.utm_disagreement() is None
+
+
+def test_zone_edge_difference_is_expected_not_a_warning() -> None:
+    """Shenzhen lies 2.9° west of its zone's meridian: UTM enlarges areas by 0.146 %."""
+    m = measure_geometry(box(114.05, 22.53, 114.07, 22.55), 32650)
+    assert m.utm_diff_pct == pytest.approx(0.146, abs=0.002)
+    assert m.utm_scale_pct == pytest.approx(m.utm_diff_pct, abs=1e-3)
+    assert m.utm_disagreement() is None
+
+
+def test_disagreement_names_both_figures() -> None:
+    m = measure_geometry(box(126.63, 37.93, 126.64, 37.94), 32652)
+    off = dataclasses.replace(m, area_utm_m2=m.area_m2 * 1.002)
+    assert off.utm_disagreement() == (
+        "UTM area differs from the geodesic area by +0.200% where the projection's scale "
+        "accounts for +0.026% (more than 0.1% apart: check the geometry and the site's UTM zone)"
+    )

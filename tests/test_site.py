@@ -389,3 +389,19 @@ def test_chart_without_counts_draws_the_areas_alone(cli, tmp_path: Path) -> None
     assert "<!-- Rason: footprint area per imagery epoch -->" in svg
     for absent in ("workers (published counts)", "Area against workers", "workers, observed"):
         assert absent not in svg
+
+
+def test_a_site_at_its_zone_edge_validates_strictly(cli: Any, tmp_path: Path) -> None:
+    """Shenzhen (114.06°E) lies 2.9° from its zone's meridian: UTM is 0.146 % larger, as due."""
+    ws = tmp_path / "shenzhen"
+    r = cli("init", str(ws), "--site", "Shenzhen SEZ test", "--lon", "114.06", "--lat", "22.54")
+    assert r.code == 0, r.err
+    write_geojson(ws / "boundaries" / "1985-06.geojson", feature(box(114.05, 22.53, 114.07, 22.55)))
+    r = cli("validate", "--strict", "--data-dir", str(ws))
+    assert r.code == 0, r.out
+    assert "UTM area differs" not in r.out
+    data = json.loads(cli("growth", "--format", "json", "--data-dir", str(ws)).out)
+    epoch = data["epochs"][0]
+    assert epoch["utm_diff_pct"] == pytest.approx(0.146, abs=0.002)
+    assert epoch["utm_scale_pct"] == pytest.approx(epoch["utm_diff_pct"], abs=0.001)
+    assert data["warnings"] == []

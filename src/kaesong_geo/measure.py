@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import weakref
@@ -50,11 +51,13 @@ __all__ = [
     "polygons_of",
     "to_utm",
     "utm_area_perimeter",
+    "utm_areal_scale",
 ]
 
 #: The WGS 84 ellipsoid.
 GEOD = Geod(ellps="WGS84")
-#: The UTM cross-check must agree with the geodesic area within this many percent.
+#: The UTM area must agree with the geodesic area times the projection's own areal scale at
+#: the footprint (up to about 1.0015 at a zone's edge) within this many percent.
 UTM_TOLERANCE_PCT = 0.1
 #: From this many polygons on, coordinates are read as one array rather than ring by ring,
 #: and what is found of the geometry is kept while it lives (see ``_KNOWN``).
@@ -378,6 +381,10 @@ class Measure:
         Compactness ``4πA/P²`` (1 for a disc, about 0.785 for a square); NaN when empty.
     convex_hull_ratio : float
         Area over the area of the convex hull (1 for a convex shape); NaN when empty.
+    utm_scale_pct : float
+        How much the UTM projection itself enlarges areas at the footprint's centroid,
+        ``100 × (areal scale − 1)``: what :attr:`utm_diff_pct` should be (+0.026 % at Kaesong,
+        up to about +0.15 % at a zone's edge, −0.08 % on its central meridian).
     """
 
     area_m2: float
@@ -389,6 +396,7 @@ class Measure:
     n_holes: int
     polsby_popper: float
     convex_hull_ratio: float
+    utm_scale_pct: float = 0.0
 
     @property
     def area_km2(self) -> float:
@@ -406,6 +414,51 @@ class Measure:
         if self.area_m2 == 0:
             return 0.0
         return 100.0 * (self.area_utm_m2 - self.area_m2) / self.area_m2
+
+    def utm_disagreement(self) -> str | None:
+        """Why the UTM cross-check fails, or None when the two areas agree.
+
+        They agree when the UTM area differs from the geodesic area by the projection's own
+        areal scale at the footprint, within :data:`UTM_TOLERANCE_PCT`.
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> from shapely.geometry import box
+        >>> m = measure_geometry(box(126.63, 37.93, 126.64, 37.94), 32652)
+        >>> m.utm_disagreement() is None, f"{m.utm_diff_pct:+.3f}% {m.utm_scale_pct:+.3f}%"
+        (True, '+0.026% +0.026%')
+        >>> off = dataclasses.replace(m, area_utm_m2=m.area_m2 * 1.003)
+        >>> print(off.utm_disagreement())  # doctest: +ELLIPSIS
+        UTM area differs from the geodesic area by +0.300% where the projection's scale ...
+        """
+        if self.area_m2 == 0 or abs(self.utm_diff_pct - self.utm_scale_pct) <= UTM_TOLERANCE_PCT:
+            return None
+        return (
+            f"UTM area differs from the geodesic area by {self.utm_diff_pct:+.3f}% where the "
+            f"projection's scale accounts for {self.utm_scale_pct:+.3f}% (more than "
+            f"{UTM_TOLERANCE_PCT}% apart: check the geometry and the site's UTM zone)"
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _utm_proj(epsg: int) -> Any:
+    from pyproj import Proj
+
+    return Proj(f"EPSG:{epsg}")
+
+
+def utm_areal_scale(lon: float, lat: float, utm_epsg: int) -> float:
+    """The UTM zone's areal scale factor at (``lon``, ``lat``): projected over true area.
+
+    Examples
+    --------
+    >>> round(utm_areal_scale(126.6333, 37.9333, 32652), 6)  # Kaesong, 2.4° west of 129°E
+    1.000266
+    >>> round(utm_areal_scale(129.0, 37.9333, 32652), 6)  # on the central meridian: 0.9996²
+    0.9992
+    """
+    return float(_utm_proj(utm_epsg).get_factors(lon, lat).areal_scale)
 
 
 def measure_geometry(geom: BaseGeometry | None, utm_epsg: int) -> Measure:
@@ -442,7 +495,12 @@ def measure_geometry(geom: BaseGeometry | None, utm_epsg: int) -> Measure:
         hull_ratio = area_utm / hull_utm if hull_utm > 0 else math.nan
     else:
         polsby_popper = hull_ratio = math.nan
+    scale_pct = 0.0
+    if not shape.is_empty:
+        centroid = shape.centroid
+        scale_pct = 100.0 * (utm_areal_scale(centroid.x, centroid.y, utm_epsg) - 1.0)
     return Measure(
+        utm_scale_pct=scale_pct,
         area_m2=area,
         perimeter_m=perimeter,
         area_utm_m2=area_utm,

@@ -51,7 +51,7 @@ from kaesong_geo.io.imagery import ImageryRecord, inspect_imagery_catalog
 from kaesong_geo.io.observations import OBSERVATIONS_FILE, inspect_observations
 from kaesong_geo.io.problems import Problem
 from kaesong_geo.io.sitefile import inspect_site
-from kaesong_geo.measure import UTM_TOLERANCE_PCT, measure_geometry
+from kaesong_geo.measure import measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
 from kaesong_geo.text import plural
@@ -190,12 +190,12 @@ def validate_data_dir(
     n_footprints = sum(len(epoch.footprints) for epoch in epochs)
     for epoch in epochs:
         m = measure_geometry(epoch.geometry, site.utm_epsg)
-        if abs(m.utm_diff_pct) > UTM_TOLERANCE_PCT:
+        disagreement = m.utm_disagreement()
+        if disagreement:
             problems.append(
                 Problem(
                     epoch.files[0] if epoch.files else str(root),
-                    f"epoch {epoch.label}: UTM area differs from geodesic area by "
-                    f"{m.utm_diff_pct:+.3f}% (more than {UTM_TOLERANCE_PCT}%)",
+                    f"epoch {epoch.label}: {disagreement}",
                     "warning",
                     "utm",
                 )

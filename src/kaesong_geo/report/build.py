@@ -32,7 +32,6 @@ from kaesong_geo.io.observations import OBSERVATIONS_FILE
 from kaesong_geo.io.problems import raise_first
 from kaesong_geo.io.validate import inspect_data_dir
 from kaesong_geo.measure import (
-    UTM_TOLERANCE_PCT,
     Measure,
     geodesic_area_m2,
     geodesic_areas_m2,
@@ -203,11 +202,9 @@ def growth_report(
     for ep in chosen:
         m = measure_geometry(ep.geometry, site.utm_epsg)
         areas = geodesic_areas_m2([fp.geometry for fp in ep.footprints]).tolist()
-        if abs(m.utm_diff_pct) > UTM_TOLERANCE_PCT:
-            report_warnings.append(
-                f"epoch {ep.label}: UTM area differs from the geodesic area by "
-                f"{m.utm_diff_pct:+.3f}% (more than {UTM_TOLERANCE_PCT}%)"
-            )
+        disagreement = m.utm_disagreement()
+        if disagreement:
+            report_warnings.append(f"epoch {ep.label}: {disagreement}")
         results.append(
             EpochResult(
                 epoch=ep,

@@ -105,6 +105,7 @@ def report_dict(report: GrowthReport) -> dict[str, Any]:
                 "area_ha": _num(m.area_ha, 3),
                 "area_utm_m2": _num(m.area_utm_m2, 1),
                 "utm_diff_pct": _num(m.utm_diff_pct, 4),
+                "utm_scale_pct": _num(m.utm_scale_pct, 4),
                 "perimeter_m": _num(m.perimeter_m, 1),
                 "perimeter_utm_m": _num(m.perimeter_utm_m, 1),
                 "area_uncertainty_m2": _num(r.area_uncertainty_m2, 1),
