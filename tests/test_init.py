@@ -47,7 +47,7 @@ def test_init_other_site_makes_an_empty_workspace(cli, tmp_path: Path) -> None:
         "site.toml",
     ]
     assert (target / "imagery" / "catalog.csv").read_text() == (
-        "date,provider,resolution_m,redistributable,file,source,note\n"
+        "date,provider,resolution_m,redistributable,file,source,note,id,uncertainty_m\n"
     )
     site = read_site(target)
     assert (site.name, site.lon, site.lat, site.radius_km, site.utm_epsg) == (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,32 @@ def test_excel_utf8_bom_is_read(tmp_path: Path) -> None:
     observations, problems = inspect_observations(tmp_path)
     assert problems == []
     assert [(o.indicator, o.value) for o in observations] == [("workers", 46284.0)]
+
+
+def test_an_unquoted_comma_is_refused_not_cut(cli: Any, tmp_path: Path) -> None:
+    """A source typed as 'Yonhap, KBS' without quotes made one cell too many: it was dropped."""
+    import shutil
+
+    from kaesong_geo.io.datadir import bundled_data_dir
+
+    from .conftest import tree_digest
+
+    data = tmp_path / "data"
+    shutil.copytree(bundled_data_dir(), data)
+    path = data / "economy" / "observations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[-2] = "Yonhap, KBS"  # the source column, unquoted
+    lines[1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tree_digest(data)
+    r = cli("validate", "--data-dir", str(data))
+    assert r.code == 1
+    expected = (
+        f"error: {path}: line 2: {len(COLUMNS) + 1} cells where the header has {len(COLUMNS)}; "
+        "a value that holds a comma must be in double quotes"
+    )
+    assert expected in r.out.splitlines()
+    r = cli("growth", "--data-dir", str(data))
+    assert r.code == 1 and "line 2: " in r.err and r.err.count("\n") == 1
+    assert tree_digest(data) == before

@@ -17,6 +17,9 @@ Examples
 >>> _ = path.write_text("a,c\n")
 >>> read_table(path, ("a", "b"))[1]
 "unknown column 'c'; missing column 'b' (expected a, b)"
+>>> _ = path.write_text("a,b\n1,Yonhap, KBS\n")
+>>> read_table(path, ("a", "b"))[1]
+'line 2: 3 cells where the header has 2; a value that holds a comma must be in double quotes'
 """
 
 from __future__ import annotations
@@ -60,9 +63,16 @@ def read_table(path: Path, columns: Sequence[str]) -> tuple[list[Row], str | Non
                     if names
                 ]
                 return [], f"{'; '.join(parts)} (expected {', '.join(columns)})"
-            rows = [
-                ({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num) for r in reader
-            ]
+            rows = []
+            for r in reader:
+                extra = r.get(None)
+                if extra is not None:  # more cells than the header: one would be lost
+                    cells = len(header) + len(extra)
+                    return [], (
+                        f"line {reader.line_num}: {cells} cells where the header has "
+                        f"{len(header)}; a value that holds a comma must be in double quotes"
+                    )
+                rows.append(({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         return [], f"cannot read: {exc}"
     return rows, None

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from kaesong_geo.errors import UsageError
 from kaesong_geo.io.datadir import bundled_data_dir
-from kaesong_geo.io.imagery import CATALOG_COLUMNS, CATALOG_FILE
+from kaesong_geo.io.imagery import CATALOG_COLUMNS, CATALOG_FILE, OPTIONAL_COLUMNS
 from kaesong_geo.io.output import OutputError
 from kaesong_geo.io.sitefile import SITE_FILE, site_toml
 from kaesong_geo.site import Site
@@ -88,7 +88,7 @@ def _write_empty(dest: Path, site: Site) -> None:
     catalog = dest / CATALOG_FILE
     catalog.parent.mkdir(parents=True)
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(CATALOG_COLUMNS)
+    csv.writer(buf, lineterminator="\n").writerow(CATALOG_COLUMNS + OPTIONAL_COLUMNS)
     catalog.write_text(buf.getvalue(), encoding="utf-8")
 
 
