@@ -405,3 +405,13 @@ def test_a_site_at_its_zone_edge_validates_strictly(cli: Any, tmp_path: Path) ->
     assert epoch["utm_diff_pct"] == pytest.approx(0.146, abs=0.002)
     assert epoch["utm_scale_pct"] == pytest.approx(epoch["utm_diff_pct"], abs=0.001)
     assert data["warnings"] == []
+
+
+def test_site_toml_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Windows Notepad's "UTF-8 with BOM" (and CRLF) must not make site.toml invalid TOML."""
+    (tmp_path / "boundaries").mkdir()
+    text = GOOD.replace("\n", "\r\n")
+    (tmp_path / SITE_FILE).write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    site, problems = inspect_site(tmp_path)
+    assert problems == []
+    assert site is not None and (site.name, site.lon, site.lat) == ("Zone", 31.03, -29.86)

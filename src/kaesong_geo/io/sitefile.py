@@ -230,8 +230,9 @@ def inspect_site(data_dir: str | os.PathLike[str]) -> tuple[Site | None, list[Pr
         if not path.is_file():
             raise _Bad("is not a regular file (dangling link, folder or FIFO)")
         try:
-            with path.open("rb") as f:
-                raw = tomllib.load(f)
+            # Windows Notepad may start the file with a byte-order mark, which TOML forbids.
+            text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+            raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise _Bad(f"is not valid TOML: {exc}") from None
         except UnicodeDecodeError:
