@@ -233,6 +233,7 @@ GOOD = 'name = "Zone"\nradius_km = 10\n[point]\nlon = 31.03\nlat = -29.86\nsourc
         ('outline = "site/line.geojson"\n' + GOOD, "outline 'site/line.geojson' is not a polygon"),
         ('outline = "../x.geojson"\n' + GOOD, "is not inside the data directory"),
         (GOOD + "[[documented_area]]\nlabel = 'x'\narea_m2 = 0\nsource = 's'\n", "area_m2 must be"),
+        (GOOD.replace("radius_km = 10", "radius_km = 1e9"), "radius_km 1e+09 is more than 500"),
     ],
 )
 def test_bad_site_toml_is_one_line_exit_1(cli, durban: Path, text: str, message: str) -> None:
@@ -343,8 +344,12 @@ def test_site_at_refuses_bad_points() -> None:
     for name, lon, lat in bad:
         with pytest.raises(ValueError):
             Site.at(name, lon, lat)
-    with pytest.raises(ValueError, match="radius_km must be a positive number"):
-        Site.at("Z", 0.0, 0.0, radius_km=0)
+    for radius in (0, -1, 500.1, 1e9, float("nan")):
+        with pytest.raises(
+            ValueError, match="radius_km must be a number of km above 0, at most 500"
+        ):
+            Site.at("Z", 0.0, 0.0, radius_km=radius)
+    assert Site.at("Z", 0.0, 0.0, radius_km=500).radius_km == 500
     assert Point(0, 0)  # shapely imported for geometries above
 
 

@@ -29,11 +29,16 @@ __all__ = [
     "DEFAULT_OUTLINE_MARGIN_KM",
     "DEFAULT_RADIUS_KM",
     "KAESONG",
+    "MAX_RADIUS_KM",
     "DocumentedArea",
     "Site",
     "utm_epsg_for",
     "utm_zone_label",
 ]
+
+#: Largest ``radius_km`` a site may have: a zone, not a country (the checks that footprints
+#: and imagery lie within it would mean nothing beyond).
+MAX_RADIUS_KM = 500.0
 
 #: Radius (km) of a site whose ``site.toml`` gives none, and of ``kaesong-geo init --site``.
 DEFAULT_RADIUS_KM = 20.0
@@ -45,7 +50,8 @@ def utm_epsg_for(lon: float, lat: float) -> int:
     """EPSG code of the WGS 84 UTM zone containing ``(lon, lat)``.
 
     The southern hemisphere (``lat < 0``) has codes 327xx, the northern 326xx; longitude 180
-    is zone 60.
+    is zone 60. The grid's two exceptions apply: south-west Norway (56° to 64°N, 3° to 12°E)
+    is zone 32, and Svalbard (72° to 84°N, 0° to 42°E) zones 31, 33, 35 and 37.
 
     Examples
     --------
@@ -55,9 +61,15 @@ def utm_epsg_for(lon: float, lat: float) -> int:
     (32660, 32701)
     >>> utm_epsg_for(-1e-16, 0.0), utm_epsg_for(0.0, 0.0)  # a hair west of Greenwich: zone 30
     (32630, 32631)
+    >>> utm_epsg_for(5.32, 60.39), utm_epsg_for(15.63, 78.22)  # Bergen 32V, Longyearbyen 33X
+    (32632, 32633)
     """
     # lon / 6 rather than (lon + 180) / 6: adding 180 rounds a tiny negative longitude to 180.
     zone = min(math.floor(lon / 6.0) + 31, 60)
+    if 56.0 <= lat < 64.0 and 3.0 <= lon < 12.0:
+        zone = 32
+    elif 72.0 <= lat <= 84.0 and 0.0 <= lon < 42.0:
+        zone = 31 if lon < 9.0 else 33 if lon < 21.0 else 35 if lon < 33.0 else 37
     return (32600 if lat >= 0 else 32700) + zone
 
 
@@ -181,8 +193,11 @@ class Site:
                 raise ValueError(
                     f"{key} must be a finite number in {-limit:g}..{limit:g}, got {value!r}"
                 )
-        if not math.isfinite(radius_km) or radius_km <= 0:
-            raise ValueError(f"radius_km must be a positive number, got {radius_km!r}")
+        if not math.isfinite(radius_km) or not 0 < radius_km <= MAX_RADIUS_KM:
+            raise ValueError(
+                f"radius_km must be a number of km above 0, at most {MAX_RADIUS_KM:,g}, "
+                f"got {radius_km!r}"
+            )
         if not name.strip():
             raise ValueError("name is empty")
         return cls(

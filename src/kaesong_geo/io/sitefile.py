@@ -52,6 +52,7 @@ from kaesong_geo.site import (
     DEFAULT_OUTLINE_MARGIN_KM,
     DEFAULT_RADIUS_KM,
     KAESONG,
+    MAX_RADIUS_KM,
     DocumentedArea,
     Site,
     utm_epsg_for,
@@ -165,6 +166,8 @@ def _parse(root: Path, raw: dict[str, Any], path: Path) -> Site:
     radius = DEFAULT_RADIUS_KM if radius is None else radius
     if radius <= 0:
         raise _Bad(f"radius_km must be positive, got {radius:g}")
+    if radius > MAX_RADIUS_KM:
+        raise _Bad(f"radius_km {radius:g} is more than {MAX_RADIUS_KM:g} (a zone, not a country)")
     margin = _number(raw, "outline_margin_km", "", required=False)
     margin = DEFAULT_OUTLINE_MARGIN_KM if margin is None else margin
     if margin < 0:
