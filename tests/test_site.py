@@ -181,6 +181,18 @@ def test_no_site_toml_is_read_as_kaesong_with_a_note(empty_data_dir: Path) -> No
     assert any("pilot complex" in n and "92,562 m²" in n for n in bundled.notes)
 
 
+def test_validate_says_when_the_site_is_assumed(cli: Any, empty_data_dir: Path) -> None:
+    write_geojson(empty_data_dir / "boundaries" / "2009-09.geojson", feature(KAESONG_BOX))
+    r = cli("validate", "--data-dir", str(empty_data_dir))
+    assert r.code == 0
+    assert r.out.splitlines()[0] == (
+        "note: No site.toml in the data directory: assumed the Kaesong Industrial Complex "
+        "(reference point lon 126.633, lat 37.9333; footprints within 20 km); for another zone "
+        "run: kaesong-geo init DIR --site NAME --lon X --lat Y"
+    )
+    assert "note:" not in cli("validate").out
+
+
 def test_explicit_site_overrides_site_toml(durban: Path) -> None:
     wide = Site.at("Elsewhere", 31.0, -29.9, radius_km=50)
     report = growth_report(durban, site=wide)

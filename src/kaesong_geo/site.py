@@ -216,6 +216,26 @@ class Site:
         return self.max_distance_km
 
     @property
+    def assumed_note(self) -> str | None:
+        """What to say when the site was assumed (no ``site.toml``); None otherwise.
+
+        Examples
+        --------
+        >>> import dataclasses
+        >>> print(dataclasses.replace(KAESONG, assumed=True).assumed_note)  # doctest: +ELLIPSIS
+        No site.toml in the data directory: assumed the Kaesong Industrial Complex (reference...
+        >>> KAESONG.assumed_note is None
+        True
+        """
+        if not self.assumed:
+            return None
+        return (
+            f"No site.toml in the data directory: assumed the {self.name} (reference point lon "
+            f"{self.lon:g}, lat {self.lat:g}; footprints within {self.max_distance_km:g} km); "
+            "for another zone run: kaesong-geo init DIR --site NAME --lon X --lat Y"
+        )
+
+    @property
     def utm_zone(self) -> str:
         """The local UTM zone as printed: ``"52N"``, ``"36S"``."""
         return utm_zone_label(self.utm_epsg)

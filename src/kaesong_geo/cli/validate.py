@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from kaesong_geo.render import terminal_safe
 
     result = validate_data_dir(args.data_dir, strict=args.strict)
+    if result.site.assumed_note:
+        print(terminal_safe(f"note: {result.site.assumed_note}", one_line=True))
     for problem in result.problems:
         print(terminal_safe(f"{problem.severity}: {problem}", one_line=True))
     counts = f"{plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
