@@ -585,3 +585,18 @@ def test_output_beside_the_data_dir_is_fine(cli, data_dir: Path) -> None:
     target = data_dir.parent / "data-report.json"  # a sibling whose name starts alike
     r = cli("growth", "--data-dir", str(data_dir), "--format", "json", "-o", str(target))
     assert r.code == 0 and target.is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["growth", "--data-dir="], "argument --data-dir: is empty: give a path"),
+        (["map", "-o", ""], "argument -o/--output: is empty: give a path"),
+        (["init", "x", "--site", " ", "--lon", "1", "--lat", "1"], "--site is empty"),
+    ],
+)
+def test_empty_arguments_are_usage_errors(cli, tmp_path, monkeypatch, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli(*args)
+    assert r.code == 2 and message in r.err and "Traceback" not in r.err
+    assert list(tmp_path.iterdir()) == []

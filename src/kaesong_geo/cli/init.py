@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
                 short_name=args.short_name or "",
             )
         except ValueError as exc:
-            raise UsageError(str(exc).replace("radius_km", "--radius-km")) from None
+            message = str(exc).replace("radius_km", "--radius-km")
+            raise UsageError(message.replace("name is empty", "--site is empty")) from None
     path = make_workspace(args.dir, site)
     if site is None:
         what = "a copy of the bundled Kaesong data"

@@ -50,7 +50,13 @@ def user_path(text: str) -> str:
     True
     >>> user_path("data/x.json")
     'data/x.json'
+    >>> user_path("  ")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: is empty: give a path
     """
+    if not text.strip():  # `--data-dir=` or `-o ""`, e.g. from an unset shell variable
+        raise argparse.ArgumentTypeError("is empty: give a path")
     return os.path.expanduser(text)
 
 
