@@ -432,3 +432,14 @@ def test_site_toml_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     site, problems = inspect_site(tmp_path)
     assert problems == []
     assert site is not None and (site.name, site.lon, site.lat) == ("Zone", 31.03, -29.86)
+
+
+def test_an_epoch_in_the_future_is_a_warning(cli: Any, durban: Path) -> None:
+    write_geojson(durban / "boundaries" / "2099-01.geojson", feature(D2))
+    r = cli("validate", "--data-dir", str(durban))
+    assert r.code == 0
+    assert "epoch 2099-01 lies in the future (today is " in r.out
+    r = cli("validate", "--strict", "--data-dir", str(durban))
+    assert r.code == 1
+    data = json.loads(cli("growth", "--format", "json", "--data-dir", str(durban)).out)
+    assert any("epoch 2099-01 lies in the future" in w for w in data["warnings"])

@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,9 +119,44 @@ def inspect_data_dir(data_dir: Path, site: Site | None = None) -> Inspection:
     problems += event_problems
     images, img_problems = inspect_imagery_catalog(data_dir, site, epochs)
     problems += img_problems
+    problems += _future_epochs(epochs, dt.date.today())
     return Inspection(
         data_dir, epochs, files, observations, events, images, list(dict.fromkeys(problems)), site
     )
+
+
+def _future_epochs(epochs: list[Epoch], today: dt.date) -> list[Problem]:
+    """A warning for each epoch that begins after ``today``: no image can show it yet.
+
+    Examples
+    --------
+    >>> from kaesong_geo.dates import parse_epoch
+    >>> late = Epoch(parse_epoch("2099-01"), ())
+    >>> print(_future_epochs([late], dt.date(2026, 11, 29))[0].message)  # doctest: +ELLIPSIS
+    epoch 2099-01 lies in the future (today is 2026-11-29): a typo in the date, or a plan...
+    >>> _future_epochs([Epoch(parse_epoch("2026-11"), ())], dt.date(2026, 11, 1))
+    []
+    """
+    out = []
+    for epoch in epochs:
+        first = epoch.date.placed
+        if epoch.date.precision != "day":  # the epoch's first day
+            first = (
+                first.replace(day=1)
+                if epoch.date.precision == "month"
+                else first.replace(month=1, day=1)
+            )
+        if first > today:
+            out.append(
+                Problem(
+                    epoch.files[0] if epoch.files else "boundaries",
+                    f"epoch {epoch.label} lies in the future (today is {today.isoformat()}): "
+                    "a typo in the date, or a plan rather than what imagery shows?",
+                    "warning",
+                    "future",
+                )
+            )
+    return out
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,8 @@ def growth_report(
         if problem.code == "repaired":
             report_warnings.append(str(problem))
             warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=2)
+        elif problem.code == "future":
+            report_warnings.append(str(problem))
     chosen = _select(all_epochs, epochs)
     has_economy = (root / OBSERVATIONS_FILE).is_file()
     observations = inspection.observations
