@@ -228,13 +228,26 @@ def _scatter(ax2: Any, report: GrowthReport) -> None:
         ax2.set_title("Area against workers")
 
 
-def draws_counts(report: GrowthReport) -> bool:
-    """Whether the chart of ``report`` draws counts: any firm or worker count is observed.
+def _time_axis(report: GrowthReport) -> tuple[dt.date, dt.date]:
+    """The chart's time axis: from the year before the first epoch to the year after the last."""
+    dates = [e.epoch.date.placed for e in report.epochs]
+    last = max(dates) if dates else dt.date(2010, 1, 1)
+    first = min(dates) if dates else dt.date(2004, 1, 1)
+    return dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
 
-    Without them the chart is the areas alone: no empty count axes, no empty scatter, no
-    legend entries for data that is not there.
+
+def draws_counts(report: GrowthReport) -> bool:
+    """Whether the chart of ``report`` draws counts: a firm or worker count on its time axis.
+
+    That is, one observed within the time axis or one aligned to an epoch. Without them the
+    chart is the areas alone: no empty count axes, no empty scatter, no legend entries for
+    data that is not there.
     """
-    return any(o.indicator in ("workers", "firms") for o in report.observations)
+    lo, hi = _time_axis(report)
+    indicators = ("workers", "firms")
+    return any(
+        o.indicator in indicators and lo <= o.as_of <= hi for o in report.observations
+    ) or any(e.aligned[i].value is not None for e in report.epochs for i in indicators)
 
 
 def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
@@ -249,9 +262,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
 
     epochs = report.epochs
     dates = [e.epoch.date.placed for e in epochs]
-    last = max(dates) if dates else dt.date(2010, 1, 1)
-    first = min(dates) if dates else dt.date(2004, 1, 1)
-    lo, hi = dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
+    lo, hi = _time_axis(report)
     events = _visible_events(report, lo, hi)
     has_counts = draws_counts(report)
     footnote = textwrap.wrap(" ".join(n for n in report.notes[:2]), 190 if has_counts else 130)
@@ -275,22 +286,22 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         width=120,
         color=_AREA,
         alpha=0.75,
-        yerr=errs if all(recorded) else None,
-        capsize=4,
         zorder=2,
         label="footprint area (km²)",
     )
-    if any(recorded) and not all(recorded):
-        ax.errorbar(
+    if any(recorded):  # in SVG: one path per bar in the group "area-uncertainty"
+        _, caps, (lines,) = ax.errorbar(
             [xi for xi, r in zip(x, recorded, strict=True) if r],
             [a for a, r in zip(areas, recorded, strict=True) if r],
             yerr=[err for err, r in zip(errs, recorded, strict=True) if r],
             fmt="none",
             ecolor="black",
             capsize=4,
-            zorder=2.1,
-            gid="area-uncertainty",
+            zorder=2,
         )
+        lines.set_gid("area-uncertainty")
+        for k, cap in enumerate(caps):
+            cap.set_gid(f"area-uncertainty-caps-{k}")
     for bar, e, err in zip(bars, epochs, errs, strict=True):
         if e.epoch.estimated:
             bar.set_hatch("//")
