@@ -228,7 +228,9 @@ def _error_bars(svg: str) -> int:
 def test_chart_draws_no_error_bar_where_no_uncertainty_is_recorded(rason: Path) -> None:
     svg = make_chart(rason, fmt="svg").decode()
     assert _error_bars(svg) == 0
-    assert "error bar" not in svg and "<!-- footprint area, uncertainty not recorded -->" in svg
+    assert (
+        "error bar" not in svg and "<!-- footprint area; area uncertainty not recorded -->" in svg
+    )
     assert "estimated epoch" not in svg  # no epoch is estimated
     _footprint(rason, "2015-06", 0.005, uncertainty_m=30, area_uncertainty_pct=8)
     svg = make_chart(rason, fmt="svg").decode()

@@ -409,7 +409,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         + (", beside firms and workers" if has_counts else "")
     )
     area_label = "footprint area" + (
-        " (error bar: recorded uncertainty)" if any(recorded) else ", uncertainty not recorded"
+        " (error bar: recorded uncertainty)" if any(recorded) else "; area uncertainty not recorded"
     )
     handles: list[Any] = [Patch(color=_AREA, alpha=0.75, label=area_label)]
     if any(e.epoch.estimated for e in epochs):
