@@ -255,3 +255,21 @@ def test_without_counts_only_the_count_columns_go(output: Any, wide: bool) -> No
         assert [c for c in every if c in some] == some
         assert all(c.counts for c in gone)
         assert gone == [] if output == "csv" else all(not c.counts for c in some)
+
+
+def test_sites_side_by_side_without_counts_drop_workers_per_ha(
+    cli: Any, rason: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    assert cli("init", str(other), "--site", "Sonbong", "--lon", "130.4", "--lat", "42.3").code == 0
+    _footprint(other, "2016-06", 0.004)
+    _footprint(other, "2020-06", 0.006)
+    args = ("--data-dir", str(other))
+    out = _growth(cli, rason, *args)
+    md = _growth(cli, rason, *args, "--format", "markdown")
+    html = _body(make_report([rason, other]))
+    for text in (out, md, html):
+        assert "workers" not in text and "correlation" not in text.lower()
+    assert out.count(NO_COUNTS) == md.count(NO_COUNTS) == html.count(f"<li>{NO_COUNTS}</li>") == 2
+    csv = _growth(cli, rason, *args, "--format", "csv")
+    assert csv.splitlines()[0].endswith(",workers_per_ha")

@@ -636,5 +636,8 @@ COMPARISON_COLUMNS: tuple[Column, ...] = (
     Column(
         "annual_rate_pct", "annual", "%", ",.1f", signed=True, narrow=True, outputs=_TABLES | _CSV
     ),
-    Column("workers_per_ha", "workers/ha", "", ",.1f", narrow=True, outputs=_TABLES | _CSV),
+    Column(
+        "workers_per_ha", "workers/ha", "", ",.1f", narrow=True, outputs=_TABLES | _CSV,
+        counts=True,
+    ),
 )  # fmt: skip

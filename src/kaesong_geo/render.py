@@ -492,12 +492,13 @@ def render_comparison(
             writer.writerow(["" if v is None else v for v in csv_row(COMPARISON_COLUMNS, row)])
         return buf.getvalue()
     n = len(sites)
+    counts = any(has_counts(site["epochs"]) for site in sites)  # else no workers/ha column
     if fmt == "markdown":
         md = [_markdown(site) for site in sites]
         md += [
             "# Sites side by side\n\nGrowth and annual rates from each site's previous epoch; "
             "years since the site's first epoch.\n",
-            "\n".join(_md_table(COMPARISON_COLUMNS, comp["epochs"])) + "\n",
+            "\n".join(_md_table(COMPARISON_COLUMNS, comp["epochs"], counts)) + "\n",
             "\n".join(markdown_escape(comparison_summary(s)) + "  " for s in comp["sites"]) + "\n",
         ]
         return "\n".join(md)
@@ -511,7 +512,7 @@ def render_comparison(
     ]
     for s in comp["sites"]:
         rows = [e for e in comp["epochs"] if e["site"] == s["site"]]
-        out += ["", *_wrap(s["site"]), *_grid(COMPARISON_COLUMNS, rows)]
+        out += ["", *_wrap(s["site"]), *_grid(COMPARISON_COLUMNS, rows, counts=counts)]
     out += ["", "SUMMARY (first to last epoch; annual % compound over the whole span)"]
     for s in comp["sites"]:
         out += _wrap(comparison_summary(s), rest="  ")

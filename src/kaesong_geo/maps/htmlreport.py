@@ -159,6 +159,7 @@ def render_html(reports: Sequence[GrowthReport], *, progress: bool | None = None
         comparison = compare_sites(reports).to_dict()
         context["title"] = "Sites side by side: footprint growth report"
         context["comparison"] = comparison
+        context["counts"] = any(site["counts"] for site in sites)  # else no workers/ha column
         context["summary"] = [comparison_summary(s) for s in comparison["sites"]]
         context["map_html"] = _map_html(reports, overlays)
     return _environment().get_template("report.html").render(context)
