@@ -177,7 +177,13 @@ def test_composite_cells() -> None:
     assert by_key["firms"].text(row) == MISSING
     assert by_key["firms"].popup_text(row) == f"{MISSING} (no observations)"
     assert tuple(by_key["workers"].cell_of(row)) == ("40,905", "*")
-    assert tuple(by_key["provenance"].cell_of(row)) == ("traced/reconstructed ±? m", " ESTIMATED")
+    provenance = {o: shown(EPOCH_COLUMNS, o)[-1] for o in ("terminal", "markdown", "html")}
+    assert tuple(provenance["terminal"].cell_of(row)) == ("traced/reconstructed, ± –", " ESTIMATED")
+    for output in ("markdown", "html"):
+        assert tuple(provenance[output].cell_of(row)) == (
+            "traced/reconstructed, uncertainty not recorded",
+            " ESTIMATED",
+        )
 
 
 @given(

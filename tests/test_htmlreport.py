@@ -124,9 +124,12 @@ def test_report_of_two_sites(cli: Any, durban: Path, data_dir: Path, tmp_path: P
     assert words.count("areas geodesic on WGS 84, cross-checked in UTM 52N (EPSG:32652)") == 1
     assert words.count("areas geodesic on WGS 84, cross-checked in UTM 36S (EPSG:32736)") == 1
     assert html.count(f'{DURBAN} is one layer group of the <a href="#map-of-all-sites">') == 1
-    # The comparison first, then one section per site with its four tables and its chart.
+    # The comparison first, then one section per site with its tables and its chart: four
+    # for Kaesong, three for Durban (no counts: no correlation table, one note instead).
     tables = html_headers(html)
-    assert len(tables) == 1 + 2 * 4
+    assert len(tables) == 1 + 4 + 3
+    assert ["x", "y", "n", "Pearson r", "Spearman rho", "p"] in tables
+    assert html.count("<li>No counts (economy/observations.csv): areas only.</li>") == 1
     assert tables[0] == [c.title for c in shown(COMPARISON_COLUMNS, "html")]
     assert tables[0][0] == "site"
     h2 = [text for tag, text in parsed.headings if tag == "h2"]

@@ -48,6 +48,8 @@ __all__ = [
     "csv_row",
     "epoch_headline",
     "format_value",
+    "has_counts",
+    "has_flag",
     "popup_rows",
     "shown",
 ]
@@ -158,6 +160,9 @@ class Column:
     raw : callable, optional
         The raw value from the whole row (default ``row[key]``): what CSV writes and the
         other outputs format.
+    counts : bool
+        Shows counts (firms, workers) or figures derived from them: the tables leave it out
+        of a report without counts (see :func:`has_counts`); CSV keeps it.
     """
 
     key: str
@@ -174,6 +179,7 @@ class Column:
     cell: Callable[[Row], Cell | str | None] | None = None
     popup: Callable[[Row], str] | None = None
     raw: Callable[[Row], Any] | None = None
+    counts: bool = False
 
     @property
     def title(self) -> str:
@@ -241,17 +247,61 @@ class Column:
         return self.popup(row) if self.popup is not None else self.text_with_unit(row)
 
 
-def shown(columns: Iterable[Column], output: Output, *, wide: bool = True) -> list[Column]:
+def shown(
+    columns: Iterable[Column], output: Output, *, wide: bool = True, counts: bool = True
+) -> list[Column]:
     """The columns that ``output`` shows; for ``terminal`` unless ``wide``, the narrow ones.
+
+    Without ``counts`` (a report with no count aligned to any epoch) the tables leave out
+    the columns of counts, which would hold only :data:`MISSING`; CSV keeps every column.
 
     Examples
     --------
     >>> [c.title for c in shown(INTERVAL_COLUMNS, "terminal", wide=False)][:4]
     ['from', 'to', 'days', 'growth km²']
+    >>> [c.title for c in shown(EPOCH_COLUMNS, "terminal", wide=False, counts=False)]
+    ['epoch', 'date', 'area km²', '± km²', 'growth %', 'provenance']
     """
+    keep_counts = counts or output == "csv"
     return [
-        c for c in columns if output in c.outputs and (wide or output != "terminal" or c.narrow)
+        c
+        for c in columns
+        if output in c.outputs
+        and (wide or output != "terminal" or c.narrow)
+        and (keep_counts or not c.counts)
     ]
+
+
+def has_counts(epochs: Iterable[Row]) -> bool:
+    """Whether any count (firms, workers, production) is aligned to any of ``epochs``.
+
+    ``epochs``: rows of ``GrowthReport.to_dict()["epochs"]``. A 0 inside a stoppage is a count.
+
+    Examples
+    --------
+    >>> def row(value):
+    ...     return {"aligned": {"workers": {"value": value}, "firms": {"value": None}}}
+    >>> has_counts([row(None), row(None)]), has_counts([row(None), row(0)]), has_counts([])
+    (False, True, False)
+    """
+    return any(a.get("value") is not None for e in epochs for a in e["aligned"].values())
+
+
+def has_flag(columns: Iterable[Column], rows: Sequence[Row], flag: str) -> bool:
+    """Whether any cell of ``columns`` in ``rows`` carries ``flag`` (a footnote's mark).
+
+    Examples
+    --------
+    >>> row = {"aligned": {"workers": {"value": 6224.5, "verified": False}}}
+    >>> workers = [c for c in EPOCH_COLUMNS if c.key == "workers"]
+    >>> has_flag(workers, [row], "*")
+    True
+    >>> row["aligned"]["workers"]["verified"] = True
+    >>> has_flag(workers, [row], "*")
+    False
+    """
+    columns = list(columns)
+    return any(c.cell_of(r).flag == flag for r in rows for c in columns)
 
 
 def csv_header(columns: Iterable[Column]) -> tuple[str, ...]:
@@ -328,11 +378,33 @@ def _count_popup(key: str) -> Callable[[Row], str]:
     return text
 
 
-def _provenance(row: Row) -> Cell:
-    flags = row["flags"]
-    sigma = flags["uncertainty_m"]
-    text = "/".join(flags["methods"]) + (f" ±{sigma:,.0f} m" if sigma is not None else " ±? m")
-    return Cell(text, " ESTIMATED" if flags["estimated"] else "")
+#: The provenance of an epoch whose positional uncertainty is not recorded (or not for every
+#: footprint): short in the terminal table, in words where there is room.
+UNRECORDED_SHORT = f"± {MISSING}"
+UNRECORDED = "uncertainty not recorded"
+
+
+def _provenance(unrecorded: str) -> Callable[[Row], Cell]:
+    """The provenance cell: methods, positional uncertainty (or ``unrecorded``), ESTIMATED.
+
+    Examples
+    --------
+    >>> row = {"flags": {"methods": ["traced"], "uncertainty_m": None, "estimated": False}}
+    >>> str(_provenance(UNRECORDED)(row)), str(_provenance(UNRECORDED_SHORT)(row))
+    ('traced, uncertainty not recorded', 'traced, ± –')
+    >>> row["flags"].update(uncertainty_m=1500, estimated=True)
+    >>> str(_provenance(UNRECORDED)(row))
+    'traced ±1,500 m ESTIMATED'
+    """
+
+    def cell(row: Row) -> Cell:
+        flags = row["flags"]
+        sigma = flags["uncertainty_m"]
+        text = "/".join(flags["methods"])
+        text += f" ±{sigma:,.0f} m" if sigma is not None else f", {unrecorded}"
+        return Cell(text, " ESTIMATED" if flags["estimated"] else "")
+
+    return cell
 
 
 def _by_type(row: Row) -> str:
@@ -422,18 +494,25 @@ EPOCH_COLUMNS: tuple[Column, ...] = (
         "annual_rate_pct", "annual", "%", ",.1f", signed=True, outputs=_ALL, label="Annual rate",
         popup=lambda row: format_value(row["annual_rate_pct"], ",.1f", signed=True, unit="%/yr"),
     ),
-    Column("firms", "firms", narrow=True, cell=_count("firms"), popup=_count_popup("firms")),
+    Column(
+        "firms", "firms", narrow=True, cell=_count("firms"), popup=_count_popup("firms"),
+        counts=True,
+    ),
     Column("firms_method", "firms method", outputs=_CSV, raw=_aligned("firms", "method")),
     Column("firms_verified", "firms verified", outputs=_CSV, raw=_aligned("firms", "verified")),
     Column(
-        "workers", "workers", narrow=True, cell=_count("workers"), popup=_count_popup("workers")
+        "workers", "workers", narrow=True, cell=_count("workers"), popup=_count_popup("workers"),
+        counts=True,
     ),
     Column("workers_method", "workers method", outputs=_CSV, raw=_aligned("workers", "method")),
     Column(
         "workers_verified", "workers verified", outputs=_CSV, raw=_aligned("workers", "verified")
     ),
     Column("production_usd_per_year", "production", "US$/yr", ",.0f", outputs=_CSV),
-    Column("workers_per_ha", "workers/ha", "", ",.1f", outputs=_ALL, label="Workers per ha"),
+    Column(
+        "workers_per_ha", "workers/ha", "", ",.1f", outputs=_ALL, label="Workers per ha",
+        counts=True,
+    ),
     Column("firms_per_km2", "firms/km²", "", ",.1f", outputs=_CSV),
     Column("production_usd_per_ha_year", "production/ha", "US$/yr", ",.0f", outputs=_CSV),
     Column(
@@ -450,8 +529,12 @@ EPOCH_COLUMNS: tuple[Column, ...] = (
         label="Positional uncertainty",
     ),
     Column(
-        "provenance", "provenance", align=_L, narrow=True, outputs=_TABLES, wrap="words",
-        cell=_provenance,
+        "provenance", "provenance", align=_L, narrow=True, outputs=_o("terminal"), wrap="words",
+        cell=_provenance(UNRECORDED_SHORT),
+    ),
+    Column(
+        "provenance", "provenance", align=_L, outputs=_o("markdown", "html"), wrap="words",
+        cell=_provenance(UNRECORDED),
     ),
 )  # fmt: skip
 
@@ -489,7 +572,10 @@ INTERVAL_COLUMNS: tuple[Column, ...] = (
         "leapfrog_m2", "leapfrog", "km²", ".3f", scale=1e6, outputs=_CSV_HTML,
         raw=_by_type_of("leapfrog"),
     ),
-    Column("elasticity_workers", "elasticity workers", "", ".2f", outputs=_TABLES | _CSV),
+    Column(
+        "elasticity_workers", "elasticity workers", "", ".2f", outputs=_TABLES | _CSV,
+        counts=True,
+    ),
     Column("elasticity_firms", "elasticity firms", "", ".2f", outputs=_CSV),
 )  # fmt: skip
 
@@ -550,5 +636,8 @@ COMPARISON_COLUMNS: tuple[Column, ...] = (
     Column(
         "annual_rate_pct", "annual", "%", ",.1f", signed=True, narrow=True, outputs=_TABLES | _CSV
     ),
-    Column("workers_per_ha", "workers/ha", "", ",.1f", narrow=True, outputs=_TABLES | _CSV),
+    Column(
+        "workers_per_ha", "workers/ha", "", ",.1f", narrow=True, outputs=_TABLES | _CSV,
+        counts=True,
+    ),
 )  # fmt: skip

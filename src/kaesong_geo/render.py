@@ -45,6 +45,8 @@ from kaesong_geo.columns import (
     csv_header,
     csv_row,
     format_value,
+    has_counts,
+    has_flag,
     shown,
 )
 from kaesong_geo.errors import DataError
@@ -270,9 +272,14 @@ def _f(value: Any, spec: str = ",.1f", signed: bool = False) -> str:
     return format_value(value, spec, signed=signed)
 
 
-def _grid(spec: Sequence[Column], rows: Sequence[dict[str, Any]], wide: bool = True) -> list[str]:
-    """Aligned rows; unless ``wide``, the narrow columns only, the last cut to fit the width."""
-    columns = shown(spec, "terminal", wide=wide)
+def _grid(
+    spec: Sequence[Column], rows: Sequence[dict[str, Any]], wide: bool = True, counts: bool = True
+) -> list[str]:
+    """Aligned rows; unless ``wide``, the narrow columns only, the last cut to fit the width.
+
+    Without ``counts``, no column of counts (see :func:`~kaesong_geo.columns.shown`).
+    """
+    columns = shown(spec, "terminal", wide=wide, counts=counts)
     cells = [[c.text(r) for c in columns] for r in rows]
     widths = [max([len(c.title)] + [len(row[k]) for row in cells]) for k, c in enumerate(columns)]
     excess = sum(widths) + 2 * (len(widths) - 1) - TABLE_WIDTH
@@ -322,23 +329,33 @@ def _corr_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+_UNVERIFIED = "aligned from unverified, approximate or derived observations"
+
+
+def _unverified_marked(data: dict[str, Any], output: Literal["terminal", "markdown"]) -> bool:
+    """Whether a count of the epochs table carries the ``*`` of :data:`_UNVERIFIED`."""
+    return has_flag(shown(EPOCH_COLUMNS, output), data["epochs"], "*")
+
+
 def _table(data: dict[str, Any], wide: bool = False) -> str:
     utm = ", ".join(f"{e['epoch']} {e['utm_diff_pct']:+.3f}%" for e in data["epochs"])
     zone = utm_zone_label(data["site"]["utm_epsg"])
+    counts = has_counts(data["epochs"])
     out = [
         *_wrap(f"{data['site']['name']}: footprint growth (kaesong-geo {data['tool']['version']})"),
         *_wrap(f"data: {data['data_dir']}"),
         "",
         "EPOCHS (areas geodesic on WGS 84; growth from the previous epoch)",
-        *_grid(EPOCH_COLUMNS, data["epochs"], wide),
-        "  * aligned from unverified, approximate or derived observations",
-        "",
-        *_wrap(f"UTM {zone} CROSS-CHECK (EPSG:{data['site']['utm_epsg']}): {utm}"),
+        *_grid(EPOCH_COLUMNS, data["epochs"], wide, counts),
     ]
+    if _unverified_marked(data, "terminal"):
+        out.append(f"  * {_UNVERIFIED}")
+    out += ["", *_wrap(f"UTM {zone} CROSS-CHECK (EPSG:{data['site']['utm_epsg']}): {utm}")]
     if data["intervals"]:
-        out += ["", "INTERVALS", *_grid(INTERVAL_COLUMNS, data["intervals"], wide)]
-    out += ["", "CORRELATION ACROSS EPOCHS"]
-    for line in _corr_lines(data):
+        out += ["", "INTERVALS", *_grid(INTERVAL_COLUMNS, data["intervals"], wide, counts)]
+    if counts:  # else one note says so: no counts, areas only
+        out += ["", "CORRELATION ACROSS EPOCHS"]
+    for line in _corr_lines(data) if counts else []:
         head, sep, inference = line.partition("   p = ")
         if sep and len(line) > TABLE_WIDTH:  # p-value and interval on a line of their own
             out += [head, f"{' ' * 11}p = {inference}"]
@@ -350,13 +367,16 @@ def _table(data: dict[str, Any], wide: bool = False) -> str:
     for w in data["warnings"]:
         out += _wrap(w, first="WARNING: ")
     if not wide:
-        out += ["", "(--wide shows every column: area ha, annual %, workers/ha, added, lost, ...)"]
+        more = "area ha, annual %, " + ("workers/ha, " if counts else "") + "added, lost"
+        out += ["", f"(--wide shows every column: {more}, ...)"]
     return "\n".join(out) + "\n"
 
 
-def _md_table(spec: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[str]:
+def _md_table(
+    spec: Sequence[Column], rows: Sequence[dict[str, Any]], counts: bool = True
+) -> list[str]:
     esc = markdown_escape
-    columns = shown(spec, "markdown")
+    columns = shown(spec, "markdown", counts=counts)
     lines = ["| " + " | ".join(esc(c.title) for c in columns) + " |"]
     lines.append("|" + "|".join("---:" if c.align == "right" else "---" for c in columns) + "|")
     lines += ["| " + " | ".join(esc(c.text(r)) for c in columns) + " |" for r in rows]
@@ -364,6 +384,7 @@ def _md_table(spec: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[st
 
 
 def _markdown(data: dict[str, Any]) -> str:
+    counts = has_counts(data["epochs"])
     out = [
         f"# {markdown_escape(data['site']['name'])}: footprint growth",
         "",
@@ -372,21 +393,16 @@ def _markdown(data: dict[str, Any]) -> str:
         "",
         "## Epochs",
         "",
-        *_md_table(EPOCH_COLUMNS, data["epochs"]),
-        "",
-        "\\* aligned from unverified, approximate or derived observations.",
+        *_md_table(EPOCH_COLUMNS, data["epochs"], counts),
     ]
+    if _unverified_marked(data, "markdown"):
+        out += ["", f"\\* {_UNVERIFIED}."]
     if data["intervals"]:
-        out += ["", "## Intervals", "", *_md_table(INTERVAL_COLUMNS, data["intervals"])]
-    out += [
-        "",
-        "## Correlation",
-        "",
-        *(markdown_escape(line.strip()) + "  " for line in _corr_lines(data)),
-        "",
-        "## Notes",
-        "",
-    ]
+        out += ["", "## Intervals", "", *_md_table(INTERVAL_COLUMNS, data["intervals"], counts)]
+    if counts:  # else one note says so: no counts, areas only
+        out += ["", "## Correlation", ""]
+        out += [markdown_escape(line.strip()) + "  " for line in _corr_lines(data)]
+    out += ["", "## Notes", ""]
     out += [f"{k}. {markdown_escape(n)}" for k, n in enumerate(data["notes"], 1)]
     out += [f"- **Warning:** {markdown_escape(w)}" for w in data["warnings"]]
     return "\n".join(out) + "\n"
@@ -476,12 +492,13 @@ def render_comparison(
             writer.writerow(["" if v is None else v for v in csv_row(COMPARISON_COLUMNS, row)])
         return buf.getvalue()
     n = len(sites)
+    counts = any(has_counts(site["epochs"]) for site in sites)  # else no workers/ha column
     if fmt == "markdown":
         md = [_markdown(site) for site in sites]
         md += [
             "# Sites side by side\n\nGrowth and annual rates from each site's previous epoch; "
             "years since the site's first epoch.\n",
-            "\n".join(_md_table(COMPARISON_COLUMNS, comp["epochs"])) + "\n",
+            "\n".join(_md_table(COMPARISON_COLUMNS, comp["epochs"], counts)) + "\n",
             "\n".join(markdown_escape(comparison_summary(s)) + "  " for s in comp["sites"]) + "\n",
         ]
         return "\n".join(md)
@@ -495,7 +512,7 @@ def render_comparison(
     ]
     for s in comp["sites"]:
         rows = [e for e in comp["epochs"] if e["site"] == s["site"]]
-        out += ["", *_wrap(s["site"]), *_grid(COMPARISON_COLUMNS, rows)]
+        out += ["", *_wrap(s["site"]), *_grid(COMPARISON_COLUMNS, rows, counts=counts)]
     out += ["", "SUMMARY (first to last epoch; annual % compound over the whole span)"]
     for s in comp["sites"]:
         out += _wrap(comparison_summary(s), rest="  ")

@@ -2,10 +2,11 @@ r"""Charts of growth beside the economy (matplotlib, headless).
 
 One figure with two panels:
 
-* **left**: footprint area per epoch (bars, with the recorded area uncertainty as error bars;
-  hatched where the epoch is estimated) and, on two right-hand axes, the published firm and
-  worker counts over time: observed values as filled dots joined by lines, the values
-  aligned to each epoch as open symbols (interpolated, never extrapolated);
+* **left**: footprint area per epoch (bars, with the recorded area uncertainty as error bars,
+  none where it is not recorded; hatched where the epoch is estimated) and, on two right-hand
+  axes, the published firm and worker counts over time: observed values as filled dots
+  joined by lines, the values aligned to each epoch as open symbols (interpolated, never
+  extrapolated);
 * **right**: area against workers per epoch, labelled, with the same open/filled convention.
 
 Operating events (``economy/events.csv``) within the time axis are marked on the left panel:
@@ -39,7 +40,7 @@ from kaesong_geo.economy import Event, Observation, Stoppage, stoppages
 from kaesong_geo.report import GrowthReport, growth_report
 from kaesong_geo.site import Site
 
-__all__ = ["ChartFormat", "chart_bytes", "make_chart"]
+__all__ = ["ChartFormat", "chart_bytes", "draws_counts", "make_chart"]
 
 ChartFormat = Literal["png", "svg"]
 _AREA = "#3b528b"
@@ -186,7 +187,7 @@ def _scatter(ax2: Any, report: GrowthReport) -> None:
         ax2.errorbar(
             e.measure.area_km2,
             workers,
-            xerr=(e.area_uncertainty_m2 or 0) / 1e6,
+            xerr=None if e.area_uncertainty_m2 is None else e.area_uncertainty_m2 / 1e6,
             fmt="o",
             ms=9,
             mfc=_WORKERS if verified else "white",
@@ -227,6 +228,28 @@ def _scatter(ax2: Any, report: GrowthReport) -> None:
         ax2.set_title("Area against workers")
 
 
+def _time_axis(report: GrowthReport) -> tuple[dt.date, dt.date]:
+    """The chart's time axis: from the year before the first epoch to the year after the last."""
+    dates = [e.epoch.date.placed for e in report.epochs]
+    last = max(dates) if dates else dt.date(2010, 1, 1)
+    first = min(dates) if dates else dt.date(2004, 1, 1)
+    return dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
+
+
+def draws_counts(report: GrowthReport) -> bool:
+    """Whether the chart of ``report`` draws counts: a firm or worker count on its time axis.
+
+    That is, one observed within the time axis or one aligned to an epoch. Without them the
+    chart is the areas alone: no empty count axes, no empty scatter, no legend entries for
+    data that is not there.
+    """
+    lo, hi = _time_axis(report)
+    indicators = ("workers", "firms")
+    return any(
+        o.indicator in indicators and lo <= o.as_of <= hi for o in report.observations
+    ) or any(e.aligned[i].value is not None for e in report.epochs for i in indicators)
+
+
 def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     """Render the chart of ``report`` as PNG or SVG bytes."""
     # No pyplot, no backend switch and no rcParams change: a Figure prints itself, and the
@@ -239,13 +262,9 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
 
     epochs = report.epochs
     dates = [e.epoch.date.placed for e in epochs]
-    last = max(dates) if dates else dt.date(2010, 1, 1)
-    first = min(dates) if dates else dt.date(2004, 1, 1)
-    lo, hi = dt.date(first.year - 1, 1, 1), dt.date(last.year + 1, 12, 31)
+    lo, hi = _time_axis(report)
     events = _visible_events(report, lo, hi)
-    # Without published counts (no economy/observations.csv) the chart is the areas alone:
-    # no empty count axes, no empty scatter, no legend entries for data that is not there.
-    has_counts = any(o.indicator in ("workers", "firms") for o in report.observations)
+    has_counts = draws_counts(report)
     footnote = textwrap.wrap(" ".join(n for n in report.notes[:2]), 190 if has_counts else 130)
     footnote += _event_lines(events, len(report.events))
     footnote_in = 0.125 * len(footnote) + 0.05
@@ -256,6 +275,9 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
     else:
         ax, ax2 = fig.subplots(1, 1), None
     areas = [e.measure.area_km2 for e in epochs]
+    # An error bar only where an area uncertainty is recorded: none (not one of zero height,
+    # which would claim an exact area) where it is unknown.
+    recorded = [e.area_uncertainty_m2 is not None for e in epochs]
     errs = [(e.area_uncertainty_m2 or 0) / 1e6 for e in epochs]
     x = [_num(d) for d in dates]
     bars = ax.bar(
@@ -264,11 +286,22 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         width=120,
         color=_AREA,
         alpha=0.75,
-        yerr=errs,
-        capsize=4,
         zorder=2,
         label="footprint area (km²)",
     )
+    if any(recorded):  # in SVG: one path per bar in the group "area-uncertainty"
+        _, caps, (lines,) = ax.errorbar(
+            [xi for xi, r in zip(x, recorded, strict=True) if r],
+            [a for a, r in zip(areas, recorded, strict=True) if r],
+            yerr=[err for err, r in zip(errs, recorded, strict=True) if r],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            zorder=2,
+        )
+        lines.set_gid("area-uncertainty")
+        for k, cap in enumerate(caps):
+            cap.set_gid(f"area-uncertainty-caps-{k}")
     for bar, e, err in zip(bars, epochs, errs, strict=True):
         if e.epoch.estimated:
             bar.set_hatch("//")
@@ -375,10 +408,14 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         f"{report.site.short_name or report.site.name}: footprint area per imagery epoch"
         + (", beside firms and workers" if has_counts else "")
     )
-    handles: list[Any] = [
-        Patch(color=_AREA, alpha=0.75, label="footprint area (error bar: recorded uncertainty)"),
-        Patch(facecolor="white", edgecolor=_AREA, hatch="//", label="estimated epoch"),
-    ]
+    area_label = "footprint area" + (
+        " (error bar: recorded uncertainty)" if any(recorded) else "; area uncertainty not recorded"
+    )
+    handles: list[Any] = [Patch(color=_AREA, alpha=0.75, label=area_label)]
+    if any(e.epoch.estimated for e in epochs):
+        handles.append(
+            Patch(facecolor="white", edgecolor=_AREA, hatch="//", label="estimated epoch")
+        )
     count_handles = [
         Line2D([], [], color=_WORKERS, marker="o", ms=4, label="workers, observed"),
         Line2D([], [], color=_FIRMS, marker="o", ms=4, label="firms, observed"),

@@ -30,12 +30,14 @@ from kaesong_geo.columns import (
     FOOTPRINT_COLUMNS,
     INTERVAL_COLUMNS,
     Column,
+    has_counts,
+    has_flag,
     shown,
 )
 from kaesong_geo.io.raster import Overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.maps.build import build_map, load_overlays
-from kaesong_geo.maps.charts import chart_bytes
+from kaesong_geo.maps.charts import chart_bytes, draws_counts
 from kaesong_geo.report import GrowthReport, growth_reports
 from kaesong_geo.site import Site, utm_zone_label
 from kaesong_geo.text import plural
@@ -99,9 +101,18 @@ def _site(report: GrowthReport, overlays: dict[str, Overlay] | None) -> dict[str
     map_html = None if overlays is None else _map_html([report], [overlays])
     svg = chart_bytes(report, "svg")
     corr = data["correlation"]
+    counts = has_counts(data["epochs"])
     return {
         "data": data,
+        # Without counts: no columns of counts, no correlation (one note says so: areas only).
+        "counts": counts,
+        "unverified_marked": has_flag(
+            shown(EPOCH_COLUMNS, "html", counts=counts), data["epochs"], "*"
+        ),
         "chart_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
+        "chart_alt": "Footprint area per epoch beside firms and workers; area against workers"
+        if draws_counts(report)
+        else "Footprint area per epoch",
         "map_html": map_html,
         "correlation_rows": [
             {**p, "descriptive_only": corr["descriptive_only"]} for p in corr["pairs"]
@@ -148,6 +159,7 @@ def render_html(reports: Sequence[GrowthReport], *, progress: bool | None = None
         comparison = compare_sites(reports).to_dict()
         context["title"] = "Sites side by side: footprint growth report"
         context["comparison"] = comparison
+        context["counts"] = any(site["counts"] for site in sites)  # else no workers/ha column
         context["summary"] = [comparison_summary(s) for s in comparison["sites"]]
         context["map_html"] = _map_html(reports, overlays)
     return _environment().get_template("report.html").render(context)

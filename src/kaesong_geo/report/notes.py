@@ -14,7 +14,7 @@ from kaesong_geo.text import plural
 if TYPE_CHECKING:
     from kaesong_geo.report.build import EpochResult
 
-__all__ = ["report_notes"]
+__all__ = ["no_counts_note", "report_notes"]
 
 
 def report_notes(
@@ -26,13 +26,38 @@ def report_notes(
 ) -> list[str]:
     """Every note of the report, in order.
 
-    The event notes follow the note on the alignment (when there are observations).
+    The event notes follow the note on the alignment (when there are observations). A report
+    with no count aligned to any epoch has one note on counts, :func:`no_counts_note`, in
+    place of the notes on alignment and correlation.
     """
     notes = _notes(results, has_economy, correlations, site)
     if has_economy:
-        after = notes.index(_ALIGN_NOTE) + 1
+        counted = _ALIGN_NOTE if _ALIGN_NOTE in notes else no_counts_note(has_economy)
+        after = notes.index(counted) + 1
         notes[after:after] = _event_notes(results, events)
     return notes
+
+
+def no_counts_note(has_economy: bool) -> str:
+    """The one note of a report with no count aligned to any epoch: areas only.
+
+    Parameters
+    ----------
+    has_economy : bool
+        Whether the data directory holds an observations file (whose counts then align with
+        none of the epochs: each is outside their dates, and none is extrapolated).
+
+    Examples
+    --------
+    >>> no_counts_note(False)
+    'No counts (economy/observations.csv): areas only.'
+    """
+    if not has_economy:
+        return f"No counts ({OBSERVATIONS_FILE}): areas only."
+    return (
+        f"No counts ({OBSERVATIONS_FILE} has none that aligns with these epochs; counts are "
+        "never extrapolated): areas only."
+    )
 
 
 _ALIGN_NOTE = (
@@ -160,12 +185,13 @@ def _notes(
         f"{site.utm_zone} (EPSG:{site.utm_epsg}); month-precision dates are "
         "placed on the 15th and annual rates use exact day counts."
     )
-    if has_economy:
+    counted = any(a.value is not None for r in results for a in r.aligned.values())
+    if not counted:  # one note in place of those on alignment and correlation
+        notes.append(no_counts_note(has_economy))
+    elif has_economy:
         notes.append(_ALIGN_NOTE)
-    else:
-        notes.append(f"No {OBSERVATIONS_FILE} in the data directory: counts are not shown.")
     n = max((c.n for c in correlations), default=0)
-    if n < MIN_N_INFERENCE:
+    if counted and n < MIN_N_INFERENCE:
         notes.append(
             f"Correlation across {plural(n, 'epoch')} is DESCRIPTIVE ONLY: with fewer than "
             f"{MIN_N_INFERENCE} epochs no p-value or interval is meaningful, and the counts "
