@@ -338,7 +338,15 @@ def _unverified_marked(data: dict[str, Any], output: Literal["terminal", "markdo
 
 
 def _table(data: dict[str, Any], wide: bool = False) -> str:
-    utm = ", ".join(f"{e['epoch']} {e['utm_diff_pct']:+.3f}%" for e in data["epochs"])
+    scales = {f"{e['utm_scale_pct']:+.3f}%" for e in data["epochs"]}
+    if len(scales) == 1:  # the usual case: one figure for the site
+        utm = ", ".join(f"{e['epoch']} {e['utm_diff_pct']:+.3f}%" for e in data["epochs"])
+        utm += f" (the projection's own scale here: {scales.pop()})"
+    else:
+        utm = ", ".join(
+            f"{e['epoch']} {e['utm_diff_pct']:+.3f}% (scale {e['utm_scale_pct']:+.3f}%)"
+            for e in data["epochs"]
+        )
     zone = utm_zone_label(data["site"]["utm_epsg"])
     counts = has_counts(data["epochs"])
     out = [
