@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,71 @@ def test_a_footprint_across_the_antimeridian_far_from_its_site_is_refused(
         "or a wrong point in site.toml?",
         ("validate", "growth"),
     )
+
+
+def write_scene(path: Path, lon: float, lat: float, side_m: float = 3000.0) -> Path:
+    """A 300 x 300 RGB GeoTIFF in UTM 60S, ``side_m`` across, centred on the point."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    x, y = Transformer.from_crs(4326, 32760, always_xy=True).transform(lon, lat)
+    size = 300
+    yy, xx = np.mgrid[0:size, 0:size]
+    rgb = np.stack([xx * 255 // size, yy * 255 // size, np.full_like(xx, 90)]).astype("uint8")
+    res = side_m / size
+    with rasterio.open(
+        path, "w", driver="GTiff", width=size, height=size, count=3, dtype="uint8",
+        crs="EPSG:32760", transform=from_origin(x - side_m / 2, y + side_m / 2, res, res),
+    ) as dst:  # fmt: skip
+        dst.write(rgb)
+    return path
+
+
+def test_an_image_across_the_antimeridian_is_placed_at_its_site(cli: Any, am_dir: Path) -> None:
+    from kaesong_geo.io.raster import read_overlay
+
+    write_geojson(am_dir / "boundaries" / "2020-06.geojson", feature(LAYOUTS["split"]))
+    (am_dir / "imagery").mkdir(exist_ok=True)
+    write_scene(am_dir / "imagery" / "scene.tif", LON, LAT)
+    catalog = am_dir / "imagery" / "catalog.csv"
+    catalog.write_text(
+        "date,provider,resolution_m,redistributable,file,source,note\n"
+        "2020-06,Test scene,10,yes,scene.tif,test fixture,\n",
+        encoding="utf-8",
+    )
+    before = tree_digest(am_dir)
+    r = cli("validate", "--data-dir", str(am_dir))
+    assert r.code == 0 and "1 image;" in r.out, r.out
+    overlay = read_overlay(am_dir / "imagery" / "scene.tif")
+    (south, west), (north, east) = overlay.bounds
+    assert 179.98 < west < LON < east < 180.02 and south < LAT < north
+    # 3 km each way (at 16.5°S a degree of longitude is 106.7 km, of latitude 110.6 km).
+    assert (east - west) * 106.7 == pytest.approx(3.0, rel=0.02)
+    assert (north - south) * 110.6 == pytest.approx(3.0, rel=0.02)
+    assert overlay.width == pytest.approx(overlay.height, rel=0.05)
+    config = raw_config(make_map(am_dir))
+    [image] = config["imagery"]
+    assert image["bounds"] == [list(overlay.bounds[0]), list(overlay.bounds[1])]
+    assert tree_digest(am_dir) == before
+
+
+def test_an_image_across_the_antimeridian_elsewhere_is_refused(cli: Any, am_dir: Path) -> None:
+    (am_dir / "imagery").mkdir(exist_ok=True)
+    write_scene(am_dir / "imagery" / "scene.tif", LON, -17.5)  # 110 km south
+    (am_dir / "imagery" / "catalog.csv").write_text(
+        "date,provider,resolution_m,redistributable,file,source,note\n"
+        "2015-06,Test scene,10,yes,scene.tif,test fixture,\n",
+        encoding="utf-8",
+    )
+    before = tree_digest(am_dir)
+    r = cli("validate", "--data-dir", str(am_dir))
+    assert r.code == 1
+    assert re.search(
+        r"scene\.tif: covers lon 179\.98\d\d\.\.-179\.98\d\d, lat -17\.51\d\d\.\.-17\.48\d\d, "
+        r"not the Antimeridian test zone at 179\.999, -16\.5 nor any footprint",
+        r.out,
+    ), r.out
+    assert tree_digest(am_dir) == before
 
 
 def test_sites_far_from_the_antimeridian_are_not_moved() -> None:
