@@ -50,7 +50,11 @@ Checks, each reported with the file and feature:
 * coordinates are finite, valid longitudes/latitudes, not swapped, and **every vertex**
   lies within the site's ``radius_km`` of its reference point, or within the site's
   ``outline_margin_km`` of its outline when ``site.toml`` gives one (a long sliver centred
-  on the site is refused, not only a misplaced centroid);
+  on the site is refused, not only a misplaced centroid). The message names the reference
+  point and where it comes from (``site.toml [point]``, or Kaesong assumed without one);
+* a footprint across the antimeridian (longitudes beyond 180°, wrapped to -179.99..., or
+  split at 180° as RFC 7946 asks) is made continuous around the site's longitude: each
+  longitude within 180° of the site's, the parts of a split footprint dissolved into one;
 * a feature with a ``reference_area_m2`` has a geodesic area within its
   ``area_uncertainty_pct`` of it (:data:`DEFAULT_AREA_TOLERANCE_PCT`, 10 %, when none is
   recorded): a mistyped vertex shows here;
