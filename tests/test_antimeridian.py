@@ -121,6 +121,35 @@ def test_a_footprint_across_the_antimeridian_is_read_whole(
     assert tree_digest(am_dir) == before
 
 
+@pytest.mark.parametrize("suffix", [".gpkg", ".fgb"])
+def test_a_footprint_in_utm_across_the_antimeridian_is_read_whole(
+    cli: Any, am_dir: Path, suffix: str
+) -> None:
+    # Traced in UTM 60S (as in QGIS on a UTM image): reprojected to WGS 84, it comes wrapped.
+    import geopandas as gpd
+
+    utm = shapely.transform(
+        SQUARE,
+        lambda xy: np.column_stack(
+            Transformer.from_crs(4326, 32760, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        ),
+    )
+    path = am_dir / "boundaries" / f"2020-06{suffix}"
+    gpd.GeoDataFrame(
+        {"name": ["utm"], "method": ["traced"], "source": ["x"], "uncertainty_m": [5.0]},
+        geometry=[utm],
+        crs="EPSG:32760",
+    ).to_file(path)
+    r = cli("growth", "--data-dir", str(am_dir), "--format", "json")
+    assert r.code == 0, r.err
+    last = json.loads(r.out)["epochs"][-1]
+    assert last["area_m2"] == pytest.approx(geodesic_area_m2(SQUARE), rel=1e-6)
+    assert last["area_utm_m2"] == pytest.approx(1e6, rel=1e-6)  # the square as traced
+    [_, epoch] = load_footprints(am_dir)
+    minx, _, maxx, _ = epoch.geometry.bounds
+    assert minx > 179.99 and maxx < 180.01
+
+
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_epochs_on_both_sides_of_the_antimeridian_are_compared_in_place(
     cli: Any, tmp_path: Path, layout: str
