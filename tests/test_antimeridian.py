@@ -259,6 +259,28 @@ def test_sites_far_from_the_antimeridian_are_not_moved() -> None:
     assert _around(array, KAESONG.lon) is array
 
 
+@pytest.mark.parametrize("command", ["growth", "map"])
+def test_bundled_outputs_are_byte_identical_without_the_antimeridian_code(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """The bundled JSON and map, with and without unwrapping: the same bytes."""
+    from kaesong_geo.io import footprints
+    from kaesong_geo.maps import build
+
+    def run(name: str) -> bytes:
+        out = tmp_path / name
+        args = ["--format", "json"] if command == "growth" else ["--self-contained"]
+        r = cli(command, "--data-dir", str(bundled_data_dir()), *args, "-o", str(out))
+        assert r.code == 0, r.err
+        # Folium names its elements with random ids; nothing else may differ.
+        return re.sub(rb"[0-9a-f]{32}", b"ID", out.read_bytes())
+
+    with_code = run("with")
+    monkeypatch.setattr(footprints, "_unwrap", lambda geom, site: geom)
+    monkeypatch.setattr(build, "_around", lambda geoms, lon: geoms)
+    assert run("without") == with_code
+
+
 @given(
     site_lon=st.floats(-180, 180),
     site_lat=st.floats(-70, 70),
