@@ -382,3 +382,20 @@ def test_a_mistyped_vertex_is_named_whatever_its_distance(
         f"more than {radius} km: a mistyped vertex, or the wrong place?",
         ("validate", "growth"),
     )
+
+
+def test_a_swapped_footprint_near_the_antimeridian_is_named_as_written(
+    cli: Any, am_dir: Path
+) -> None:
+    swapped = shapely.transform(wrapped(SQUARE), lambda xy: xy[:, ::-1])
+    path = write_geojson(am_dir / "boundaries" / "2020-06.geojson", feature(swapped))
+    c = swapped.centroid
+    assert_refused(
+        cli,
+        am_dir,
+        f"{path}: feature 1 coordinates look swapped (lat, lon) against the reference point "
+        f"of Antimeridian test zone (179.999, -16.5; site.toml [point]): x={c.x:.4f}, "
+        f"y={c.y:.4f}; write longitude first (if every footprint says so, swap lon and lat "
+        "in site.toml)",
+        ("validate", "growth"),
+    )

@@ -534,7 +534,7 @@ def _locate(geom: BaseGeometry, site: Site) -> str | None:
     if not np.isfinite(coords).all():
         bad = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0]) + 1
         return f"has a non-finite coordinate (NaN or infinity) at vertex {bad}"
-    c = _unwrap(geom, site).centroid
+    c = geom.centroid  # as written, in the messages
     point = _point_of(site)
     of_site = f"the reference point of {site.name} ({point})"
     in_range = lon.min() >= -360 and lon.max() <= 360 and lat.min() >= -90 and lat.max() <= 90
@@ -566,7 +566,8 @@ def _locate(geom: BaseGeometry, site: Site) -> str | None:
             return None
         beyond[np.flatnonzero(beyond)[near]] = False
         outline = f" nor within {site.outline_margin_km:g} km of its outline"
-    centre_km = _distance_km(c.x, c.y, site)
+    centre = _unwrap(geom, site).centroid  # of the footprint, not of its wrapped outline
+    centre_km = _distance_km(centre.x, centre.y, site)
     # Most vertices in range and a few beyond: a mistyped vertex, named whatever its distance.
     if centre_km > site.max_distance_km and not outline and beyond.mean() >= 0.5:
         hint = ", or a wrong point in site.toml" if site.source_file else ""
