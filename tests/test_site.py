@@ -153,7 +153,9 @@ def test_a_kaesong_footprint_is_refused_in_the_southern_site(cli, durban: Path) 
     assert len(errors) == 1
     assert "2022-01.geojson" in errors[0]
     assert re.search(
-        r"lies 12,4\d\d km from the reference point of Durban test zone \(more than 15 km\)",
+        r"lies 12,4\d\d km from the reference point of Durban test zone "
+        r"\(31\.03, -29\.86; site\.toml \[point\]\), more than 15 km: wrong place or CRS, "
+        r"or a wrong point in site\.toml\?$",
         errors[0],
     )
     r = cli("growth", "--data-dir", str(durban))
@@ -165,7 +167,10 @@ def test_a_durban_footprint_is_refused_in_kaesong(cli, data_dir: Path) -> None:
     write_geojson(data_dir / "boundaries" / "2011-03.geojson", feature(D0))
     r = cli("growth", "--data-dir", str(data_dir))
     assert r.code == 1
-    assert "km from the reference point of Kaesong Industrial Complex (more than 20 km)" in r.err
+    assert (
+        "km from the reference point of Kaesong Industrial Complex "
+        "(126.6333, 37.9333; site.toml [point]), more than 20 km" in r.err
+    )
 
 
 def test_no_site_toml_is_read_as_kaesong_with_a_note(empty_data_dir: Path) -> None:

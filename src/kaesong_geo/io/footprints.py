@@ -50,7 +50,11 @@ Checks, each reported with the file and feature:
 * coordinates are finite, valid longitudes/latitudes, not swapped, and **every vertex**
   lies within the site's ``radius_km`` of its reference point, or within the site's
   ``outline_margin_km`` of its outline when ``site.toml`` gives one (a long sliver centred
-  on the site is refused, not only a misplaced centroid);
+  on the site is refused, not only a misplaced centroid). The message names the reference
+  point and where it comes from (``site.toml [point]``, or Kaesong assumed without one);
+* a footprint across the antimeridian (longitudes beyond 180°, wrapped to -179.99..., or
+  split at 180° as RFC 7946 asks) is made continuous around the site's longitude: each
+  longitude within 180° of the site's, the parts of a split footprint dissolved into one;
 * a feature with a ``reference_area_m2`` has a geodesic area within its
   ``area_uncertainty_pct`` of it (:data:`DEFAULT_AREA_TOLERANCE_PCT`, 10 %, when none is
   recorded): a mistyped vertex shows here;
@@ -433,49 +437,147 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
     return [layer for layer in layers if len(layer)], None
 
 
+def _deg(value: float) -> str:
+    """Degrees as written in messages: at most 4 decimals, no trailing zeros.
+
+    Examples
+    --------
+    >>> _deg(126.6333), _deg(130.3), _deg(-29.0)
+    ('126.6333', '130.3', '-29')
+    """
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+def _km(value: float) -> str:
+    """A distance in km for messages: whole km from 10, one decimal below, 2 digits below 1.
+
+    Examples
+    --------
+    >>> _km(6554.2), _km(22.4), _km(7.06), _km(0.7071), _km(0.0123)
+    ('6,554', '22', '7.1', '0.71', '0.012')
+    """
+    if value >= 10:
+        return f"{value:,.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2g}"
+
+
+def _point_of(site: Site) -> str:
+    """The site's reference point and where it comes from, for messages.
+
+    Examples
+    --------
+    >>> _point_of(Site.at("Zone", 130.3, 42.3))
+    '130.3, 42.3'
+    >>> from dataclasses import replace
+    >>> _point_of(replace(KAESONG, assumed=True))  # doctest: +ELLIPSIS
+    '126.6333, 37.9333: no site.toml, Kaesong assumed; run kaesong-geo init DIR --site ...'
+    """
+    point = f"{_deg(site.lon)}, {_deg(site.lat)}"
+    if site.assumed:
+        return (
+            f"{point}: no site.toml, {site.short_name} assumed; "
+            "run kaesong-geo init DIR --site NAME --lon LON --lat LAT"
+        )
+    if site.source_file:
+        return f"{point}; site.toml [point]"
+    return point
+
+
+def _unwrap(geom: BaseGeometry, site: Site) -> BaseGeometry:
+    """``geom`` made continuous around the site's longitude, or ``geom`` itself.
+
+    Each longitude is shifted by a multiple of 360° to lie within 180° of the site's (a
+    footprint wrapped at ±180°, QGIS style, or split there as RFC 7946 asks, or wholly on
+    the other side of ±180° from the site), unless that would widen it (a ring around a
+    pole); the parts of a split footprint then touch, and are dissolved into one. A
+    geometry with nothing to shift, as at any site far from ±180°, is returned as it is.
+
+    Examples
+    --------
+    >>> from shapely.geometry import MultiPolygon, box
+    >>> site = Site.at("Zone", 179.999, -16.5)
+    >>> split = MultiPolygon([box(179.99, -16.51, 180, -16.49), box(-180, -16.51, -179.99, -16.49)])
+    >>> [round(v, 6) for v in _unwrap(split, site).bounds]
+    [179.99, -16.51, 180.01, -16.49]
+    >>> _unwrap(box(126.6, 37.9, 126.7, 38.0), KAESONG).bounds
+    (126.6, 37.9, 126.7, 38.0)
+    """
+    lon = shapely.get_coordinates(geom)[:, 0]
+    if not len(lon) or not np.isfinite(lon).all():
+        return geom
+    shift = -360.0 * np.round((lon - site.lon) / 360.0)
+    if not shift.any() or np.ptp(lon + shift) > np.ptp(lon):
+        return geom
+
+    def shifted(xy: np.ndarray) -> np.ndarray:
+        xy = xy.copy()
+        xy[:, 0] -= 360.0 * np.round((xy[:, 0] - site.lon) / 360.0)
+        return xy
+
+    unwrapped = shapely.transform(geom, shifted)
+    if isinstance(unwrapped, MultiPolygon) and all(p.is_valid for p in unwrapped.geoms):
+        parts = polygons_of(shapely.union_all(list(unwrapped.geoms)))
+        unwrapped = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+    return unwrapped
+
+
 def _locate(geom: BaseGeometry, site: Site) -> str | None:
-    """A problem with where ``geom`` lies (every vertex, not only the centroid), or None."""
+    """A problem with where ``geom`` lies (every vertex, not only the centroid), or None.
+
+    Longitudes may be beyond ±180° (up to ±360°): distances are geodesic, whatever the
+    longitude's turn; vertices are named as written.
+    """
     coords = shapely.get_coordinates(geom)
     lon, lat = coords[:, 0], coords[:, 1]
     if not np.isfinite(coords).all():
         bad = int(np.flatnonzero(~np.isfinite(coords).all(axis=1))[0]) + 1
         return f"has a non-finite coordinate (NaN or infinity) at vertex {bad}"
-    c = geom.centroid
-    in_range = lon.min() >= -180 and lon.max() <= 180 and lat.min() >= -90 and lat.max() <= 90
+    c = geom.centroid  # as written, in the messages
+    point = _point_of(site)
+    of_site = f"the reference point of {site.name} ({point})"
+    in_range = lon.min() >= -360 and lon.max() <= 360 and lat.min() >= -90 and lat.max() <= 90
     swapped_ok = lon.min() >= -90 and lon.max() <= 90 and lat.min() >= -180 and lat.max() <= 180
     if (
         swapped_ok
         and _farthest_km(lat, lon, site)[0] <= site.max_distance_km
         and (not in_range or _farthest_km(lon, lat, site)[0] > site.max_distance_km)
     ):
+        fix = " (if every footprint says so, swap lon and lat in site.toml)"
+        fix = fix if site.source_file else ""
         return (
-            f"coordinates look swapped (lat, lon): x={c.x:.4f}, y={c.y:.4f}; write longitude first"
+            f"coordinates look swapped (lat, lon) against {of_site}: x={c.x:.4f}, "
+            f"y={c.y:.4f}; write longitude first{fix}"
         )
     if not in_range:
         return (
             f"coordinates are not longitude/latitude (x={c.x:.6g}, y={c.y:.6g}); "
             "is the CRS missing or wrong?"
         )
-    far_km, i = _farthest_km(lon, lat, site)
-    if far_km <= site.max_distance_km:
+    distances = _distances_km(lon, lat, site)
+    beyond = distances > site.max_distance_km
+    if not beyond.any():
         return None
     outline = ""
     if site.outline is not None:
-        beyond = _distances_km(lon, lat, site) > site.max_distance_km
         near = _near_outline(lon[beyond], lat[beyond], site)
         if near.all():
             return None
-        i = int(np.flatnonzero(beyond)[int(np.flatnonzero(~near)[0])])
-        far_km = float(_distances_km(lon[i : i + 1], lat[i : i + 1], site)[0])
+        beyond[np.flatnonzero(beyond)[near]] = False
         outline = f" nor within {site.outline_margin_km:g} km of its outline"
-    centre_km = _distance_km(c.x, c.y, site)
-    if centre_km > site.max_distance_km and not outline:
+    centre = _unwrap(geom, site).centroid  # of the footprint, not of its wrapped outline
+    centre_km = _distance_km(centre.x, centre.y, site)
+    # Most vertices in range and a few beyond: a mistyped vertex, named whatever its distance.
+    if centre_km > site.max_distance_km and not outline and beyond.mean() >= 0.5:
+        hint = ", or a wrong point in site.toml" if site.source_file else ""
         return (
-            f"lies {centre_km:,.0f} km from the reference point of {site.name} (more than "
-            f"{site.max_distance_km:g} km): wrong place or CRS?"
+            f"lies {_km(centre_km)} km from {of_site}, more than "
+            f"{site.max_distance_km:g} km: wrong place or CRS{hint}?"
         )
+    i = int(np.flatnonzero(beyond)[0])
     return (
-        f"reaches {far_km:,.0f} km from the reference point of {site.name} at vertex {i + 1} "
+        f"reaches {_km(float(distances[i]))} km from {of_site} at vertex {i + 1} "
         f"({lon[i]:.5f}, {lat[i]:.5f}), more than {site.max_distance_km:g} km{outline}: "
         "a mistyped vertex, or the wrong place?"
     )
@@ -670,6 +772,7 @@ def _clean_geometries(geoms: np.ndarray, site: Site) -> np.ndarray:
     lon, lat = coords[:, 0], coords[:, 1]
     good = np.isfinite(coords).all(axis=1)
     good &= (lon >= -180) & (lon <= 180) & (lat >= -90) & (lat <= 90)
+    good &= np.abs(lon - site.lon) <= 180  # else unwrapped by _footprint
     far_km = np.full(len(coords), np.inf)
     if good.any():
         _, _, metres = GEOD.inv(
@@ -864,6 +967,7 @@ def _footprint(
     if located:
         error(located)
         return None
+    polygonal = _unwrap(polygonal, site)
     if not polygonal.is_valid:
         reason = shapely.is_valid_reason(polygonal)
         before = geodesic_area_m2(polygonal)

@@ -172,6 +172,11 @@ def check_image(
     west, south, east, north = bounds
     if not all(math.isfinite(v) for v in bounds):
         return "has an extent that is not finite in WGS 84; is its CRS right?"
+    shown = f"{west:.4f}..{east:.4f}"
+    if east < west:  # across the antimeridian: east beyond 180°, west within 180° of the site
+        east += 360.0
+    turn = 360.0 * round((site.lon - (west + east) / 2) / 360.0)
+    west, east = west + turn, east + turn
     if west <= site.lon <= east and south <= site.lat <= north:
         return None
     for epoch in epochs:
@@ -179,7 +184,7 @@ def check_image(
         if fw <= east and west <= fe and fs <= north and south <= fn:
             return None
     return (
-        f"covers lon {west:.4f}..{east:.4f}, lat {south:.4f}..{north:.4f}, not the "
+        f"covers lon {shown}, lat {south:.4f}..{north:.4f}, not the "
         f"{site.name} at {site.lon:g}, {site.lat:g} nor any footprint: wrong CRS or wrong image?"
     )
 

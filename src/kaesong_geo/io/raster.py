@@ -2,8 +2,10 @@ r"""Read a georeferenced image (GeoTIFF, COG, or any GDAL raster) as a web-map o
 
 The image is warped to Web Mercator (EPSG:3857), the grid Leaflet draws in, so that an
 overlay placed by its corner coordinates lines up with the basemap; that is the only use
-of Web Mercator in kaesong-geo (no area is ever computed in it). Images georeferenced by
-ground control points (a screenshot with GCPs) are warped from their GCPs.
+of Web Mercator in kaesong-geo (no area is ever computed in it). An image across the
+antimeridian is warped to the same grid centred on 180°, its corners given with the east
+beyond 180° (as Leaflet draws them). Images georeferenced by ground control points (a
+screenshot with GCPs) are warped from their GCPs.
 
 Memory: a large raster is read at the size the map needs, never at full resolution. Each
 band and the validity mask are read with ``out_shape`` at about twice the output resolution,
@@ -309,9 +311,17 @@ def _read_overlay(p: Path, max_size: int, progress: bool | None) -> Overlay:
 
     with open_raster(p) as src:
         gcps, gcp_crs = src.gcps
+        # An image across the antimeridian (west > east) is warped to the same Mercator
+        # centred on 180°: Leaflet's grid shifted by half the world, its east beyond 180°.
+        dst_crs = "EPSG:3857"
+        lon_0 = 0.0
         if src.crs is not None:
+            west_, _, east_, _ = lonlat_bounds(src) or (0.0, 0.0, 0.0, 0.0)
+            if west_ > east_:
+                lon_0 = 180.0
+                dst_crs = _MERCATOR_180
             transform, width, height = calculate_default_transform(
-                src.crs, "EPSG:3857", src.width, src.height, *src.bounds
+                src.crs, dst_crs, src.width, src.height, *src.bounds
             )
             source_crs = src.crs.to_string()
         elif gcps and gcp_crs is not None:
@@ -354,7 +364,7 @@ def _read_overlay(p: Path, max_size: int, progress: bool | None) -> Overlay:
                 small,
                 dst,
                 dst_transform=transform,
-                dst_crs="EPSG:3857",
+                dst_crs=dst_crs,
                 resampling=Resampling.bilinear,
                 **kwargs,
             )
@@ -368,7 +378,7 @@ def _read_overlay(p: Path, max_size: int, progress: bool | None) -> Overlay:
             small_mask,
             mask,
             dst_transform=transform,
-            dst_crs="EPSG:3857",
+            dst_crs=dst_crs,
             resampling=Resampling.nearest,
             **kwargs,
         )
@@ -387,7 +397,17 @@ def _read_overlay(p: Path, max_size: int, progress: bool | None) -> Overlay:
     east, south = west + transform.a * width, north + transform.e * height
     to_lonlat = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     (w, e), (s, n) = to_lonlat.transform([west, east], [south, north])
+    if lon_0:  # longitudes from 180° on, continuous: east beyond 180°
+        w, e = (lon_0 + math.degrees(x / 6378137.0) for x in (west, east))
     return Overlay(data, ((float(s), float(w)), (float(n), float(e))), width, height, source_crs)
+
+
+#: Web Mercator (EPSG:3857) centred on 180°: the grid an image across the antimeridian is
+#: warped to (x is EPSG:3857's shifted by half the world).
+_MERCATOR_180 = (
+    "+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=180 +x_0=0 +y_0=0 +k=1 +units=m "
+    "+nadgrids=@null +wktext +no_defs"
+)
 
 
 def _read_shape(width: int, height: int, scale: float) -> tuple[int, int]:

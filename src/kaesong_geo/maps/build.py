@@ -154,13 +154,38 @@ class _Shapes:
         if fresh:
             utm = to_utm(np.asarray(fresh, dtype=object), site.utm_epsg)
             simple = shapely.simplify(utm, display_tolerance_m(site.lat), preserve_topology=True)
-            drawn = _oriented(from_utm(simple, site.utm_epsg))
+            drawn = _oriented(_around(from_utm(simple, site.utm_epsg), site.lon))
             self.drawn.extend(drawn.tolist())
         return out
 
     def encode(self) -> dict[str, list[int]]:
         """The table as flat integer arrays (see :func:`decode_shapes`)."""
         return encode_shapes(self.drawn)
+
+
+def _around(geoms: Any, lon: float) -> Any:
+    """Geometries with each longitude within 180° of ``lon`` (shifted by 360° if need be).
+
+    UTM gives longitudes back in -180..180; a footprint across the antimeridian is kept
+    continuous around its site (Leaflet draws longitudes beyond 180° where the view is).
+    Far from ±180° nothing moves and the same array is returned.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> [g.bounds for g in _around(np.asarray([box(-180.0, 0, -179.99, 1)]), 179.99)]
+    [(180.0, 0.0, 180.01, 1.0)]
+    """
+    lon_all = shapely.get_coordinates(geoms)[:, 0]
+    if not len(lon_all) or np.all(np.abs(lon_all - lon) <= 180):
+        return geoms
+
+    def shifted(xy: np.ndarray) -> np.ndarray:
+        xy = xy.copy()
+        xy[:, 0] -= 360.0 * np.round((xy[:, 0] - lon) / 360.0)
+        return xy
+
+    return shapely.transform(geoms, shifted)
 
 
 def _oriented(geoms: Any) -> Any:
