@@ -103,11 +103,8 @@ def _event_notes(results: list[EpochResult], events: list[Event]) -> list[str]:
 def _site_notes(site: Site) -> tuple[list[str], list[str]]:
     """Where the site comes from, and the documented areas footprints are compared with."""
     notes, documented = [], []
-    if site.assumed:
-        notes.append(
-            f"No site.toml in the data directory: assumed the {site.name} (reference point "
-            f"{site.lat:g}, {site.lon:g}; footprints within {site.max_distance_km:g} km)."
-        )
+    if site.assumed_note:
+        notes.append(site.assumed_note + ".")
     if site.documented_areas:
         listed = "; ".join(
             f"{a.label}: {a.area_m2:,.0f} m² = {a.area_m2 / 1e6:,.3g} km² ({a.source})"
