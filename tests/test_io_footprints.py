@@ -198,6 +198,19 @@ def test_no_epoch_anywhere(tmp_path: Path) -> None:
         read_footprint_file(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("2018-06-31", "day is out of range for month"),
+        ("2018-13", "month must be in 1..12"),
+    ],
+)
+def test_an_impossible_date_as_file_name_says_why(tmp_path: Path, name: str, why: str) -> None:
+    path = write_geojson(tmp_path / f"{name}.geojson", feature(BOX))
+    with pytest.raises(DataError, match=f"the file name '{name}' is not a valid date: {why}"):
+        read_footprint_file(path)
+
+
 def test_duplicate_epoch_across_files(empty_data_dir: Path) -> None:
     b = empty_data_dir / "boundaries"
     write_geojson(b / "2011-03.geojson", feature(BOX))

@@ -114,3 +114,12 @@ def test_an_unquoted_comma_is_refused_not_cut(cli: Any, tmp_path: Path) -> None:
     r = cli("growth", "--data-dir", str(data))
     assert r.code == 1 and "line 2: " in r.err and r.err.count("\n") == 1
     assert tree_digest(data) == before
+
+
+def test_semicolon_separated_csv_says_so(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace(",", ";"), header=HEADER.replace(",", ";"))
+    observations, problems = inspect_observations(tmp_path)
+    assert observations == []
+    assert [p.message for p in problems] == [
+        f"is separated by semicolons; save it as comma-separated CSV (columns {', '.join(COLUMNS)})"
+    ]

@@ -321,6 +321,25 @@ def _stem_of(path: Path) -> str:
     return path.name[: len(path.name) - len(suffix_of(path))]
 
 
+def _name_not_epoch(path: Path) -> str:
+    """Why the file's name gives no epoch: not a date at all, or an impossible one.
+
+    Examples
+    --------
+    >>> _name_not_epoch(Path("tracing.kml"))
+    'the file name is not a date'
+    >>> _name_not_epoch(Path("2018-06-31.geojson"))
+    "the file name '2018-06-31' is not a valid date: day is out of range for month"
+    """
+    stem = _stem_of(path)
+    try:
+        parse_epoch(stem)
+    except ValueError as exc:
+        if "is not a valid date" in str(exc):  # looks like a date, but no such day or month
+            return f"the file name {exc}"
+    return "the file name is not a date"
+
+
 @dataclass
 class _Layer:
     """One layer: its CRS, its geometries and its properties by column (nulls as None)."""
@@ -990,7 +1009,7 @@ def _footprint(
     if _missing(raw_epoch):
         if stem_epoch is None:
             error(
-                "has no 'epoch' property and the file name is not a date "
+                f"has no 'epoch' property and {_name_not_epoch(Path(path))} "
                 "(add epoch=YYYY-MM, or name the file e.g. 2011-03.kml)"
             )
             return None

@@ -17,6 +17,9 @@ Examples
 >>> _ = path.write_text("a,c\n")
 >>> read_table(path, ("a", "b"))[1]
 "unknown column 'c'; missing column 'b' (expected a, b)"
+>>> _ = path.write_text("a;b\n1;2\n")
+>>> read_table(path, ("a", "b"))[1]
+'is separated by semicolons; save it as comma-separated CSV (columns a, b)'
 >>> _ = path.write_text("a,b\n1,Yonhap, KBS\n")
 >>> read_table(path, ("a", "b"))[1]
 'line 2: 3 cells where the header has 2; a value that holds a comma must be in double quotes'
@@ -54,6 +57,11 @@ def read_table(path: Path, columns: Sequence[str]) -> tuple[list[Row], str | Non
             header = [h.strip() for h in (reader.fieldnames or [])]
             if not header:
                 return [], f"is empty; expected a header with the columns {', '.join(columns)}"
+            if len(header) == 1 and ";" in header[0]:  # Excel in a comma-decimal locale
+                return [], (
+                    "is separated by semicolons; save it as comma-separated CSV (columns "
+                    f"{', '.join(columns)})"
+                )
             unknown = [h for h in header if h not in columns]
             missing = [c for c in columns if c not in header]
             if unknown or missing:
