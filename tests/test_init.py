@@ -112,7 +112,14 @@ def test_init_refuses_a_file_and_a_missing_parent(cli, tmp_path: Path) -> None:
     r = cli("init", str(tmp_path / "no" / "ws"))
     assert r.code == 2
     assert f"the folder '{tmp_path / 'no'}' does not exist; create it first" in r.err
-    assert sorted(os.listdir(tmp_path)) == ["file"]
+    r = cli("init", str(tmp_path / "file" / "ws"))
+    assert r.code == 2 and f"the folder '{tmp_path / 'file'}' is a file, not a folder" in r.err
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    r = cli("init", str(tmp_path / "link"))
+    assert r.code == 2 and f"is a link (to '{tmp_path / 'empty'}'); give the folder itself" in r.err
+    assert sorted(os.listdir(tmp_path)) == ["empty", "file", "link"]
+    assert os.listdir(tmp_path / "empty") == []
 
 
 @pytest.mark.parametrize(

@@ -49,8 +49,13 @@ def _check_target(target: Path) -> None:
     """Refuse a target that exists and is not an empty folder, or whose parent is missing."""
     parent = target.parent
     if not parent.is_dir():
-        raise UsageError(f"the folder {str(parent)!r} does not exist; create it first", path=target)
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        what = "is a file, not a folder" if parent.exists() else "does not exist; create it first"
+        raise UsageError(f"the folder {str(parent)!r} {what}", path=target)
+    if target.is_symlink():  # renaming onto it would replace the link, not fill its folder
+        raise UsageError(
+            f"is a link (to {str(target.resolve())!r}); give the folder itself", path=target
+        )
+    if target.exists() and not target.is_dir():
         raise UsageError("exists and is not a folder; choose a new folder", path=target)
     if target.is_dir() and any(target.iterdir()):
         raise UsageError(
