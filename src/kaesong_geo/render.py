@@ -542,7 +542,14 @@ def comparison_summary(s: dict[str, Any]) -> str:
     >>> [s] = compare_sites([growth_report()]).to_dict()["sites"]
     >>> comparison_summary(s)
     'Kaesong Industrial Complex: 2004-04 to 2009-09 (5.42 years), 0.093 → 3.300 km², ...'
+    >>> comparison_summary({**s, "last_epoch": "2004-04", "last_area_km2": 0.093})
+    'Kaesong Industrial Complex: one epoch (2004-04), 0.093 km²: no growth to measure'
     """
+    if s["first_epoch"] == s["last_epoch"]:
+        return (
+            f"{s['site']}: one epoch ({s['first_epoch']}), {s['first_area_km2']:.3f} km²: "
+            "no growth to measure"
+        )
     return (
         f"{s['site']}: {s['first_epoch']} to {s['last_epoch']} ({s['years']:.2f} years), "
         f"{s['first_area_km2']:.3f} → {s['last_area_km2']:.3f} km², "
