@@ -538,14 +538,8 @@ EPOCH_COLUMNS: tuple[Column, ...] = (
     ),
 )  # fmt: skip
 
-#: The intervals table (rows: ``to_dict()["intervals"]``).
-INTERVAL_COLUMNS: tuple[Column, ...] = (
-    Column("start", "from", align=_L, narrow=True, outputs=_TABLES | _CSV),
-    Column("end", "to", align=_L, narrow=True, outputs=_TABLES | _CSV),
-    Column("kind", "kind", align=_L, outputs=_CSV_HTML),
-    Column("days", "days", "", ",d", narrow=True, outputs=_TABLES | _CSV),
-    Column("start_area_m2", "area at start", "m²", ",.0f", outputs=_CSV),
-    Column("end_area_m2", "area at end", "m²", ",.0f", outputs=_CSV),
+#: Growth from the previous epoch (or the interval's start), shared by intervals and sites.
+_GROWTH: tuple[Column, ...] = (
     Column(
         "growth_m2", "growth", "km²", ".3f", signed=True, scale=1e6, narrow=True,
         outputs=_TABLES | _CSV,
@@ -554,6 +548,17 @@ INTERVAL_COLUMNS: tuple[Column, ...] = (
     Column(
         "annual_rate_pct", "annual", "%", ",.1f", signed=True, narrow=True, outputs=_TABLES | _CSV
     ),
+)  # fmt: skip
+
+#: The intervals table (rows: ``to_dict()["intervals"]``).
+INTERVAL_COLUMNS: tuple[Column, ...] = (
+    Column("start", "from", align=_L, narrow=True, outputs=_TABLES | _CSV),
+    Column("end", "to", align=_L, narrow=True, outputs=_TABLES | _CSV),
+    Column("kind", "kind", align=_L, outputs=_CSV_HTML),
+    Column("days", "days", "", ",d", narrow=True, outputs=_TABLES | _CSV),
+    Column("start_area_m2", "area at start", "m²", ",.0f", outputs=_CSV),
+    Column("end_area_m2", "area at end", "m²", ",.0f", outputs=_CSV),
+    *_GROWTH,
     Column("added_m2", "added", "km²", ".3f", scale=1e6, outputs=_TABLES | _CSV),
     Column("lost_m2", "lost", "km²", ".3f", scale=1e6, outputs=_TABLES | _CSV),
     Column(
@@ -628,14 +633,7 @@ COMPARISON_COLUMNS: tuple[Column, ...] = (
     Column("years_since_first", "years", "", ".2f", narrow=True, outputs=_TABLES | _CSV),
     Column("area_m2", "area", "m²", ",.0f", outputs=_CSV),
     Column("area_km2", "area", "km²", ".3f", narrow=True, outputs=_TABLES | _CSV),
-    Column(
-        "growth_m2", "growth", "km²", ".3f", signed=True, scale=1e6, narrow=True,
-        outputs=_TABLES | _CSV,
-    ),
-    Column("growth_pct", "growth", "%", ",.1f", signed=True, narrow=True, outputs=_TABLES | _CSV),
-    Column(
-        "annual_rate_pct", "annual", "%", ",.1f", signed=True, narrow=True, outputs=_TABLES | _CSV
-    ),
+    *_GROWTH,
     Column(
         "workers_per_ha", "workers/ha", "", ",.1f", narrow=True, outputs=_TABLES | _CSV,
         counts=True,
