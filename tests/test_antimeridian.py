@@ -399,3 +399,34 @@ def test_a_swapped_footprint_near_the_antimeridian_is_named_as_written(
         "in site.toml)",
         ("validate", "growth"),
     )
+
+
+def test_sites_either_side_of_180_are_drawn_side_by_side(
+    cli: Any, am_dir: Path, tmp_path: Path
+) -> None:
+    """Two zones 16 km apart across 180° (Fiji): one view, not the two ends of the world."""
+    east = init(cli, tmp_path / "east", "East of 180 zone", -179.9, LAT, 10)
+    write_geojson(east / "boundaries" / "2016-06.geojson", feature(square(-179.9, LAT, 600, 32701)))
+    config = raw_config(make_map([am_dir, east]))
+    (_, w0), (_, e0) = config["sites"][0]["bounds"]
+    (_, w1), (_, e1) = config["sites"][1]["bounds"]
+    assert 179.9 < w0 < e0 < 180.1 and 180.0 < w1 < e1 < 180.2  # east of 180, drawn beyond it
+    (_, west), (_, far_east) = config["bounds"]
+    assert far_east - west < 0.3  # the view spans 30 km, not 360°
+    xs = [x for ring_x in _drawn_longitudes(config) for x in ring_x]
+    assert min(xs) > 179.8 and max(xs) < 180.2
+    # Apart from 180°, nothing moves: Rason beside Kaesong is drawn where it is.
+    rason = init(cli, tmp_path / "rason", "Rason test zone", RASON_LON, RASON_LAT, 10)
+    write_geojson(
+        rason / "boundaries" / "2016-06.geojson", feature(box(130.29, 42.29, 130.31, 42.31))
+    )
+    config = raw_config(make_map([bundled_data_dir(), rason]))
+    assert config["sites"][1]["bounds"] == [[42.29, 130.29], [42.31, 130.31]]
+
+
+def _drawn_longitudes(config: dict[str, Any]) -> list[list[float]]:
+    """The longitudes of every shape the page draws, shape by shape."""
+    return [
+        [x for polygon in shape["coordinates"] for ring in polygon for x, _ in ring]
+        for shape in decode_shapes(config["shapes"])
+    ]

@@ -138,8 +138,11 @@ class _Shapes:
         self.drawn: list[Any] = []
         self._index: dict[bytes, int] = {}
 
-    def add(self, geoms: Sequence[Any], site: Site) -> list[int]:
-        """Indices of ``geoms`` in the table, adding those not in it yet."""
+    def add(self, geoms: Sequence[Any], site: Site, lon: float | None = None) -> list[int]:
+        """Indices of ``geoms`` in the table, adding those not in it yet.
+
+        Longitudes are drawn within 180° of ``lon`` (default the site's).
+        """
         if not len(geoms):
             return []
         keys = shapely.to_wkb(np.asarray(geoms, dtype=object))
@@ -154,13 +157,39 @@ class _Shapes:
         if fresh:
             utm = to_utm(np.asarray(fresh, dtype=object), site.utm_epsg)
             simple = shapely.simplify(utm, display_tolerance_m(site.lat), preserve_topology=True)
-            drawn = _oriented(_around(from_utm(simple, site.utm_epsg), site.lon))
+            drawn = _oriented(
+                _around(from_utm(simple, site.utm_epsg), site.lon if lon is None else lon)
+            )
             self.drawn.extend(drawn.tolist())
         return out
 
     def encode(self) -> dict[str, list[int]]:
         """The table as flat integer arrays (see :func:`decode_shapes`)."""
         return encode_shapes(self.drawn)
+
+
+def _near(x: float, lon: float) -> float:
+    """``x`` shifted by a multiple of 360° to lie within 180° of ``lon``.
+
+    Examples
+    --------
+    >>> _near(-179.9, 179.95), _near(126.6, 126.6), _near(10.0, -165.0)
+    (180.1, 126.6, 10.0)
+    """
+    return x - 360.0 * round((x - lon) / 360.0)
+
+
+def _bounds_near(bounds: Any, lon: float) -> list[list[float]]:
+    """Leaflet bounds ``[[south, west], [north, east]]`` moved by 360° to lie around ``lon``.
+
+    Examples
+    --------
+    >>> _bounds_near(((-16.6, -179.95), (-16.4, -179.85)), 179.9)
+    [[-16.6, 180.05], [-16.4, 180.15]]
+    """
+    (south, west), (north, east) = bounds
+    shift = _near(west, lon) - west
+    return [[float(south), float(west + shift)], [float(north), float(east + shift)]]
 
 
 def _around(geoms: Any, lon: float) -> Any:
@@ -434,7 +463,9 @@ def _config(
     for k, (report, site_overlays) in enumerate(zip(reports, overlays, strict=True)):
         prefix = f"{names[k]} " if several else ""
         colors = all_colors[len(epochs) : len(epochs) + len(report.epochs)]
-        site_config = _site_config(report, site_overlays, shapes, colors, prefix)
+        # Sites either side of 180° are drawn side by side: each around the first one's lon.
+        lon = _near(report.site.lon, reports[0].site.lon)
+        site_config = _site_config(report, site_overlays, shapes, colors, prefix, lon)
         for item in (*site_config["epochs"], *site_config["intervals"], *site_config["imagery"]):
             item["site"] = k
         epochs += site_config["epochs"]
@@ -468,14 +499,19 @@ def _site_config(
     shapes: _Shapes,
     colors: list[str],
     prefix: str = "",
+    lon: float | None = None,
 ) -> dict[str, Any]:
-    """One site's part of :func:`_config` (popup and legend rows are built here)."""
+    """One site's part of :func:`_config` (popup and legend rows are built here).
+
+    Everything is drawn within 180° of ``lon`` (default: the site's longitude).
+    """
+    lon = report.site.lon if lon is None else lon
     data = report.to_dict()
     epochs = []
     for r, e, color in zip(report.epochs, data["epochs"], colors, strict=True):
         headline = epoch_headline(e)
         rows = popup_rows(EPOCH_COLUMNS, e)
-        shape_ids = shapes.add([fp.geometry for fp in r.epoch.footprints], report.site)
+        shape_ids = shapes.add([fp.geometry for fp in r.epoch.footprints], report.site, lon)
         features = _footprint_features(r, headline, shape_ids) or []
         pairs = zip(r.epoch.footprints, e["footprints"], shape_ids, strict=True)
         for fp, fp_row, shape_id in pairs if not features else ():
@@ -499,7 +535,7 @@ def _site_config(
         if i.kind != "consecutive":
             continue
         g = i.growth
-        ids = shapes.add([p.geometry for p in g.patches], report.site)
+        ids = shapes.add([p.geometry for p in g.patches], report.site, lon)
         intervals.append(
             {
                 "start": prefix + g.start.label,
@@ -514,7 +550,7 @@ def _site_config(
             {
                 "epoch": prefix + label,
                 "url": "data:image/png;base64," + base64.b64encode(ov.png).decode("ascii"),
-                "bounds": [list(ov.bounds[0]), list(ov.bounds[1])],
+                "bounds": _bounds_near(ov.bounds, lon),
             }
         )
     bounds = None
@@ -524,7 +560,7 @@ def _site_config(
             minx, miny, maxx, maxy = r.epoch.geometry.bounds
             xs += [minx, maxx]
             ys += [miny, maxy]
-        bounds = [[min(ys), min(xs)], [max(ys), max(xs)]]
+        bounds = _bounds_near(((min(ys), min(xs)), (max(ys), max(xs))), lon)
     return {
         "epochs": epochs,
         "intervals": intervals,
