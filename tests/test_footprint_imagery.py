@@ -179,3 +179,34 @@ def test_catalogue_uncertainty_is_a_sane_number(cli, data_dir: Path) -> None:
         f"{catalog}: line 7: uncertainty_m must be a finite number of metres",
         ("validate",),
     )
+
+
+def test_unknown_image_points_to_a_refused_catalogue_row(cli, data_dir: Path) -> None:
+    """The row naming the image was refused (a negative uncertainty): say so, not only 'unknown'."""
+    _add_images(data_dir, ("2013-06-20", "ge-2013-06", "-4"))
+    path = _epoch_file(data_dir, feature(BOX, name="west", imagery="ge-2013-06"))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 (west) names imagery 'ge-2013-06', which imagery/catalog.csv does "
+        f"not list (known ids: {BUNDLED_IDS}; rows of imagery/catalog.csv were refused: fix "
+        "those first)",
+    )
+
+
+def test_unknown_image_in_a_catalogue_without_ids_says_so(cli, data_dir: Path) -> None:
+    catalog = data_dir / "imagery" / "catalog.csv"
+    with catalog.open(encoding="utf-8", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    fields = [k for k in table[0] if k not in ("id", "uncertainty_m")]
+    with catalog.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fields, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+    path = _epoch_file(data_dir, feature(BOX, name="west", imagery="ge-2013-06"))
+    assert_refused(
+        cli,
+        data_dir,
+        f"{path}: feature 1 (west) names imagery 'ge-2013-06', which imagery/catalog.csv does "
+        "not list (known ids: none; it has no id column: add one, see the README)",
+    )

@@ -293,6 +293,10 @@ def _imagery_problem(
     record = catalog.get(image_id)
     if record is None:
         known = ", ".join(sorted(catalog)) or "none"
+        if not getattr(catalog, "has_id_column", True):
+            known += "; it has no id column: add one, see the README"
+        elif getattr(catalog, "refused", False):  # perhaps the row naming it was refused
+            known += f"; rows of {CATALOG_FILE.as_posix()} were refused: fix those first"
         return (
             f"names imagery {image_id!r}, which {CATALOG_FILE.as_posix()} does not list "
             f"(known ids: {known})"

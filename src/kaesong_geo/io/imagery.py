@@ -189,20 +189,32 @@ def check_image(
     )
 
 
-def catalog_ids(data_dir: str | os.PathLike[str]) -> dict[str, ImageryRecord]:
+class CatalogIds(dict[str, "ImageryRecord"]):
+    """The catalogue's records by ``id``; whether rows were refused, and it has an id column."""
+
+    refused: bool = False
+    has_id_column: bool = True
+
+
+def catalog_ids(data_dir: str | os.PathLike[str]) -> CatalogIds:
     """The catalogue's records that have an ``id``, by id; its images are not opened.
 
-    Rows with a problem are left out (:func:`inspect_imagery_catalog` names it); no
-    catalogue gives ``{}``.
+    Rows with a problem are left out (:func:`inspect_imagery_catalog` names it), and
+    ``refused`` says there were some; no catalogue gives an empty mapping.
 
     Examples
     --------
     >>> from kaesong_geo.io.datadir import bundled_data_dir
-    >>> sorted(catalog_ids(bundled_data_dir()))[:2]
-    ['ge-2004-04', 'ge-2006-01']
+    >>> ids = catalog_ids(bundled_data_dir())
+    >>> sorted(ids)[:2], ids.refused
+    (['ge-2004-04', 'ge-2006-01'], False)
     """
-    records, _ = inspect_imagery_catalog(data_dir, KAESONG, open_images=False)
-    return {r.id: r for r in records if r.id}
+    records, problems = inspect_imagery_catalog(data_dir, KAESONG, open_images=False)
+    out = CatalogIds({r.id: r for r in records if r.id})
+    out.refused = bool(problems)
+    path = Path(data_dir) / CATALOG_FILE
+    out.has_id_column = not path.is_file() or "id" in _columns_of(path)
+    return out
 
 
 def inspect_imagery_catalog(
