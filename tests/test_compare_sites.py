@@ -270,13 +270,28 @@ def test_rates_compound_to_the_whole_span(
     ratio = math.prod(1 + (r.growth_pct or 0) / 100 for r in rows[1:])
     assert ratio == pytest.approx(epochs[-1][1] / epochs[0][1], rel=1e-9)
     # abs: ratio is a product of factors up to 1e5 apart, each rounded (e.g. 1e3 -> 1e8 -> 1e3).
-    assert summary.total_growth_pct == pytest.approx(100 * (ratio - 1), rel=1e-9, abs=1e-6)
     if len(rows) > 1:
+        assert summary.total_growth_pct == pytest.approx(100 * (ratio - 1), rel=1e-9, abs=1e-6)
         assert summary.annual_rate_pct is not None
         whole = (1 + summary.annual_rate_pct / 100) ** summary.years
         assert whole == pytest.approx(ratio, rel=1e-9)
-    else:
+    else:  # one epoch: no growth to measure
+        assert summary.total_growth_pct is None
         assert summary.annual_rate_pct is None and summary.years == 0
     for r, (_, area, w) in zip(rows, epochs, strict=True):
         assert r.workers_per_ha == (None if w is None else w / (area / 1e4))
     assert comparison.summaries[1].first_epoch == comparison.summaries[1].last_epoch
+
+
+def test_a_site_of_one_epoch_has_no_growth_to_compare(cli: Any, kaesong: str, durban: Path) -> None:
+    for extra in ("2018.geojson", "2021-03.geojson"):
+        (durban / "boundaries" / extra).unlink()
+    both = json.loads(
+        cli("growth", "--data-dir", kaesong, "--data-dir", str(durban), "--format", "json").out
+    )
+    Draft202012Validator(json_schema(2)).validate(both)
+    single = both["comparison"]["sites"][1]
+    assert (single["first_epoch"], single["last_epoch"]) == ("2015-06", "2015-06")
+    assert single["total_growth_pct"] is None and single["annual_rate_pct"] is None
+    table = cli("growth", "--data-dir", kaesong, "--data-dir", str(durban)).out
+    assert f"{DURBAN}: one epoch (2015-06), 1.071 km²: no growth to measure" in table

@@ -178,7 +178,9 @@ def compare_sites(reports: Sequence[GrowthReport]) -> Comparison:
                 years=days / DAYS_PER_YEAR,
                 first_area_m2=start,
                 last_area_m2=end,
-                total_growth_pct=100.0 * (end - start) / start if start > 0 else None,
+                total_growth_pct=(
+                    100.0 * (end - start) / start if start > 0 and last is not first else None
+                ),
                 annual_rate_pct=annual_rate_pct(start, end, days),
             )
         )
