@@ -62,7 +62,20 @@ def test_geojson_footprint_takes_its_images_uncertainty_and_names_it(cli, data_d
         ("west", "ge-2013-06-20", 4.0),  # the image's
         ("east", "ge-2013-06-20", 25),  # its own
     ]
-    assert [(i["date"], i["id"]) for i in epoch["imagery"]] == [("2013-06-20", "ge-2013-06-20")]
+    assert [(i["date"], i["id"], i["uncertainty_m"]) for i in epoch["imagery"]] == [
+        ("2013-06-20", "ge-2013-06-20", 4.0)
+    ]
+    # The map's popups and the report's footprint table name the image too.
+    from kaesong_geo.maps.build import make_map
+    from kaesong_geo.maps.htmlreport import make_report
+
+    from .test_maps import config_of
+
+    config = config_of(make_map(data_dir))
+    [popup_epoch] = [e for e in config["epochs"] if e["label"] == "2013-06"]
+    rows = [dict(f["rows"]) for f in popup_epoch["features"]]
+    assert [r["Traced on image (imagery/catalog.csv id)"] for r in rows] == ["ge-2013-06-20"] * 2
+    assert '<td class="text">ge-2013-06-20</td>' in make_report(data_dir)
     others = [
         f["imagery"] for e in data["epochs"] if e["epoch"] != "2013-06" for f in e["footprints"]
     ]

@@ -619,6 +619,10 @@ FOOTPRINT_COLUMNS: tuple[Column, ...] = (
         "area_uncertainty_pct", "area ±", "%", "g", outputs=_o("html", "popup"),
         label="Area uncertainty",
     ),
+    Column(
+        "imagery", "traced on", align=_L, outputs=_o("html", "popup"),
+        label="Traced on image (imagery/catalog.csv id)",
+    ),
     Column("source", "source", align=_L, outputs=_o("html", "popup"), wrap="prose"),
     Column("note", "note", align=_L, outputs=_o("html", "popup"), wrap="prose"),
     Column("file", "file", align=_L, outputs=_o("popup"), popup=_file_popup),

@@ -157,6 +157,9 @@ def report_dict(report: GrowthReport) -> dict[str, Any]:
                         "file": rec.file or None,
                         "source": rec.source,
                         "id": rec.id or None,
+                        "resolution_m": rec.resolution_m,
+                        "uncertainty_m": rec.uncertainty_m,
+                        "note": rec.note,
                     }
                     for rec in r.imagery
                 ],
