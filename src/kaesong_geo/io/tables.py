@@ -17,6 +17,9 @@ Examples
 >>> _ = path.write_text("a,c\n")
 >>> read_table(path, ("a", "b"))[1]
 "unknown column 'c'; missing column 'b' (expected a, b)"
+>>> _ = path.write_text("a,b\n1,2\n", encoding="utf-16")
+>>> read_table(path, ("a", "b"))[1]
+"is not UTF-8 text (it is UTF-16, Excel's 'Unicode Text'): save it as 'CSV UTF-8'"
 >>> _ = path.write_text("a;b\n1;2\n")
 >>> read_table(path, ("a", "b"))[1]
 'is separated by semicolons; save it as comma-separated CSV (columns a, b)'
@@ -81,7 +84,14 @@ def read_table(path: Path, columns: Sequence[str]) -> tuple[list[Row], str | Non
                         f"{len(header)}; a value that holds a comma must be in double quotes"
                     )
                 rows.append(({k.strip(): (v or "") for k, v in r.items() if k}, reader.line_num))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        utf16 = exc.object[:2] in (b"\xff\xfe", b"\xfe\xff")
+        return [], (
+            "is not UTF-8 text"
+            + (" (it is UTF-16, Excel's 'Unicode Text')" if utf16 else "")
+            + ": save it as 'CSV UTF-8'"
+        )
+    except (OSError, csv.Error) as exc:
         return [], f"cannot read: {exc}"
     return rows, None
 
