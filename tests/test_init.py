@@ -131,6 +131,7 @@ def test_init_refuses_a_file_and_a_missing_parent(cli, tmp_path: Path) -> None:
         (["--site", "Z", "--lon", "0", "--lat", "inf"], "lat must be a finite number"),
         (["--site", "Z", "--lon", "0", "--lat", "0", "--radius-km", "0"], "--radius-km must be"),
         (["--site", "Z", "--lon", "0", "--lat", "0", "--radius-km", "1e9"], "at most 500, got"),
+        (["--site", "Z", "--lon", "0", "--lat", "85"], "lat 85 is beyond the UTM grid"),
         (["--site", "Z", "--lon", "0"], "--site needs --lon and --lat"),
         (["--site", " ", "--lon", "0", "--lat", "0"], "--site is empty"),
         (["--lon", "0", "--lat", "0"], "--lon describes another site: give --site NAME"),

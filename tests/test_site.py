@@ -234,6 +234,7 @@ GOOD = 'name = "Zone"\nradius_km = 10\n[point]\nlon = 31.03\nlat = -29.86\nsourc
         ('name = "Zone"\n[point]\nlat = 2\n', "[point] has no 'lon'"),
         ('name = "Zone"\n[point]\nlon = 181\nlat = 2\n', "[point] lon 181 is out of range"),
         ('name = "Zone"\n[point]\nlon = 1\nlat = -90.5\n', "[point] lat -90.5 is out of range"),
+        ('name = "Zone"\n[point]\nlon = 1\nlat = 85\n', "[point] lat 85 is beyond the UTM grid"),
         ('name = "Zone"\n[point]\nlon = nan\nlat = 2\n', "[point] lon is not finite (nan)"),
         ('name = "Zone"\n[point]\nlon = 1\nlat = inf\n', "[point] lat is not finite (inf)"),
         ('name = "Zone"\n[point]\nlon = "1"\nlat = 2\n', "[point] lon must be a number"),

@@ -36,6 +36,8 @@ __all__ = [
     "utm_zone_label",
 ]
 
+#: Latitudes the UTM grid covers (the polar caps use UPS, which the cross-check does not).
+UTM_SOUTH, UTM_NORTH = -80.0, 84.0
 #: Largest ``radius_km`` a site may have: a zone, not a country (the checks that footprints
 #: and imagery lie within it would mean nothing beyond).
 MAX_RADIUS_KM = 500.0
@@ -193,6 +195,11 @@ class Site:
                 raise ValueError(
                     f"{key} must be a finite number in {-limit:g}..{limit:g}, got {value!r}"
                 )
+        if not UTM_SOUTH <= lat <= UTM_NORTH:
+            raise ValueError(
+                f"lat {lat:g} is beyond the UTM grid of the area cross-check "
+                f"({-UTM_SOUTH:g}°S to {UTM_NORTH:g}°N)"
+            )
         if not math.isfinite(radius_km) or not 0 < radius_km <= MAX_RADIUS_KM:
             raise ValueError(
                 f"radius_km must be a number of km above 0, at most {MAX_RADIUS_KM:,g}, "

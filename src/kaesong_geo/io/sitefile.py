@@ -53,6 +53,8 @@ from kaesong_geo.site import (
     DEFAULT_RADIUS_KM,
     KAESONG,
     MAX_RADIUS_KM,
+    UTM_NORTH,
+    UTM_SOUTH,
     DocumentedArea,
     Site,
     utm_epsg_for,
@@ -162,6 +164,11 @@ def _parse(root: Path, raw: dict[str, Any], path: Path) -> Site:
         raise _Bad(f"[point] lon {lon:g} is out of range (-180..180)")
     if abs(lat) > 90:
         raise _Bad(f"[point] lat {lat:g} is out of range (-90..90)")
+    if not UTM_SOUTH <= lat <= UTM_NORTH:
+        raise _Bad(
+            f"[point] lat {lat:g} is beyond the UTM grid of the area cross-check "
+            f"({-UTM_SOUTH:g}°S to {UTM_NORTH:g}°N)"
+        )
     radius = _number(raw, "radius_km", "", required=False)
     radius = DEFAULT_RADIUS_KM if radius is None else radius
     if radius <= 0:
