@@ -24,8 +24,9 @@ from kaesong_geo.columns import (
     csv_header,
     shown,
 )
-from kaesong_geo.maps.charts import make_chart
+from kaesong_geo.maps.charts import chart_bytes, make_chart
 from kaesong_geo.maps.htmlreport import make_report
+from kaesong_geo.report import growth_report
 
 from .conftest import tree_digest
 
@@ -186,6 +187,8 @@ def test_verified_counts_have_no_footnote(cli: Any, rason: Path) -> None:
     html = _body(make_report(rason))
     assert "Correlation across epochs" in html and "aligned from unverified" not in html
     assert "Sources of the counts used" in html and "Source A" in html
+    chart = chart_bytes(growth_report(rason), "svg").decode("utf-8")
+    assert "workers, observed" in chart and "observed but unverified" not in chart
 
 
 def test_unverified_counts_keep_their_footnote(cli: Any, rason: Path) -> None:
@@ -198,6 +201,8 @@ def test_unverified_counts_keep_their_footnote(cli: Any, rason: Path) -> None:
     assert re.search(r"\d\*", out) and f"  * {UNVERIFIED}" in out
     md = _growth(cli, rason, "--format", "markdown")
     assert f"\\* {UNVERIFIED}." in md
+    chart = chart_bytes(growth_report(rason), "svg").decode("utf-8")
+    assert "observed but unverified" in chart
 
 
 # ---------------------------------------------------------------- D12: provenance wording

@@ -329,6 +329,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
         firms_ax = ax.twinx()
         firms_ax.spines["right"].set_position(("axes", 1.15))
         count_axes = [("workers", workers_ax, _WORKERS), ("firms", firms_ax, _FIRMS)]
+    any_unverified = False
     for indicator, axis, color in count_axes:
         obs = sorted(
             (o for o in report.observations if o.indicator == indicator and lo <= o.as_of <= hi),
@@ -363,6 +364,7 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             )
         if obs:
             unverified = [o for o in obs if o.status != "reported"]
+            any_unverified = any_unverified or bool(unverified)
             axis.plot(
                 [_num(o.as_of) for o in unverified],
                 [o.value for o in unverified],
@@ -423,15 +425,6 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             [],
             [],
             ls="",
-            marker="o",
-            mfc="white",
-            mec="black",
-            label="observed but unverified / approximate / derived",
-        ),
-        Line2D(
-            [],
-            [],
-            ls="",
             marker="D",
             mfc="none",
             mec="black",
@@ -440,6 +433,19 @@ def chart_bytes(report: GrowthReport, fmt: ChartFormat = "png") -> bytes:
             label="aligned to epoch (interpolated)",
         ),
     ]
+    if any_unverified:  # only where such an observation is drawn
+        count_handles.insert(
+            2,
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="white",
+                mec="black",
+                label="observed but unverified / approximate / derived",
+            ),
+        )
     if has_counts:
         handles += count_handles
     if has_counts and any(s.start <= hi and (s.end is None or s.end > lo) for s in stops):
