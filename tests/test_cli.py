@@ -600,3 +600,18 @@ def test_empty_arguments_are_usage_errors(cli, tmp_path, monkeypatch, args, mess
     r = cli(*args)
     assert r.code == 2 and message in r.err and "Traceback" not in r.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_folder_without_its_option_gets_a_hint(cli, tmp_path) -> None:
+    r = cli("map", "--data-dir", str(tmp_path), "other-folder", "-o", str(tmp_path / "m.html"))
+    assert r.code == 2
+    assert r.err.splitlines()[-1] == (
+        "kaesong-geo: error: unrecognized arguments: other-folder (for several data directories "
+        "repeat the option: --data-dir A --data-dir B)"
+    )
+    assert not (tmp_path / "m.html").exists()
+    r = cli("growth", "--bogus")
+    assert (
+        r.code == 2
+        and r.err.splitlines()[-1] == "kaesong-geo: error: unrecognized arguments: --bogus"
+    )

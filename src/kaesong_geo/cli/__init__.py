@@ -139,7 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        given = list(sys.argv[1:] if argv is None else argv)
+        hint = ""
+        if "--data-dir" in given and not any(e.startswith("-") for e in extra):
+            hint = " (for several data directories repeat the option: --data-dir A --data-dir B)"
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     if args.command is None:
         parser.print_help()
         return 2
