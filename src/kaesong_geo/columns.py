@@ -163,6 +163,9 @@ class Column:
     counts : bool
         Shows counts (firms, workers) or figures derived from them: the tables leave it out
         of a report without counts (see :func:`has_counts`); CSV keeps it.
+    sparse : bool
+        Mostly missing (an optional property): tables and popups leave it out where no row
+        has it, rather than fill it with :data:`MISSING`; CSV keeps it.
     """
 
     key: str
@@ -180,6 +183,7 @@ class Column:
     popup: Callable[[Row], str] | None = None
     raw: Callable[[Row], Any] | None = None
     counts: bool = False
+    sparse: bool = False
 
     @property
     def title(self) -> str:
@@ -248,12 +252,18 @@ class Column:
 
 
 def shown(
-    columns: Iterable[Column], output: Output, *, wide: bool = True, counts: bool = True
+    columns: Iterable[Column],
+    output: Output,
+    *,
+    wide: bool = True,
+    counts: bool = True,
+    rows: Sequence[Row] | None = None,
 ) -> list[Column]:
     """The columns that ``output`` shows; for ``terminal`` unless ``wide``, the narrow ones.
 
     Without ``counts`` (a report with no count aligned to any epoch) the tables leave out
-    the columns of counts, which would hold only :data:`MISSING`; CSV keeps every column.
+    the columns of counts, which would hold only :data:`MISSING`; with ``rows``, a
+    ``sparse`` column none of them has is left out too. CSV keeps every column.
 
     Examples
     --------
@@ -261,6 +271,10 @@ def shown(
     ['from', 'to', 'days', 'growth km²']
     >>> [c.title for c in shown(EPOCH_COLUMNS, "terminal", wide=False, counts=False)]
     ['epoch', 'date', 'area km²', '± km²', 'growth %', 'provenance']
+    >>> [c.key for c in shown(FOOTPRINT_COLUMNS, "html", rows=[{"imagery": None}])][-3:]
+    ['area_uncertainty_pct', 'source', 'note']
+    >>> [c.key for c in shown(FOOTPRINT_COLUMNS, "html", rows=[{"imagery": "ge-2013-06"}])][-3:]
+    ['imagery', 'source', 'note']
     """
     keep_counts = counts or output == "csv"
     return [
@@ -269,6 +283,12 @@ def shown(
         if output in c.outputs
         and (wide or output != "terminal" or c.narrow)
         and (keep_counts or not c.counts)
+        and (
+            not c.sparse
+            or rows is None
+            or output == "csv"
+            or any(c.value(r) not in (None, "") for r in rows)
+        )
     ]
 
 
@@ -328,7 +348,7 @@ def popup_rows(columns: Iterable[Column], row: Row) -> list[list[str]]:
     >>> popup_rows(FOOTPRINT_COLUMNS, {"class": "developed", "area_m2": 92561.5})[:2]
     [['Class', 'developed'], ['Area', '9.3 ha']]
     """
-    return [[c.popup_label, c.popup_text(row)] for c in shown(columns, "popup")]
+    return [[c.popup_label, c.popup_text(row)] for c in shown(columns, "popup", rows=[row])]
 
 
 def _column(columns: Sequence[Column], key: str, output: Output) -> Column:
@@ -621,7 +641,7 @@ FOOTPRINT_COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "imagery", "traced on", align=_L, outputs=_o("html", "popup"),
-        label="Traced on image (imagery/catalog.csv id)",
+        label="Traced on image (imagery/catalog.csv id)", sparse=True,
     ),
     Column("source", "source", align=_L, outputs=_o("html", "popup"), wrap="prose"),
     Column("note", "note", align=_L, outputs=_o("html", "popup"), wrap="prose"),
