@@ -161,8 +161,10 @@
 
   var instances = [];
 
-  // A basemap whose first TILE_ERROR_LIMIT tiles all fail is given up for the blank one.
+  // A basemap whose first TILE_ERROR_LIMIT tiles (or all the tiles of its view) fail is given
+  // up for the blank one.
   var TILE_ERROR_LIMIT = 3;
+  var TILES_FAILED = 'Basemap tiles could not be loaded (offline?); showing the blank basemap.';
   // Below this width or height (CSS pixels) the layer control and the legend start collapsed.
   var COMPACT_WIDTH = 640;
   var COMPACT_HEIGHT = 480;
@@ -236,8 +238,16 @@
       b.layer.on('tileerror', function () {
         count.failed += 1; state.tiles.failed += 1;
         if (count.loaded === 0 && count.failed >= TILE_ERROR_LIMIT && map.hasLayer(b.layer)) {
-          state.useBlank('Basemap tiles could not be loaded (offline?); showing the blank basemap.');
+          state.useBlank(TILES_FAILED);
         }
+      });
+      // A view of fewer than TILE_ERROR_LIMIT tiles (a narrow map of the world) that all
+      // failed gives up too (once Leaflet is done with the event).
+      b.layer.on('load', function () {
+        if (count.loaded > 0 || count.failed === 0) { return; }
+        setTimeout(function () {
+          if (count.loaded === 0 && map.hasLayer(b.layer)) { state.useBlank(TILES_FAILED); }
+        }, 0);
       });
     });
     state.useBlank = function (reason) {
