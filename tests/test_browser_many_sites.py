@@ -4,7 +4,6 @@ control compares two epochs of one site."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +103,8 @@ def assert_clear(frame: Any, where: str) -> dict[str, Any]:
     boxes: dict[str, Any] = frame.evaluate(BOXES)
     assert overlapping_controls(boxes) == [], where
     labels, markers = boxes["labels"], boxes["markers"]
-    clashes = [
-        (a["name"], b["name"]) for i, a in enumerate(labels) for b in labels[i + 1 :] if intersects(a, b)
-    ]
+    pairs = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    clashes = [(a["name"], b["name"]) for a, b in pairs if intersects(a, b)]
     assert clashes == [], where
     on_markers = [(a["name"], m) for a in labels for m in markers if intersects(a, m)]
     assert on_markers == [], where
