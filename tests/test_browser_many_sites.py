@@ -238,6 +238,13 @@ def test_swipe_compares_two_epochs_of_one_site(
               .map(e => [...e.classList].find(c => c.startsWith('ks-site-')))"""
         )
         assert set(drawn) == {"ks-site-2"}
+        # Rason, a dot at world scale, was zoomed to: the view holds it and not Kaesong.
+        view = p.evaluate(
+            "() => { const b = KaesongMap.instances[0].map.getBounds();"
+            " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
+        )
+        assert view[0] < 42.30 < 42.32 < view[2] and view[1] < 130.30 < 130.32 < view[3]
+        assert not view[0] < 37.93 < view[2]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         p.screenshot(path=str(SCREENSHOTS / "many-sites-swipe-rason.png"))
         # A site of one epoch compares that epoch with itself.

@@ -592,6 +592,17 @@
       s.rightCaption = el('div', 'ks-swipe-caption', rightLabel);
       [s.divider, s.leftCaption, s.rightCaption, s.range].forEach(function (n) { container.appendChild(n); });
       state.swipe = s;
+      // A site drawn as a dot (several sites in view), or out of view, is zoomed to first.
+      var site = sites[byLabel[leftLabel].site || 0];
+      if (several && site.bounds) {
+        var b = L.latLngBounds(site.bounds);
+        var nw = map.project(b.getNorthWest()), se = map.project(b.getSouthEast());
+        if (Math.max(se.x - nw.x, se.y - nw.y) < SITE_MARKER_PX || !map.getBounds().contains(b)) {
+          var free = state.freePadding(b);
+          map.fitBounds(b, {paddingTopLeft: free.paddingTopLeft,
+                            paddingBottomRight: free.paddingBottomRight, animate: false});
+        }
+      }
       centreSwipe(s.layers[0], s.layers[1]);
       map.on('move zoom resize', state.updateSwipe);
       state.updateSwipe();
