@@ -70,9 +70,12 @@ def test_each_site_is_a_layer_group_and_the_view_shows_both(sites_page: Page) ->
     drawn = page.evaluate(DRAWN_SITES)
     n_kaesong = drawn.count("ks-site-0")
     assert n_kaesong >= 3 and drawn.count("ks-site-1") == 3  # Rason: 1 + 2 footprints
-    # Both are dots at this scale: each has a labelled marker, which zooms to its site.
+    # Both are dots at this scale: each has a marker labelled with the site's short name (its
+    # full name on hover), which zooms to its site.
     names = page.locator(".ks-site-name").all_inner_texts()
-    assert names == [kaesong, RASON]
+    assert names == ["Kaesong", RASON]
+    titles = page.locator("path.ks-site-marker title").all_text_contents()
+    assert titles == [kaesong, RASON]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "map-two-sites.png"))
     # Unticking a site hides its footprints only; ticking it again brings them back.
@@ -165,10 +168,7 @@ def test_site_markers_are_clear_of_the_controls(
         frame = page.page
     try:
         boxes = frame.evaluate(MARKER_BOXES)
-        assert [b["name"] for b in boxes["labels"]] == [
-            "Kaesong Industrial Complex",
-            "Durban test zone",
-        ]
+        assert [b["name"] for b in boxes["labels"]] == ["Kaesong", "Durban test zone"]
         assert len(boxes["markers"]) == 2
         assert overlapping_controls(boxes) == []
         for b in boxes["markers"] + boxes["labels"]:

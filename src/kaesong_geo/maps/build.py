@@ -472,7 +472,7 @@ def _config(
         intervals += site_config["intervals"]
         imagery += site_config["imagery"]
         notes += [f"{report.site.name}: {n}" if several else n for n in site_config["notes"]]
-        sites.append({"name": report.site.name, "bounds": site_config["bounds"]})
+        sites.append({"name": report.site.name, "short": names[k], "bounds": site_config["bounds"]})
     boxes = [s["bounds"] for s in sites if s["bounds"]]
     bounds = None
     if boxes:

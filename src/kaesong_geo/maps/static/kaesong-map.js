@@ -161,14 +161,31 @@
 
   var instances = [];
 
-  // A basemap whose first TILE_ERROR_LIMIT tiles all fail is given up for the blank one.
+  // A basemap whose first TILE_ERROR_LIMIT tiles (or all the tiles of its view) fail is given
+  // up for the blank one.
   var TILE_ERROR_LIMIT = 3;
+  var TILES_FAILED = 'Basemap tiles could not be loaded (offline?); showing the blank basemap.';
   // Below this width or height (CSS pixels) the layer control and the legend start collapsed.
   var COMPACT_WIDTH = 640;
   var COMPACT_HEIGHT = 480;
   var MARGIN = 10;
+  // The least height (CSS pixels) of the layer control's scrolling list and of the legend's body.
+  var LIST_MIN = 48;
+  var LEGEND_MIN = 80;
   // With several sites, a site drawn smaller than this (CSS pixels) gets a labelled marker.
   var SITE_MARKER_PX = 40;
+
+  function boxesIntersect(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function showLabel(m, show) {
+    var tip = m.marker.getTooltip();
+    var node = tip && tip.getElement();
+    if (!node) { return; }
+    node.classList.toggle('ks-label-hidden', !show);
+    if (show) { tip.update(); }
+  }
 
   function sameView(a, b) {
     return !!a && !!b && a.zoom === b.zoom && a.center.distanceTo(b.center) < 0.01;
@@ -221,8 +238,16 @@
       b.layer.on('tileerror', function () {
         count.failed += 1; state.tiles.failed += 1;
         if (count.loaded === 0 && count.failed >= TILE_ERROR_LIMIT && map.hasLayer(b.layer)) {
-          state.useBlank('Basemap tiles could not be loaded (offline?); showing the blank basemap.');
+          state.useBlank(TILES_FAILED);
         }
+      });
+      // A view of fewer than TILE_ERROR_LIMIT tiles (a narrow map of the world) that all
+      // failed gives up too (once Leaflet is done with the event).
+      b.layer.on('load', function () {
+        if (count.loaded > 0 || count.failed === 0) { return; }
+        setTimeout(function () {
+          if (count.loaded === 0 && map.hasLayer(b.layer)) { state.useBlank(TILES_FAILED); }
+        }, 0);
       });
     });
     state.useBlank = function (reason) {
@@ -252,12 +277,14 @@
       state.note = note;
       var untouched = sameView(state.view(), state.home);
       note.control.addTo(map);
+      state.layout();
       if (untouched) { state.fitView(); }  // keep the footprints clear of the note
     };
     state.hideNote = function () {
       if (!state.note) { return; }
       map.removeControl(state.note.control);
       state.note = null;
+      state.layout();
     };
 
     var overlays = {};
@@ -273,14 +300,27 @@
         var marker = L.circleMarker(bounds.getCenter(), {radius: 7, weight: 2, color: '#222',
                                                          fillColor: '#fff', fillOpacity: 0.9,
                                                          className: 'ks-site-marker'});
-        marker.bindTooltip(el('span', 'ks-site-name', site.name),
+        // The label is the short name; the full name shows on hover (an SVG title).
+        marker.bindTooltip(el('span', 'ks-site-name', site.short || site.name),
                            {permanent: true, direction: 'right', offset: [8, 0]});
+        marker.on('add', function () {
+          var path = marker.getElement();
+          if (path && !path.querySelector('title')) {
+            var title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+            title.textContent = site.name;
+            path.appendChild(title);
+          }
+        });
+        var entry = {marker: marker, bounds: bounds, group: state.groups[k], hidden: false};
+        // A label hidden to avoid a collision shows while the pointer is on its marker.
+        marker.on('mouseover', function () { showLabel(entry, true); });
+        marker.on('mouseout', function () { showLabel(entry, !entry.hidden); });
         marker.on('click', function () {
           var free = state.freePadding(bounds);
           map.fitBounds(bounds, {paddingTopLeft: free.paddingTopLeft,
                                  paddingBottomRight: free.paddingBottomRight});
         });
-        state.siteMarkers.push({marker: marker, bounds: bounds, group: state.groups[k]});
+        state.siteMarkers.push(entry);
       });
       state.syncSiteMarkers = function () {
         state.siteMarkers.forEach(function (m) {
@@ -288,6 +328,33 @@
           var small = Math.max(se.x - nw.x, se.y - nw.y) < SITE_MARKER_PX;
           if (small && !m.group.hasLayer(m.marker)) { m.group.addLayer(m.marker); }
           if (!small && m.group.hasLayer(m.marker)) { m.group.removeLayer(m.marker); }
+        });
+        state.declutterLabels();
+      };
+      // Labels never overlap: in the sites' order, a label goes right of its marker, or left
+      // where the right would cover an earlier label or any marker, or else is hidden (its
+      // marker stays, with the name on hover).
+      state.declutterLabels = function () {
+        var shown = state.siteMarkers.filter(function (m) { return map.hasLayer(m.marker); });
+        var taken = shown.map(function (m) { return m.marker.getElement().getBoundingClientRect(); });
+        shown.forEach(function (m) {
+          var tip = m.marker.getTooltip();
+          m.hidden = true;
+          [['right', 8], ['left', -8]].some(function (side) {
+            L.setOptions(tip, {direction: side[0], offset: [side[1], 0]});
+            showLabel(m, true);
+            var node = tip.getElement();
+            if (!node) { return false; }
+            var r = node.getBoundingClientRect();
+            if (taken.some(function (t) { return boxesIntersect(r, t); })) { return false; }
+            taken.push(r);
+            m.hidden = false;
+            return true;
+          });
+          if (m.hidden) {
+            L.setOptions(tip, {direction: 'right', offset: [8, 0]});
+            showLabel(m, false);
+          }
         });
       };
       map.on('zoomend', state.syncSiteMarkers);
@@ -318,6 +385,15 @@
       var old = state.layerControl;
       if (old) { map.removeControl(old); }
       state.layerControl = L.control.layers(bases, overlays, {collapsed: collapsed, position: 'topright'});
+      var ctl = state.layerControl;
+      ['expand', 'collapse'].forEach(function (name) {
+        var method = ctl[name];
+        ctl[name] = function () {
+          method.call(ctl);
+          if (state.legendBody && !state.laying && ctl.getContainer().parentNode) { state.layout(); }
+          return ctl;
+        };
+      });
       state.layerControl.addTo(map);
       var node = state.layerControl.getContainer();
       node.parentNode.insertBefore(node, node.parentNode.firstChild);  // always first in its corner
@@ -516,6 +592,17 @@
       s.rightCaption = el('div', 'ks-swipe-caption', rightLabel);
       [s.divider, s.leftCaption, s.rightCaption, s.range].forEach(function (n) { container.appendChild(n); });
       state.swipe = s;
+      // A site drawn as a dot (several sites in view), or out of view, is zoomed to first.
+      var site = sites[byLabel[leftLabel].site || 0];
+      if (several && site.bounds) {
+        var b = L.latLngBounds(site.bounds);
+        var nw = map.project(b.getNorthWest()), se = map.project(b.getSouthEast());
+        if (Math.max(se.x - nw.x, se.y - nw.y) < SITE_MARKER_PX || !map.getBounds().contains(b)) {
+          var free = state.freePadding(b);
+          map.fitBounds(b, {paddingTopLeft: free.paddingTopLeft,
+                            paddingBottomRight: free.paddingBottomRight, animate: false});
+        }
+      }
       centreSwipe(s.layers[0], s.layers[1]);
       map.on('move zoom resize', state.updateSwipe);
       state.updateSwipe();
@@ -538,24 +625,49 @@
     control('topleft', function () {
       var div = panel('ks-compare');
       div.appendChild(el('h4', null, 'Compare two epochs'));
-      function picker(name, selected) {
-        var select = el('select', 'ks-compare-' + name);
-        select.setAttribute('aria-label', name + ' epoch');
+      // Both boxes hold the epochs of one site (sites lie too far apart to swipe between
+      // them usefully); with several sites, a first box picks the site. Default: the first
+      // and the last epoch of the first site.
+      function fill(select, site, selected) {
+        while (select.firstChild) { select.removeChild(select.firstChild); }
         config.epochs.forEach(function (e) {
+          if ((e.site || 0) !== site) { return; }
           var opt = el('option', null, e.label);
           opt.value = e.label;
           if (e.label === selected) { opt.selected = true; }
           select.appendChild(opt);
         });
+      }
+      function picker(name) {
+        var select = el('select', 'ks-compare-' + name);
+        select.setAttribute('aria-label', name + ' epoch');
         return select;
       }
-      // Default: the first and the last epoch of the first site (several sites lie too far
-      // apart to swipe between them usefully, though any two epochs can be picked).
-      var ofFirstSite = config.epochs.filter(function (e) { return (e.site || 0) === 0; });
-      var first = ofFirstSite[0].label;
-      var last = ofFirstSite[ofFirstSite.length - 1].label;
-      var left = picker('left', first);
-      var right = picker('right', last);
+      var left = picker('left');
+      var right = picker('right');
+      function pickSite(site) {
+        var of = config.epochs.filter(function (e) { return (e.site || 0) === site; });
+        fill(left, site, of[0].label);
+        fill(right, site, of[of.length - 1].label);
+      }
+      var firstSite = config.epochs.length ? config.epochs[0].site || 0 : 0;
+      pickSite(firstSite);
+      if (several) {
+        var sitePicker = el('select', 'ks-compare-site');
+        sitePicker.setAttribute('aria-label', 'site to compare');
+        sites.forEach(function (site, k) {
+          if (!config.epochs.some(function (e) { return (e.site || 0) === k; })) { return; }
+          var opt = el('option', null, site.name);
+          opt.value = String(k);
+          if (k === firstSite) { opt.selected = true; }
+          sitePicker.appendChild(opt);
+        });
+        sitePicker.addEventListener('change', function () {
+          pickSite(parseInt(sitePicker.value, 10));
+          restart();
+        });
+        div.appendChild(sitePicker);
+      }
       var toggle = el('button', 'ks-compare-toggle', 'Swipe');
       state.swipeButton = toggle;
       function restart() { if (state.swipe) { state.startSwipe(left.value, right.value); } }
@@ -586,8 +698,11 @@
         toggle.title = open ? 'Hide the legend' : 'Show the legend';
       };
       toggle.addEventListener('click', function () {
-        state.setLegend(div.classList.contains('ks-collapsed'));
+        state.legendWanted = div.classList.contains('ks-collapsed');
+        state.legendChosen = true;
+        state.layout();
       });
+      state.legend = div; state.legendBody = body;
       body.appendChild(el('h4', null, 'Footprint by epoch'));
       config.epochs.forEach(function (e) {
         var row = el('div', 'ks-legend-row');
@@ -619,6 +734,7 @@
       var list = el('ol');
       config.notes.forEach(function (note) { list.appendChild(el('li', null, note)); });
       details.appendChild(list);
+      details.addEventListener('toggle', function () { state.layout(); });
       div.appendChild(details);
       return div;
     }).addTo(map);
@@ -629,8 +745,77 @@
       state.compact = compact;
       map.getContainer().classList.toggle('ks-compact', compact);
       state.makeLayerControl(compact);
-      state.setLegend(!compact);
+      if (!state.legendChosen) { state.legendWanted = !compact; }
     };
+
+    // No control covers another. Where the bottom corners' controls would meet, the right
+    // ones move up above the left ones (and the same for the top corners, the right ones
+    // moving down); then the right column is fitted into the map's height: the layer
+    // control's list scrolls within what is left, and the legend opens (scrolling too) only
+    // where at least LEGEND_MIN pixels of it fit, unless the reader opened it.
+    state.layout = function () {
+      state.laying = true;
+      try { layout(); } finally { state.laying = false; }
+    };
+    function layout() {
+      var corners = map._controlCorners;
+      var box = map.getContainer().getBoundingClientRect();
+      var height = map.getSize().y;
+      var section = state.layerControl.getContainer().querySelector('.leaflet-control-layers-list');
+      corners.topright.style.top = ''; corners.bottomright.style.bottom = '';
+      section.style.maxHeight = ''; state.legendBody.style.maxHeight = '';
+      state.setLegend(state.legendWanted);
+      function extent(corner) {
+        var r = null;
+        Array.prototype.forEach.call(corner.children, function (node) {
+          var b = node.getBoundingClientRect();
+          if (!b.width || !b.height) { return; }
+          r = r ? {left: Math.min(r.left, b.left), right: Math.max(r.right, b.right),
+                   top: Math.min(r.top, b.top), bottom: Math.max(r.bottom, b.bottom)}
+                : {left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+        });
+        return r;
+      }
+      function apart(a, b) { return !a || !b || a.right + MARGIN <= b.left; }
+      if (!apart(extent(corners.bottomleft), extent(corners.bottomright))) {
+        corners.bottomright.style.bottom = (box.bottom - extent(corners.bottomleft).top) + 'px';
+      }
+      if (!apart(extent(corners.topleft), extent(corners.topright))) {
+        corners.topright.style.top = (extent(corners.topleft).bottom - box.top) + 'px';
+      }
+      // The least room between a top and a bottom corner's controls that share a column, one
+      // of them on the right (negative: overlap).
+      function gap() {
+        var room = height;
+        [['topright', 'bottomright'], ['topleft', 'bottomright'], ['topright', 'bottomleft']]
+          .forEach(function (pair) {
+            var top = extent(corners[pair[0]]), bottom = extent(corners[pair[1]]);
+            if (top && bottom && top.left < bottom.right && bottom.left < top.right) {
+              room = Math.min(room, bottom.top - top.bottom - MARGIN);
+            }
+          });
+        return room;
+      }
+      function shrink(node, by, least) {
+        var h = node.getBoundingClientRect().height;
+        node.style.maxHeight = Math.max(least, Math.floor(h - by)) + 'px';
+      }
+      var open = state.legendWanted;
+      state.setLegend(false);
+      if (gap() < 0 && section.getBoundingClientRect().height) { shrink(section, -gap(), LIST_MIN); }
+      if (open) {
+        state.setLegend(true);
+        if (gap() < 0) {
+          var body = state.legendBody.getBoundingClientRect().height;
+          if (body + gap() >= LEGEND_MIN || state.legendChosen) {
+            shrink(state.legendBody, -gap(), LEGEND_MIN);
+            if (gap() < 0 && section.getBoundingClientRect().height) { shrink(section, -gap(), LIST_MIN); }
+          } else {
+            state.setLegend(false);
+          }
+        }
+      }
+    }
     state.view = function () { return {center: map.getCenter(), zoom: map.getZoom()}; };
 
     // The part of the map no control covers: either the band between the left and right
@@ -750,12 +935,14 @@
       var untouched = sameView(state.view(), state.home);
       var size = map.getSize();
       state.setCompact(size.x < COMPACT_WIDTH || size.y < COMPACT_HEIGHT);
+      state.layout();
       state.sizePopups();
       if (untouched) { state.fitView(); }
     });
 
     var size = map.getSize();
     state.setCompact(size.x < COMPACT_WIDTH || size.y < COMPACT_HEIGHT);
+    state.layout();
     state.restack();
     if (navigator.onLine === false) {
       state.useBlank('The browser is offline; showing the blank basemap.');
