@@ -22,6 +22,7 @@ from kaesong_geo.columns import (
     INTERVAL_COLUMNS,
     MISSING,
     OUTPUTS,
+    Cell,
     Column,
     csv_header,
     epoch_headline,
@@ -251,3 +252,16 @@ def test_html_report_tables_come_from_the_spec() -> None:
     assert html_headers(html) == expected
     assert f'<td class="">{MISSING}</td>' in html and "&ndash;" not in html
     assert 'reconstructed ±700 m<span class="flag"> ESTIMATED</span>' in html
+
+
+def test_derived_counts_carry_the_mark_and_empty_text_is_missing() -> None:
+    """workers/ha from unverified workers is marked *; an empty note is – like any missing value."""
+    per_ha = next(c for c in EPOCH_COLUMNS if c.key == "workers_per_ha")
+    row = {"workers_per_ha": 35.7, "aligned": {"workers": {"value": 6225.0, "verified": False}}}
+    assert per_ha.cell_of(row) == Cell("35.7", "*")
+    row["aligned"]["workers"]["verified"] = True
+    assert per_ha.cell_of(row) == Cell("35.7", "")
+    assert per_ha.cell_of({"workers_per_ha": None}) == Cell(MISSING)
+    note = next(c for c in FOOTPRINT_COLUMNS if c.key == "note" and "popup" in c.outputs)
+    assert note.popup_text({"note": ""}) == MISSING and note.popup_text({"note": "  "}) == MISSING
+    assert note.popup_text({"note": "traced"}) == "traced"

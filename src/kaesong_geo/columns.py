@@ -220,6 +220,8 @@ class Column:
                 return Cell(MISSING)
             return out if isinstance(out, Cell) else Cell(out)
         value = self.value(row)
+        if isinstance(value, str) and not value.strip():  # an empty note or source
+            return Cell(MISSING)
         return Cell(format_value(value, self.spec, signed=self.signed, scale=self.scale))
 
     def text(self, row: Row) -> str:
@@ -387,6 +389,19 @@ def _count(key: str) -> Callable[[Row], Cell | None]:
     return cell
 
 
+def _per_area(key: str) -> Callable[[Row], Cell | None]:
+    """A count per area, with the ``*`` of the count it comes from."""
+
+    def cell(row: Row) -> Cell | None:
+        value = row.get(key)
+        if value is None:
+            return None
+        verified = row.get("aligned", {}).get("workers", {}).get("verified", True)
+        return Cell(format_value(value, ",.1f"), "" if verified else "*")
+
+    return cell
+
+
 def _count_popup(key: str) -> Callable[[Row], str]:
     def text(row: Row) -> str:
         a = row["aligned"][key]
@@ -531,7 +546,7 @@ EPOCH_COLUMNS: tuple[Column, ...] = (
     Column("production_usd_per_year", "production", "US$/yr", ",.0f", outputs=_CSV),
     Column(
         "workers_per_ha", "workers/ha", "", ",.1f", outputs=_ALL, label="Workers per ha",
-        counts=True,
+        counts=True, cell=_per_area("workers_per_ha"),
     ),
     Column("firms_per_km2", "firms/km²", "", ",.1f", outputs=_CSV),
     Column("production_usd_per_ha_year", "production/ha", "US$/yr", ",.0f", outputs=_CSV),

@@ -76,7 +76,11 @@ def run(args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             message = str(exc).replace("radius_km", "--radius-km")
-            raise UsageError(message.replace("name is empty", "--site is empty")) from None
+            message = message.replace("name is empty", "--site is empty")
+            for key in ("lon", "lat"):  # name the option, as for the others
+                if message.startswith(key + " "):
+                    message = "--" + message
+            raise UsageError(message) from None
     path = make_workspace(args.dir, site)
     if site is None:
         what = "a copy of the bundled Kaesong data"

@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     counts = f"{plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
     verdict = "ok" if result.ok else "FAILED"
     print(terminal_safe(f"{verdict}: {result.data_dir}: {result.summary()}; {counts}"))
-    if not result.ok:
-        raise CheckFailed(counts, path=result.data_dir)
+    if not result.ok:  # stderr names the first problem too, for logs that keep only it
+        first = (result.errors or result.warnings)[0]
+        raise CheckFailed(
+            f"{counts}; first: {terminal_safe(str(first), one_line=True)}", path=result.data_dir
+        )
     return 0
