@@ -47,6 +47,7 @@ __all__ = [
     "geodesic_area_m2",
     "geodesic_area_perimeter",
     "geodesic_areas_m2",
+    "lon_near",
     "measure_geometry",
     "polygons_of",
     "to_utm",
@@ -84,6 +85,21 @@ def _recall(kind: str, geom: BaseGeometry) -> Any:
 def _remember(kind: str, geom: BaseGeometry, value: Any) -> None:
     key = (kind, id(geom))
     _KNOWN[key] = (weakref.ref(geom, lambda _: _KNOWN.pop(key, None)), value)
+
+
+def lon_near(lon: Any, ref: float) -> Any:
+    """Longitude(s) ``lon`` shifted by a multiple of 360° to lie within 180° of ``ref``.
+
+    Works on a number or a numpy array; far from ±180° nothing moves.
+
+    Examples
+    --------
+    >>> float(lon_near(-179.9, 179.95)), float(lon_near(126.6, 126.6))
+    (180.1, 126.6)
+    >>> lon_near(np.array([179.99, -179.99]), 179.999).round(2).tolist()
+    [179.99, 180.01]
+    """
+    return lon - 360.0 * np.round((lon - ref) / 360.0)
 
 
 def polygons_of(geom: BaseGeometry | None) -> list[Polygon]:

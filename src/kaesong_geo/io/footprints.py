@@ -88,7 +88,7 @@ from kaesong_geo.errors import GeometryRepairedWarning
 from kaesong_geo.io.imagery import CATALOG_FILE, ImageryRecord, catalog_ids
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.sitefile import read_site
-from kaesong_geo.measure import GEOD, geodesic_area_m2, polygons_of, to_utm
+from kaesong_geo.measure import GEOD, geodesic_area_m2, lon_near, polygons_of, to_utm
 from kaesong_geo.model import METHODS, Epoch, Footprint, Method
 from kaesong_geo.site import KAESONG, Site
 
@@ -530,14 +530,12 @@ def _unwrap(geom: BaseGeometry, site: Site) -> BaseGeometry:
     lon = shapely.get_coordinates(geom)[:, 0]
     if not len(lon) or not np.isfinite(lon).all():
         return geom
-    shift = -360.0 * np.round((lon - site.lon) / 360.0)
-    if not shift.any() or np.ptp(lon + shift) > np.ptp(lon):
+    near = lon_near(lon, site.lon)
+    if np.array_equal(near, lon) or np.ptp(near) > np.ptp(lon):
         return geom
 
     def shifted(xy: np.ndarray) -> np.ndarray:
-        xy = xy.copy()
-        xy[:, 0] -= 360.0 * np.round((xy[:, 0] - site.lon) / 360.0)
-        return xy
+        return np.column_stack([lon_near(xy[:, 0], site.lon), xy[:, 1]])
 
     unwrapped = shapely.transform(geom, shifted)
     if isinstance(unwrapped, MultiPolygon) and all(p.is_valid for p in unwrapped.geoms):

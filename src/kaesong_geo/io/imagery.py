@@ -53,6 +53,7 @@ from kaesong_geo.errors import DataError
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.raster import lonlat_bounds, network_problem, offline_env, open_raster
 from kaesong_geo.io.tables import read_table
+from kaesong_geo.measure import lon_near
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
 
@@ -175,7 +176,8 @@ def check_image(
     shown = f"{west:.4f}..{east:.4f}"
     if east < west:  # across the antimeridian: east beyond 180°, west within 180° of the site
         east += 360.0
-    turn = 360.0 * round((site.lon - (west + east) / 2) / 360.0)
+    middle = (west + east) / 2
+    turn = float(lon_near(middle, site.lon)) - middle
     west, east = west + turn, east + turn
     if west <= site.lon <= east and south <= site.lat <= north:
         return None

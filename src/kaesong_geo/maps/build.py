@@ -33,7 +33,7 @@ from kaesong_geo.columns import EPOCH_COLUMNS, FOOTPRINT_COLUMNS, epoch_headline
 from kaesong_geo.growth import Patch
 from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
-from kaesong_geo.measure import from_utm, to_utm
+from kaesong_geo.measure import from_utm, lon_near, to_utm
 from kaesong_geo.report import EpochResult, GrowthReport, growth_reports
 from kaesong_geo.site import Site
 
@@ -168,17 +168,6 @@ class _Shapes:
         return encode_shapes(self.drawn)
 
 
-def _near(x: float, lon: float) -> float:
-    """``x`` shifted by a multiple of 360° to lie within 180° of ``lon``.
-
-    Examples
-    --------
-    >>> _near(-179.9, 179.95), _near(126.6, 126.6), _near(10.0, -165.0)
-    (180.1, 126.6, 10.0)
-    """
-    return x - 360.0 * round((x - lon) / 360.0)
-
-
 def _bounds_near(bounds: Any, lon: float) -> list[list[float]]:
     """Leaflet bounds ``[[south, west], [north, east]]`` moved by 360° to lie around ``lon``.
 
@@ -188,7 +177,7 @@ def _bounds_near(bounds: Any, lon: float) -> list[list[float]]:
     [[-16.6, 180.05], [-16.4, 180.15]]
     """
     (south, west), (north, east) = bounds
-    shift = _near(west, lon) - west
+    shift = float(lon_near(west, lon)) - west
     return [[float(south), float(west + shift)], [float(north), float(east + shift)]]
 
 
@@ -210,9 +199,7 @@ def _around(geoms: Any, lon: float) -> Any:
         return geoms
 
     def shifted(xy: np.ndarray) -> np.ndarray:
-        xy = xy.copy()
-        xy[:, 0] -= 360.0 * np.round((xy[:, 0] - lon) / 360.0)
-        return xy
+        return np.column_stack([lon_near(xy[:, 0], lon), xy[:, 1]])
 
     return shapely.transform(geoms, shifted)
 
@@ -464,7 +451,7 @@ def _config(
         prefix = f"{names[k]} " if several else ""
         colors = all_colors[len(epochs) : len(epochs) + len(report.epochs)]
         # Sites either side of 180° are drawn side by side: each around the first one's lon.
-        lon = _near(report.site.lon, reports[0].site.lon)
+        lon = float(lon_near(report.site.lon, reports[0].site.lon))
         site_config = _site_config(report, site_overlays, shapes, colors, prefix, lon)
         for item in (*site_config["epochs"], *site_config["intervals"], *site_config["imagery"]):
             item["site"] = k
