@@ -388,11 +388,11 @@ class Transaction:
                 )
             if existed:
                 _link_or_copy(target, self.dir / "old" / key)
-            folder = PurePosixPath(key).parent
+            parent = PurePosixPath(key).parent
             missing = []
-            while str(folder) != "." and not (self.root / folder).is_dir():
-                missing.append(folder.as_posix())
-                folder = folder.parent
+            while str(parent) != "." and not (self.root / parent).is_dir():
+                missing.append(parent.as_posix())
+                parent = parent.parent
             made += [m for m in missing if m not in made]
             changes.append({"path": key, "existed": existed, "remove": key in self._removes})
         journal = self.dir / _JOURNAL
