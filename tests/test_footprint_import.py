@@ -202,6 +202,20 @@ def test_geopackage_layer_is_chosen(tmp_path: Path) -> None:
     assert out.layer == "2014 zones" and [fp.name for fp in out.footprints] == ["Far"]
 
 
+def test_qgis_style_table_is_not_a_layer(tmp_path: Path) -> None:
+    """QGIS may save a layer's style in the GeoPackage: a table without geometry."""
+    import pandas as pd
+    import pyogrio
+
+    path = tmp_path / "qgis.gpkg"
+    _frame(HALL, name=["Hall"]).to_file(path, layer="zones")
+    styles = pd.DataFrame({"f_table_name": ["zones"], "styleQML": ["<qgis/>"]})
+    pyogrio.write_dataframe(styles, path, layer="layer_styles")
+    assert [str(name) for name, _ in pyogrio.list_layers(path)] == ["zones", "layer_styles"]
+    out = import_footprints(path, "2013", KAESONG)
+    assert out.layer == "zones" and [fp.name for fp in out.footprints] == ["Hall"]
+
+
 def test_geopackage_with_several_layers_and_none_chosen_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "qgis.gpkg"
     for name, geom in (("a", BOX), ("b", EAST), ("c", FAR)):

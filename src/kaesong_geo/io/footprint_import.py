@@ -97,10 +97,11 @@ class ImportedFootprints:
 
 
 def layer_names(path: str | os.PathLike[str]) -> list[str] | None:
-    """The layers of a vector file (the ``.shp`` files of a zipped Shapefile), in file order.
+    """The layers with geometries of a vector file (the ``.shp`` of a zip), in file order.
 
-    ``[]`` for GeoParquet (no layers); None when the file cannot be listed (the reader then
-    names the problem).
+    Tables without geometry (the ``layer_styles`` QGIS saves in a GeoPackage) are not
+    layers of footprints. ``[]`` for GeoParquet (no layers); None when the file cannot be
+    listed (the reader then names the problem).
 
     Examples
     --------
@@ -121,7 +122,12 @@ def layer_names(path: str | os.PathLike[str]) -> list[str] | None:
         return []
     try:
         sources = _zip_members(p) if suffix_of(p) in (".zip", ".shp.zip") else [str(p)]
-        return [str(name) for source in sources for name, _ in pyogrio.list_layers(source)]
+        return [
+            str(name)
+            for source in sources
+            for name, geometry_type in pyogrio.list_layers(source)
+            if geometry_type is not None
+        ]
     except Exception:  # unreadable: the reader says why
         return None
 
