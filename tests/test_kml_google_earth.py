@@ -8,6 +8,7 @@ LookAt on the pushpin; the KMZ a zip of doc.kml and files/gate.png).
 
 from __future__ import annotations
 
+import json
 import shutil
 import xml.etree.ElementTree as ET
 import zipfile
@@ -132,9 +133,10 @@ def test_validate_lists_skipped_placemarks_as_a_warning(tmp_path: Path) -> None:
 def test_cli_growth_and_validate_report_the_skipped_placemarks(cli, tmp_path: Path) -> None:
     root = _data_dir(tmp_path, KML, "2013-06.kml")
     before = tree_digest(root)
-    growth = cli("growth", "--data-dir", str(root))
+    growth = cli("growth", "--data-dir", str(root), "--format", "json")
     assert growth.code == 0, growth.err
     assert growth.err.count("kaesong-geo: warning: ") == 1 and SKIPPED_KML in growth.err
+    assert [w for w in json.loads(growth.out)["warnings"] if SKIPPED_KML in w] != []
     validate = cli("validate", "--data-dir", str(root))
     assert validate.code == 0 and SKIPPED_KML in validate.out
     assert tree_digest(root) == before

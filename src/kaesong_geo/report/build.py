@@ -193,6 +193,7 @@ def growth_report(
             report_warnings.append(str(problem))
             warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=2)
         elif problem.code == "skipped":  # KML pushpins and paths beside polygons
+            report_warnings.append(str(problem))
             warnings.warn(str(problem), PlacemarksSkippedWarning, stacklevel=2)
         elif problem.code == "future":
             report_warnings.append(str(problem))
