@@ -37,6 +37,7 @@ __all__ = [
     "MissingDependencyError",
     "OutputError",
     "OutputExistsError",
+    "PlacemarksSkippedWarning",
     "UsageError",
 ]
 
@@ -106,3 +107,10 @@ class KaesongGeoWarning(UserWarning):
 
 class GeometryRepairedWarning(KaesongGeoWarning):
     """An invalid footprint geometry (e.g. self-intersecting) was repaired with ``make_valid``."""
+
+
+class PlacemarksSkippedWarning(KaesongGeoWarning):
+    """Pushpins and open paths beside the polygons of a KML or KMZ file were skipped.
+
+    One warning per file, naming each placemark skipped (``pushpin 'Gate' (Point)``).
+    """

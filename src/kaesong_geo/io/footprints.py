@@ -46,7 +46,12 @@ Checks, each reported with the file and feature:
 * a CRS: GeoJSON, KML and KMZ are WGS 84 by definition; a GeoPackage, Shapefile or
   FlatGeobuf without a CRS is refused. Any other CRS is reprojected to WGS 84;
 * every geometry is a non-empty polygon or multipolygon (Z dropped); a closed line from
-  Google Earth's *Add Path* is refused with a hint to use *Add Polygon*;
+  Google Earth's *Add Path* is refused with a hint to use *Add Polygon*. In a KML or KMZ
+  that holds polygons, pushpins (points) and open paths (lines) are skipped, and so are
+  the points and open paths of a MultiGeometry beside its polygon, with one
+  :class:`~kaesong_geo.errors.PlacemarksSkippedWarning` per file naming each by its
+  ``Name`` (``kaesong-geo validate`` lists it as a warning); a KML of only pushpins and
+  paths is refused;
 * coordinates are finite, valid longitudes/latitudes, not swapped, and **every vertex**
   lies within the site's ``radius_km`` of its reference point, or within the site's
   ``outline_margin_km`` of its outline when ``site.toml`` gives one (a long sliver centred
@@ -84,7 +89,7 @@ from shapely.geometry import LinearRing, LineString, MultiPoint, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import EpochDate, parse_epoch
-from kaesong_geo.errors import GeometryRepairedWarning
+from kaesong_geo.errors import GeometryRepairedWarning, PlacemarksSkippedWarning
 from kaesong_geo.io.imagery import CATALOG_FILE, ImageryRecord, catalog_ids
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.sitefile import read_site
@@ -137,6 +142,8 @@ _SHAPEFILE_NAMES = {
     "uncertaint": "uncertainty_m",
 }
 _DATETIME_TEXT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
+# Geometries of Google Earth's pushpins and paths, skipped beside a KML's polygons.
+_PINS_AND_PATHS = ("Point", "MultiPoint", "LineString", "MultiLineString")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 
@@ -150,6 +157,10 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     crs: str = "EPSG:4326"
     reprojected: bool = False
+    #: KML/KMZ placemarks skipped (pushpins and open paths beside polygons), named.
+    skipped: list[str] = field(default_factory=list)
+    #: The epoch the caller gave for every feature (instead of the file name's), if any.
+    epoch: str | None = None
 
 
 def _missing(value: Any) -> bool:
@@ -411,8 +422,8 @@ def _dates_as_text(
         ]
 
 
-def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
-    """Every non-empty layer of a file; or an error message.
+def _read_layers(path: Path, layer: str | None = None) -> tuple[list[_Layer], str | None]:
+    """Every non-empty layer of a file (only the one named ``layer`` if given); or an error.
 
     Properties are read through Arrow, so that a null (missing) is ``None`` and a stored NaN
     stays NaN (an error), and GeoJSON dates as text (``2011-02-30`` is not a date, where
@@ -442,6 +453,8 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
                 options = {"DATE_AS_STRING": "YES"} if kind == "GeoJSON" else {}
                 for source in sources:
                     for name, _ in pyogrio.list_layers(source):
+                        if layer is not None and str(name) != layer:
+                            continue
                         meta, table = pyogrio.read_arrow(
                             source, layer=str(name), datetime_as_string=True, **options
                         )
@@ -457,7 +470,7 @@ def _read_layers(path: Path) -> tuple[list[_Layer], str | None]:
     except Exception as exc:  # GDAL and pyarrow say many things; keep the first line
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [], f"cannot read as {kind}: {text}"
-    return [layer for layer in layers if len(layer)], None
+    return [found for found in layers if len(found)], None
 
 
 def _deg(value: float) -> str:
@@ -666,10 +679,80 @@ def _site_of_file(path: Path) -> Site:
     return KAESONG
 
 
+def _skippable(geom: BaseGeometry) -> bool:
+    """A pushpin (point) or an open path (line): Google Earth's *Add Placemark*, *Add Path*.
+
+    A closed path is not: it was most likely meant as a polygon (refused with a hint).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> _skippable(Point(1, 2)), _skippable(LineString([(0, 0), (1, 1)]))
+    (True, True)
+    >>> _skippable(LineString([(0, 0), (1, 1), (1, 0), (0, 0)])), _skippable(Point(0, 0).buffer(1))
+    (False, False)
+    """
+    if geom.is_empty or geom.geom_type not in _PINS_AND_PATHS:
+        return False
+    lines = [part for part in shapely.get_parts(geom) if isinstance(part, LineString)]
+    return not any(line.is_closed for line in lines)
+
+
+def _skip_placemarks(layers: list[_Layer]) -> tuple[list[np.ndarray], list[str], str | None]:
+    """Pushpins and open paths of a KML/KMZ to skip beside its polygons, named; and a message.
+
+    Returns, per layer, which features to skip; what was skipped (``pushpin 'Gate' (Point)``);
+    and one warning message for the file (None when nothing was skipped). The polygons of a
+    MultiGeometry that also holds points or open paths are kept: its geometry is replaced in
+    its layer. A file with no polygon at all skips nothing (its placemarks are refused).
+    """
+    masks = [np.zeros(len(layer), dtype=bool) for layer in layers]
+    if not any(polygons_of(g) for layer in layers for g in layer.geometries if g is not None):
+        return masks, [], None
+    whole: list[str] = []
+    parts: list[str] = []
+    offset = 0
+    for layer, mask in zip(layers, masks, strict=True):
+        names = next((v for k, v in layer.columns.items() if k.lower() == "name"), None)
+        for i, geom in enumerate(layer.geometries):
+            if geom is None:
+                continue
+            name = None if names is None or _missing(names[i]) else str(names[i]).strip()
+            label = repr(name) if name else f"(unnamed, feature {offset + i + 1})"
+            if _skippable(geom):
+                mask[i] = True
+                kind = "pushpin" if "Point" in geom.geom_type else "path"
+                whole.append(f"{kind} {label} ({geom.geom_type})")
+            elif geom.geom_type == "GeometryCollection":
+                polys = polygons_of(geom)
+                others = [g for g in shapely.get_parts(geom) if not polygons_of(g)]
+                if polys and others and all(_skippable(g) for g in others):
+                    layer.geometries[i] = polys[0] if len(polys) == 1 else MultiPolygon(polys)
+                    kinds = "/".join(dict.fromkeys(g.geom_type for g in others))
+                    parts.append(f"the {kinds} of MultiGeometry {label} (its polygon kept)")
+        offset += len(layer)
+    if not whole and not parts:
+        return masks, [], None
+    message = ""
+    if whole:
+        n = len(whole)
+        message = (
+            f"skipped {n} placemark{'s' if n > 1 else ''} that {'are' if n > 1 else 'is'} "
+            f"not {'polygons' if n > 1 else 'a polygon'}: {', '.join(whole)}"
+        )
+    if parts:
+        message += ("; and " if message else "skipped ") + ", ".join(parts)
+    return masks, whole + parts, message
+
+
 def inspect_footprint_file(
     path: str | os.PathLike[str],
     site: Site | None = None,
     imagery: Mapping[str, ImageryRecord] | None = None,
+    *,
+    layer: str | None = None,
+    epoch: EpochDate | None = None,
+    properties: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> FileResult:
     """Read one footprint file and collect every problem instead of raising.
 
@@ -684,37 +767,54 @@ def inspect_footprint_file(
         The images a footprint's ``imagery`` may name, by id; default: those of the
         ``imagery/catalog.csv`` of the data directory whose ``boundaries/`` holds the file
         (:func:`~kaesong_geo.io.imagery.catalog_ids`), else none.
+    layer : str, optional
+        Read only the layer of this name (a GeoPackage's table, a KML folder); default: all.
+    epoch : EpochDate, optional
+        The epoch of every feature, given by the caller instead of by the file's name: a
+        feature without an ``epoch`` takes it, one with another is refused.
+    properties : mapping of str to callable, optional
+        Property name (lower-case) -> function applied to each feature's value (None when
+        absent) before the checks: a caller's overrides and defaults.
 
     Returns
     -------
     FileResult
-        Footprints that passed, and problems (errors and warnings) found.
+        Footprints that passed, and problems (errors and warnings) found. Pushpins and open
+        paths beside the polygons of a KML or KMZ are skipped, named in ``skipped`` and in
+        one warning (code ``skipped``).
     """
     p = Path(path)
     if site is None:
         site = _site_of_file(p)
     if imagery is None:
         imagery = catalog_ids(p.parent.parent) if p.parent.name == "boundaries" else {}
-    result = FileResult(str(p))
-    layers, error = _read_layers(p)
+    result = FileResult(str(p), epoch=None if epoch is None else epoch.label)
+    layers, error = _read_layers(p, layer)
     if error:
         result.problems.append(Problem(result.path, error))
         return result
     if not layers:
         result.problems.append(Problem(result.path, "has no features"))
         return result
-    stem_epoch: EpochDate | None
-    try:
-        stem_epoch = parse_epoch(_stem_of(p))
-    except ValueError:
-        stem_epoch = None
+    stem_epoch: EpochDate | None = epoch
+    if stem_epoch is None:
+        try:
+            stem_epoch = parse_epoch(_stem_of(p))
+        except ValueError:
+            stem_epoch = None
+    skips: list[np.ndarray | None] = [None] * len(layers)
+    if suffix_of(p) in (".kml", ".kmz"):
+        masks, result.skipped, message = _skip_placemarks(layers)
+        if message:
+            skips = list(masks)
+            result.problems.append(Problem(result.path, message, "warning", "skipped"))
     index = 0
     import geopandas as gpd
     from pyproj import CRS
 
-    for layer in layers:
-        geometries = layer.geometries
-        if layer.crs is None:
+    for found, skip in zip(layers, skips, strict=True):
+        geometries = found.geometries
+        if found.crs is None:
             if suffix_of(p) not in _CRS_BY_DEFINITION:
                 result.problems.append(
                     Problem(
@@ -726,19 +826,21 @@ def inspect_footprint_file(
                 )
                 return result
         else:
-            crs = CRS.from_user_input(layer.crs)
+            crs = CRS.from_user_input(found.crs)
             if crs.to_epsg() != 4326 and not crs.equals("OGC:CRS84"):
                 result.crs = crs.to_string()
                 result.reprojected = True
                 series = gpd.GeoSeries(geometries).set_crs(crs).to_crs(4326)
                 geometries = np.asarray(series.array, dtype=object)
-        columns, problem = _property_columns(layer.columns)
+        columns, problem = _property_columns(found.columns)
         if problem:
             result.problems.append(Problem(result.path, problem))
             return result
-        props = {prop: layer.columns[column] for prop, column in columns.items()}
-        _layer_footprints(geometries, props, index, result, stem_epoch, site, imagery)
-        index += len(layer)
+        props = {prop: found.columns[column] for prop, column in columns.items()}
+        for prop, given in (properties or {}).items():
+            props[prop] = [given(value) for value in props.get(prop, [None] * len(found))]
+        _layer_footprints(geometries, props, index, result, stem_epoch, site, imagery, skip)
+        index += len(found)
     return result
 
 
@@ -818,8 +920,11 @@ def _layer_footprints(
     stem_epoch: EpochDate | None,
     site: Site,
     catalog: Mapping[str, ImageryRecord],
+    skip: np.ndarray | None = None,
 ) -> None:
     """Check and read the features of one layer (numbered from ``offset + 1``) into ``result``.
+
+    Features where ``skip`` is true (KML pushpins and paths beside polygons) are not read.
 
     The checks of :func:`_footprint`, done column by column and on arrays of geometries;
     a feature any of them would fail (or repair) is read by :func:`_footprint` itself, so
@@ -882,6 +987,8 @@ def _layer_footprints(
     file_name = Path(result.path).name
     path = result.path
     for i in range(n):
+        if skip is not None and skip[i]:
+            continue
         index = offset + i + 1
         sound = not bad[i]
         image_id, uncertainty = images[i], uncertainties[i]
@@ -1027,13 +1134,16 @@ def _footprint(
                 epoch.label.startswith(stem_epoch.label) or stem_epoch.label.startswith(epoch.label)
             )
             hint = " (a year, a month and a day in it are different epochs)" if same else ""
-            result.problems.append(
-                Problem(
-                    path,
-                    f"file name says {stem_epoch.label} but {where} has epoch "
-                    f"{epoch.label}{hint}; rename the file or fix the property",
-                )
+            message = (
+                f"file name says {stem_epoch.label} but {where} has epoch "
+                f"{epoch.label}{hint}; rename the file or fix the property"
             )
+            if result.epoch is not None:
+                message = (
+                    f"{where} has epoch {epoch.label}, not {stem_epoch.label} as given{hint}; "
+                    "fix its 'epoch' property or the date given"
+                )
+            result.problems.append(Problem(path, message))
             return None
     image_id = _imagery_id(props.get("imagery"))
     if image_id is not None:
@@ -1117,7 +1227,9 @@ def read_footprint_file(path: str | os.PathLike[str], site: Site | None = None) 
     ``site`` defaults as in :func:`inspect_footprint_file`.
 
     Repaired geometries are announced with
-    :class:`~kaesong_geo.errors.GeometryRepairedWarning`.
+    :class:`~kaesong_geo.errors.GeometryRepairedWarning`, pushpins and paths skipped beside
+    the polygons of a KML or KMZ with one
+    :class:`~kaesong_geo.errors.PlacemarksSkippedWarning` naming them.
 
     Raises
     ------
@@ -1133,14 +1245,17 @@ def read_footprint_file(path: str | os.PathLike[str], site: Site | None = None) 
     """
     result = inspect_footprint_file(path, site)
     raise_first(result.problems)
-    _warn_repairs(result.problems)
+    _warn_problems(result.problems)
     return result.footprints
 
 
-def _warn_repairs(problems: list[Problem]) -> None:
+def _warn_problems(problems: list[Problem]) -> None:
+    """Issue the warnings a reader gives as it reads: repairs, and skipped KML placemarks."""
     for problem in problems:
         if problem.code == "repaired":
             warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=3)
+        elif problem.code == "skipped":
+            warnings.warn(str(problem), PlacemarksSkippedWarning, stacklevel=3)
 
 
 def scan_boundaries(data_dir: str | os.PathLike[str]) -> tuple[list[Path], list[Problem]]:
@@ -1301,5 +1416,5 @@ def load_footprints(data_dir: str | os.PathLike[str], site: Site | None = None) 
     """
     epochs, _, problems = inspect_footprints(data_dir, site)
     raise_first(problems)
-    _warn_repairs(problems)
+    _warn_problems(problems)
     return epochs

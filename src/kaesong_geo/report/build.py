@@ -23,7 +23,7 @@ from kaesong_geo.economy import (
     correlate,
     elasticity,
 )
-from kaesong_geo.errors import GeometryRepairedWarning, UsageError
+from kaesong_geo.errors import GeometryRepairedWarning, PlacemarksSkippedWarning, UsageError
 from kaesong_geo.growth import IntervalGrowth, compare
 from kaesong_geo.io.datadir import resolve_data_dir
 from kaesong_geo.io.footprints import of_epoch
@@ -192,6 +192,9 @@ def growth_report(
         if problem.code == "repaired":
             report_warnings.append(str(problem))
             warnings.warn(str(problem), GeometryRepairedWarning, stacklevel=2)
+        elif problem.code == "skipped":  # KML pushpins and paths beside polygons
+            report_warnings.append(str(problem))
+            warnings.warn(str(problem), PlacemarksSkippedWarning, stacklevel=2)
         elif problem.code == "future":
             report_warnings.append(str(problem))
     chosen = _select(all_epochs, epochs)
