@@ -200,6 +200,13 @@ def test_each_site_keeps_its_images(browser: object, cli: Any, tmp_path: Path) -
         site.click()
         p.wait_for_function(count, arg=2)
         assert drawn(p, min_px=0) == [*k_old, rason_image]
+        # A site turned off during a swipe stays off, its images too, when the swipe ends.
+        p.click(".ks-compare-toggle")
+        assert drawn(p, min_px=0) == []
+        site.click()
+        p.click(".ks-compare-toggle")
+        p.wait_for_function(count, arg=1)
+        assert drawn(p, min_px=0) == k_old
         assert page.errors == []
     finally:
         page.close()

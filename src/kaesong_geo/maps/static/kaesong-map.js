@@ -661,6 +661,7 @@
       s.left.style.clip = ''; s.right.style.clip = '';
       s.hidden.forEach(function (h) { h[0].addLayer(h[1]); });
       state.swipe = null;
+      if (several) { state.syncImages(); }  // a site's group may have been turned off meanwhile
       if (state.swipeButton) { state.swipeButton.textContent = 'Swipe'; }
       state.restack();
       state.syncTime();
