@@ -12,13 +12,18 @@ import pytest
 
 from kaesong_geo.maps.build import make_map
 
-from .common import MALICIOUS
+from .common import BOX, EAST, MALICIOUS, feature, write_geojson
 from .test_browser import (  # noqa: F401 (the browser fixture)
+    FOOTPRINTS_CLEAR,
     SCREENSHOTS,
+    VIEWPORTS,
     Page,
     browser,
+    expect,
     footprint_epochs,
+    inside,
     is_tile,
+    overlapping_controls,
 )
 from .test_map_imagery import SCREENSHOT_NOTE, imagery_workspace, write_scene
 
@@ -80,6 +85,10 @@ def test_time_control_shows_each_epoch_with_its_own_images(page: Page) -> None:
         "Imagery 2009-09 (new-a)",
         "Imagery 2009-09 (new-b)",
     ]
+    titles = p.locator(".leaflet-control-layers-overlays .ks-layer-image")
+    assert (
+        titles.nth(2).get_attribute("title") == f"2009-09-20, Test scene new-b; {SCREENSHOT_NOTE}"
+    )
     slider = p.locator(".ks-time-range")
     slider.fill("1")
     assert footprint_epochs(p) == ["2009-09"]
@@ -149,6 +158,8 @@ def test_note_and_provider_are_shown_as_text(browser: object, tmp_path: Path) ->
         legend = p.locator(".ks-legend-image").all_inner_texts()
         assert legend[2] == f"Imagery 2009-09 (new-b): 2009-09-20, {MALICIOUS}; {MALICIOUS}"
         assert f"Imagery: {MALICIOUS}" in p.inner_text(".leaflet-control-attribution")
+        title = p.locator(".ks-layer-image").nth(2).get_attribute("title")
+        assert title == f"2009-09-20, {MALICIOUS}; {MALICIOUS}"
         p.wait_for_function("() => [...document.images].every(i => i.complete)")
         assert p.locator("img[src='x']").count() == 0
         assert page.dialogs == [] and page.errors == []
@@ -207,6 +218,60 @@ def test_each_site_keeps_its_images(browser: object, cli: Any, tmp_path: Path) -
         p.click(".ks-compare-toggle")
         p.wait_for_function(count, arg=1)
         assert drawn(p, min_px=0) == k_old
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+EPOCHS = ["2004-04", "2006-01", "2009-09", "2013-06"]
+
+
+def eight_images_workspace(target: Path) -> Path:
+    """Four epochs with two images each (the second 600 m east and 400 m north)."""
+    (target / "boundaries").mkdir(parents=True)
+    rows = ["date,provider,resolution_m,redistributable,file,source,note,id"]
+    for k, epoch in enumerate(EPOCHS):
+        shapes = [BOX] if k < 2 else [BOX, EAST]
+        write_geojson(target / "boundaries" / f"{epoch}.geojson", *(feature(g) for g in shapes))
+        for j in range(2):
+            name = f"{epoch}-{j}.tif"
+            color = (60 * k, 200 - 60 * k, 120 * j)
+            write_scene(
+                target / "imagery" / name, color, x0=290_600.0 + 600 * j, y0=4_201_400.0 + 400 * j
+            )
+            note = SCREENSHOT_NOTE if j else ""
+            rows.append(f'{epoch},Scene,30,yes,{name},test fixture,"{note}",s{k}{j}')
+    (target / "imagery" / "catalog.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return target
+
+
+@VIEWPORTS
+def test_eight_images_keep_the_controls_apart(
+    browser: object,  # noqa: F811
+    tmp_path: Path,
+    viewport: dict[str, int],
+    name: str,
+) -> None:
+    ws = eight_images_workspace(tmp_path / "ws")
+    path = tmp_path / "eight.html"
+    path.write_text(make_map(ws, self_contained=True), encoding="utf-8")
+    page = Page(browser, path, viewport=viewport)
+    try:
+        p = page.page
+        p.wait_for_function(FOOTPRINTS_CLEAR)
+        boxes = page.boxes()
+        assert overlapping_controls(boxes) == []
+        assert all(inside(c, viewport["width"], viewport["height"]) for c in boxes["controls"])
+        assert len(drawn(p)) == 8
+        slider = p.locator(".ks-time-range")
+        for k, epoch in enumerate(EPOCHS):
+            slider.fill(str(k))
+            assert drawn(p) == [(epoch, f"s{k}0"), (epoch, f"s{k}1")]
+        if name == "phone":
+            p.tap(".ks-legend-toggle")
+            expect(p.locator(".ks-legend-body")).to_be_visible()
+        assert overlapping_controls(page.boxes()) == []
+        p.screenshot(path=str(SCREENSHOTS / f"map-eight-images-{name}.png"))
         assert page.errors == []
     finally:
         page.close()

@@ -377,7 +377,12 @@
     config.imagery.forEach(function (image) {
       var layer = imageLayer(image, 'ksImagery', state.opacity);
       state.images.push(layer);
-      overlays[escapeHtml(image.name || 'Imagery ' + image.epoch)] = layer;
+      // Its entry in the layer control shows the date, provider and note on hover.
+      var entry = escapeHtml(image.name || 'Imagery ' + image.epoch);
+      if (image.details) {
+        entry = '<span class="ks-layer-image" title="' + escapeHtml(image.details) + '">' + entry + '</span>';
+      }
+      overlays[entry] = layer;
       layer.addTo(map);
     });
     function popupOptions() { return state.popupOptions ? state.popupOptions() : {maxWidth: 380}; }
