@@ -699,7 +699,7 @@ def test_imagery_overlay_and_opacity(browser: object, tmp_path: Path, data_dir: 
             t.strip()
             for t in page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
         ]
-        assert "Imagery 2009-09" in labels
+        assert "Imagery 2009-09 (scene.tif)" in labels
         page.page.select_option(".ks-compare-left", "2004-04")
         page.page.select_option(".ks-compare-right", "2009-09")
         page.page.click(".ks-compare-toggle")

@@ -22,7 +22,8 @@ import html as html_lib
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,6 +32,7 @@ import shapely
 
 from kaesong_geo.columns import EPOCH_COLUMNS, FOOTPRINT_COLUMNS, epoch_headline, popup_rows
 from kaesong_geo.growth import Patch
+from kaesong_geo.io.imagery import ImageryRecord
 from kaesong_geo.io.raster import Overlay, read_overlay
 from kaesong_geo.maps import assets
 from kaesong_geo.measure import from_utm, lon_near, to_utm
@@ -45,9 +47,12 @@ __all__ = [
     "GROWTH_COLORS",
     "MAX_DRAWN_FOOTPRINTS",
     "MAX_ZOOM",
+    "EpochImage",
+    "SiteImages",
     "build_map",
     "display_tolerance_m",
     "epoch_colors",
+    "load_overlays",
     "make_map",
     "safe_json",
 ]
@@ -118,6 +123,94 @@ def display_tolerance_m(lat: float, zoom: int = MAX_ZOOM) -> float:
     (0.471, 156543)
     """
     return float(2 * math.pi * 6378137.0 * math.cos(math.radians(lat)) / (256 * 2**zoom))
+
+
+@dataclass(frozen=True)
+class EpochImage:
+    """One catalogued image of an epoch, warped for the map.
+
+    Attributes
+    ----------
+    overlay : Overlay
+        The warped image (:func:`~kaesong_geo.io.raster.read_overlay`).
+    record : ImageryRecord, optional
+        Its catalogue row (date, provider, note); None for an image given without one.
+    """
+
+    overlay: Overlay
+    record: ImageryRecord | None = None
+
+    @property
+    def name(self) -> str:
+        """What the map calls the image: its catalogue ``id``, else its file name ("" if none).
+
+        Examples
+        --------
+        >>> from kaesong_geo.dates import parse_epoch
+        >>> ov = Overlay(b"", ((37.9, 126.5), (38.0, 126.6)), 1, 1, "EPSG:32652")
+        >>> row = ImageryRecord(parse_epoch("2013-06-20"), "USGS", 30.0, True, "a/b.tif", "", "")
+        >>> EpochImage(ov, row).name, EpochImage(ov).name
+        ('b.tif', '')
+        """
+        if self.record is None:
+            return ""
+        return self.record.id or Path(self.record.file).name
+
+
+#: What :func:`build_map` takes for one site: by epoch label, one image or a list of them
+#: (in drawing order, later on top), each an :class:`EpochImage` or a bare ``Overlay``.
+SiteImages = Mapping[str, "Overlay | EpochImage | Sequence[Overlay | EpochImage]"]
+
+
+def _epoch_images(images: SiteImages) -> list[tuple[str, EpochImage]]:
+    """``(epoch label, image)`` pairs of ``images``, in order."""
+    out = []
+    for label, value in images.items():
+        items = [value] if isinstance(value, (Overlay, EpochImage)) else list(value)
+        for item in items:
+            out.append((label, item if isinstance(item, EpochImage) else EpochImage(item)))
+    return out
+
+
+def _image_entry(label: str, image: EpochImage, lon: float) -> dict[str, Any]:
+    """One image as the page's script reads it (see ``config.imagery`` in ``kaesong-map.js``).
+
+    ``name`` is the layer control's name, ``details`` the date, provider and note of the
+    catalogue row (the note says, for a screenshot, how it was georeferenced and how wrong
+    that may be: the legend shows it), ``attribution`` what Leaflet's attribution line shows
+    while the image is drawn: its provider (Leaflet shows one provider once however many of
+    its images are drawn).
+
+    Examples
+    --------
+    >>> from kaesong_geo.dates import parse_epoch
+    >>> from kaesong_geo.io.raster import Overlay
+    >>> row = ImageryRecord(parse_epoch("2013-06-20"), "Screenshot", None, False, "s.tif", "",
+    ...                     "georeferenced from a screenshot: 4 GCPs, LOO RMSE 6.1 m", "shot")
+    >>> ov = Overlay(b"", ((37.9, 126.5), (38.0, 126.6)), 1, 1, "EPSG:32652")
+    >>> entry = _image_entry("2013-06", EpochImage(ov, row), 126.55)
+    >>> entry["name"], entry["details"]
+    ('Imagery 2013-06 (shot)', '2013-06-20, Screenshot; georeferenced from a screenshot: 4 GCPs, LOO RMSE 6.1 m')
+    >>> entry["attribution"]
+    'Imagery: Screenshot'
+    """  # noqa: E501
+    ov, record = image.overlay, image.record
+    name = f"Imagery {label}" + (f" ({image.name})" if image.name else "")
+    details = attribution = ""
+    if record is not None:
+        details = f"{record.date.label}, {record.provider}" + (
+            f"; {record.note}" if record.note else ""
+        )
+        attribution = f"Imagery: {record.provider}" if record.provider else ""
+    return {
+        "epoch": label,
+        "name": name,
+        "image": image.name,
+        "details": details,
+        "attribution": attribution,
+        "url": "data:image/png;base64," + base64.b64encode(ov.png).decode("ascii"),
+        "bounds": _bounds_near(ov.bounds, lon),
+    }
 
 
 #: Coordinates reach the page as integers in units of ``1 / COORD_SCALE`` degree (~0.1 m).
@@ -426,9 +519,7 @@ def _site_names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _config(
-    reports: Sequence[GrowthReport], overlays: Sequence[dict[str, Overlay]]
-) -> dict[str, Any]:
+def _config(reports: Sequence[GrowthReport], overlays: Sequence[SiteImages]) -> dict[str, Any]:
     """What the page's script reads: epochs, intervals and imagery of every site, and shapes.
 
     With several sites, each epoch, interval and image carries its site's index (``site``)
@@ -482,7 +573,7 @@ def _config(
 
 def _site_config(
     report: GrowthReport,
-    overlays: dict[str, Overlay],
+    overlays: SiteImages,
     shapes: _Shapes,
     colors: list[str],
     prefix: str = "",
@@ -490,7 +581,9 @@ def _site_config(
 ) -> dict[str, Any]:
     """One site's part of :func:`_config` (popup and legend rows are built here).
 
-    Everything is drawn within 180° of ``lon`` (default: the site's longitude).
+    Everything is drawn within 180° of ``lon`` (default: the site's longitude). Images of a
+    label that is not one of the report's epochs are left out: the time control shows each
+    image with its epoch, and such an image has none.
     """
     lon = report.site.lon if lon is None else lon
     data = report.to_dict()
@@ -531,15 +624,12 @@ def _site_config(
                 "features": _patch_features(g.patches, ids),
             }
         )
-    imagery = []
-    for label, ov in overlays.items():
-        imagery.append(
-            {
-                "epoch": prefix + label,
-                "url": "data:image/png;base64," + base64.b64encode(ov.png).decode("ascii"),
-                "bounds": _bounds_near(ov.bounds, lon),
-            }
-        )
+    labels = {r.label for r in report.epochs}
+    imagery = [
+        _image_entry(prefix + label, image, lon)
+        for label, image in _epoch_images(overlays)
+        if label in labels
+    ]
     bounds = None
     if report.epochs:
         xs, ys = [], []
@@ -586,10 +676,13 @@ def _no_leaflet_script() -> str:
 
 def build_map(
     reports: GrowthReport | Sequence[GrowthReport],
-    overlays: dict[str, Overlay] | Sequence[dict[str, Overlay]] | None = None,
+    overlays: SiteImages | Sequence[SiteImages] | None = None,
 ) -> folium.Map:
     """A Folium map of one report or of several sites, with image ``overlays`` by epoch label.
 
+    ``overlays`` maps an epoch label to its images (:func:`load_overlays`), each drawn in
+    the layer control as "Imagery <epoch> (<image>)" and shown by the time control with its
+    epoch only; images of one epoch are all drawn, later ones on top.
     With several reports (one per site), ``overlays`` is a sequence with one mapping per
     report; the map has one layer group per site, named after it, a time control shared by
     date (each site shows its latest epoch as of the chosen date) and fits all sites.
@@ -597,12 +690,12 @@ def build_map(
     """
     if isinstance(reports, GrowthReport):
         reports = [reports]
-        overlays = [cast("dict[str, Overlay]", overlays or {})]
+        overlays = [cast("SiteImages", overlays or {})]
     elif overlays is None:
         overlays = [{} for _ in reports]
     if not reports:
         raise ValueError("build_map needs at least one report")
-    if isinstance(overlays, dict) or len(overlays) != len(reports):
+    if isinstance(overlays, Mapping) or len(overlays) != len(reports):
         raise ValueError("build_map: give one overlay mapping per report")
     import folium
     import folium.plugins
@@ -683,14 +776,31 @@ def build_map(
     return m
 
 
-def load_overlays(report: GrowthReport, *, progress: bool | None = None) -> dict[str, Overlay]:
-    """Read the imagery catalogued for the report's epochs (``file`` column set)."""
-    out: dict[str, Overlay] = {}
+def load_overlays(
+    report: GrowthReport, *, progress: bool | None = None
+) -> dict[str, list[EpochImage]]:
+    """Every image catalogued with a ``file`` for the report's epochs, warped for the map.
+
+    By epoch label, the epoch's images in catalogue order (an image dated ``2013-06-20``
+    is of epoch ``2013-06``, see :func:`~kaesong_geo.io.footprints.of_epoch`); an image
+    of no epoch of the report is not read. The same file catalogued twice for an epoch is
+    read once.
+    """
+    folder = report.data_dir / "imagery"
+    out: dict[str, list[EpochImage]] = {}
+    read: dict[str, Overlay] = {}
     for r in report.epochs:
+        images = []
         for record in r.imagery:
-            if record.file:
-                folder = report.data_dir / "imagery"
-                out[r.label] = read_overlay(folder / record.file, progress=progress, root=folder)
+            if not record.file:
+                continue
+            if record.file not in read:
+                read[record.file] = read_overlay(
+                    folder / record.file, progress=progress, root=folder
+                )
+            images.append(EpochImage(read[record.file], record))
+        if images:
+            out[r.label] = images
     return out
 
 

@@ -34,9 +34,8 @@ from kaesong_geo.columns import (
     has_flag,
     shown,
 )
-from kaesong_geo.io.raster import Overlay
 from kaesong_geo.maps import assets
-from kaesong_geo.maps.build import build_map, load_overlays
+from kaesong_geo.maps.build import SiteImages, build_map, load_overlays
 from kaesong_geo.maps.charts import chart_bytes, draws_counts
 from kaesong_geo.report import GrowthReport, growth_reports
 from kaesong_geo.site import Site, utm_zone_label
@@ -90,12 +89,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _map_html(reports: Sequence[GrowthReport], overlays: Sequence[dict[str, Overlay]]) -> str:
+def _map_html(reports: Sequence[GrowthReport], overlays: Sequence[SiteImages]) -> str:
     """The self-contained page of the map of ``reports`` (one site or several)."""
     return assets.inline_html(build_map(list(reports), list(overlays)).get_root().render())
 
 
-def _site(report: GrowthReport, overlays: dict[str, Overlay] | None) -> dict[str, Any]:
+def _site(report: GrowthReport, overlays: SiteImages | None) -> dict[str, Any]:
     """What the templates show of one site: its report, chart and (``overlays`` given) map."""
     data = report.to_dict()
     map_html = None if overlays is None else _map_html([report], [overlays])

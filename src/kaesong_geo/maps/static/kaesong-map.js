@@ -4,10 +4,13 @@
  * KaesongMap.init(map, config, baseLayers) builds, on a Leaflet map made by Folium:
  *   - one footprint layer per epoch (older drawn under newer), with tooltip and popup;
  *   - one layer per interval with the added patches coloured by growth type;
- *   - image overlays, with an opacity slider;
+ *   - image overlays, several per epoch (config.imagery, in drawing order: later on top),
+ *     each named "Imagery <epoch> (<image>)" in the layer control, with its date, provider
+ *     and note in the legend and its attribution; one opacity slider for all of them;
  *   - a layer control, a legend and a provenance note (layers and legend collapse to buttons
  *     on small screens);
- *   - a time control that steps through the epochs, or shows them all;
+ *   - a time control that steps through the epochs, or shows them all: each stop shows the
+ *     footprints of its epochs and the images of those epochs only;
  *   - a swipe control comparing any two epochs, footprints and imagery alike (panes clipped
  *     with CSS, which works for vector layers and image overlays, not only tiles);
  *   - a watch on the basemap: when its first tiles fail to load (offline, blocked, server
@@ -154,9 +157,19 @@
     });
   }
 
+  // An image of config.imagery; its <img> says which epoch and image it is (data-epoch,
+  // data-image). The attribution is inserted as HTML by Leaflet, so it is escaped.
   function imageLayer(image, pane, opacity) {
-    return L.imageOverlay(image.url, image.bounds, {pane: pane, opacity: opacity,
-                                                     className: 'ks-image ks-image-' + image.epoch});
+    var layer = L.imageOverlay(image.url, image.bounds, {
+      pane: pane, opacity: opacity, className: 'ks-image ks-image-' + image.epoch,
+      attribution: image.attribution ? escapeHtml(image.attribution) : null});
+    layer.on('add', function () {
+      var img = layer.getElement();
+      img.setAttribute('data-epoch', image.epoch);
+      img.setAttribute('data-image', image.image || '');
+      img.setAttribute('alt', image.name);
+    });
+    return layer;
   }
 
   var instances = [];
@@ -192,7 +205,7 @@
   }
 
   function init(map, config, baseLayers) {
-    var state = {map: map, config: config, footprints: {}, added: [], images: {},
+    var state = {map: map, config: config, footprints: {}, added: [], images: [],
                  opacity: 0.85, current: null, swipe: null, popups: [], note: null,
                  compact: null, tiles: {requested: 0, loaded: 0, failed: 0}, basemapReason: null};
     map.kaesong = state;
@@ -359,10 +372,17 @@
       };
       map.on('zoomend', state.syncSiteMarkers);
     }
+    // Images lie in their own pane, under the footprints whatever order layers come back in.
+    makePane('ksImagery', 350);
     config.imagery.forEach(function (image) {
-      var layer = imageLayer(image, 'overlayPane', state.opacity);
-      state.images[image.epoch] = layer;
-      overlays['Imagery ' + escapeHtml(image.epoch)] = layer;
+      var layer = imageLayer(image, 'ksImagery', state.opacity);
+      state.images.push(layer);
+      // Its entry in the layer control shows the date, provider and note on hover.
+      var entry = escapeHtml(image.name || 'Imagery ' + image.epoch);
+      if (image.details) {
+        entry = '<span class="ks-layer-image" title="' + escapeHtml(image.details) + '">' + entry + '</span>';
+      }
+      overlays[entry] = layer;
       layer.addTo(map);
     });
     function popupOptions() { return state.popupOptions ? state.popupOptions() : {maxWidth: 380}; }
@@ -461,9 +481,37 @@
         if (show && !group.hasLayer(layer)) { group.addLayer(layer); }
         if (!show && group.hasLayer(layer)) { group.removeLayer(layer); }
       });
+      state.syncImages();
       state.restack();
       state.syncTime();
     };
+    // The images of the epochs the time control shows (all of them at the last stop), of
+    // the sites whose group is on the map; an image of no epoch shows only at the last stop.
+    var epochIndex = {};
+    config.epochs.forEach(function (e, i) { epochIndex[e.label] = i; });
+    state.imageShown = function (image) {
+      if (several && !map.hasLayer(state.groups[image.site || 0])) { return false; }
+      if (state.current === null) { return true; }
+      return state.stops[state.current].epochs.indexOf(epochIndex[image.epoch]) >= 0;
+    };
+    state.syncImages = function () {
+      if (state.swipe) { return; }  // the swipe shows its own images
+      config.imagery.forEach(function (image, i) {
+        var layer = state.images[i];
+        var show = state.imageShown(image);
+        if (show && !map.hasLayer(layer)) { layer.addTo(map); }
+        if (!show && map.hasLayer(layer)) { map.removeLayer(layer); }
+      });
+      // Re-added images go to the top of the pane: put them back in drawing order.
+      state.images.forEach(function (layer) { if (map.hasLayer(layer)) { layer.bringToFront(); } });
+    };
+    if (several) {
+      // A site's images go with its group. Once the layer control is done with the click:
+      // it re-adds every layer whose box is ticked, the site's images among them.
+      state.groups.forEach(function (group) {
+        group.on('add remove', function () { setTimeout(state.syncImages, 0); });
+      });
+    }
     control('bottomleft', function () {
       var div = panel('ks-time');
       div.appendChild(el('h4', null, 'Time'));
@@ -506,7 +554,7 @@
         range.className = 'ks-opacity-range';
         range.addEventListener('input', function () {
           state.opacity = range.value / 100;
-          Object.keys(state.images).forEach(function (k) { state.images[k].setOpacity(state.opacity); });
+          state.images.forEach(function (l) { l.setOpacity(state.opacity); });
           if (state.swipe) { state.swipe.images.forEach(function (l) { l.setOpacity(state.opacity); }); }
         });
         label.appendChild(range);
@@ -567,8 +615,8 @@
           s.hidden.push([group, state.footprints[k]]); group.removeLayer(state.footprints[k]);
         }
       });
-      Object.keys(state.images).forEach(function (k) {
-        if (map.hasLayer(state.images[k])) { s.hidden.push([map, state.images[k]]); map.removeLayer(state.images[k]); }
+      state.images.forEach(function (l) {
+        if (map.hasLayer(l)) { s.hidden.push([map, l]); map.removeLayer(l); }
       });
       [['ksLeft', leftLabel], ['ksRight', rightLabel]].forEach(function (side) {
         var epoch = byLabel[side[1]];
@@ -618,6 +666,7 @@
       s.left.style.clip = ''; s.right.style.clip = '';
       s.hidden.forEach(function (h) { h[0].addLayer(h[1]); });
       state.swipe = null;
+      if (several) { state.syncImages(); }  // a site's group may have been turned off meanwhile
       if (state.swipeButton) { state.swipeButton.textContent = 'Swipe'; }
       state.restack();
       state.syncTime();
@@ -713,6 +762,15 @@
         if (e.estimated) { row.appendChild(el('span', 'ks-flag', '  ESTIMATED')); }
         body.appendChild(row);
       });
+      if (config.imagery.length) {
+        body.appendChild(el('h4', null, 'Imagery'));
+        config.imagery.forEach(function (image) {
+          var row = el('div', 'ks-legend-row ks-legend-image');
+          row.appendChild(el('strong', null, image.name));
+          if (image.details) { row.appendChild(el('span', null, ': ' + image.details)); }
+          body.appendChild(row);
+        });
+      }
       if (config.intervals.length) {
         body.appendChild(el('h4', null, 'Added area by growth type'));
         Object.keys(config.growthColors).forEach(function (type) {
@@ -892,8 +950,11 @@
       var reach = null;
       for (var pass = 0; pass < 2; pass += 1) {
         var free = state.freePadding(bounds, reach);
-        map.fitBounds(bounds, {paddingTopLeft: free.paddingTopLeft,
-                               paddingBottomRight: free.paddingBottomRight, animate: false});
+        // Controls covering the whole map leave no free part: fit the whole map instead.
+        var room = free.width > 0 && free.height > 0;
+        map.fitBounds(bounds, {paddingTopLeft: room ? free.paddingTopLeft : L.point(0, 0),
+                               paddingBottomRight: room ? free.paddingBottomRight : L.point(0, 0),
+                               animate: false});
         if (!state.syncSiteMarkers) { break; }
         state.syncSiteMarkers();
         reach = state.markerReach();
