@@ -11,8 +11,8 @@ Memory: a large raster is read at the size the map needs, never at full resoluti
 band and the validity mask are read with ``out_shape`` at about twice the output resolution,
 averaging (GDAL then uses the file's overviews when it has them, else reads the image in
 chunks through a block cache capped at :data:`GDAL_CACHE_MB`), and only that small array is
-warped. A 100,000 x 100,000 image peaks at about 270 MB, like a 30,000 x 30,000 one (see
-``benchmarks/bench_raster.py``).
+warped. A 100,000 x 100,000 image peaks at about 330 MB (64 of them the block cache), like a
+30,000 x 30,000 one (see ``benchmarks/bench_raster.py``).
 
 No network: GDAL must not touch the network for a data file. :func:`network_problem` refuses
 a file that would make it (a VRT whose sources are ``/vsicurl/``, ``/vsis3/``, ``http://`` ...
