@@ -474,6 +474,36 @@ def test_alpha_becomes_the_mask_and_outside_is_transparent(tmp_path: Path) -> No
     assert opaque_m2 == pytest.approx(1100 * 900 * 1.03 * 1.0, rel=0.06)
 
 
+def test_a_palette_screenshot_is_warped_in_colour(tmp_path: Path) -> None:
+    """An 8-bit PNG (palette): its colours are warped, not its palette indices."""
+    rgb = _screenshot(tmp_path / "rgb.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(rgb) as src:
+            data = src.read()
+    colours = sorted({tuple(int(v) for v in p) for p in data.reshape(3, -1).T})
+    assert len(colours) < 256
+    index = {c: k for k, c in enumerate(colours)}
+    lut = np.zeros((256, 256, 256), dtype=np.uint8)
+    for c, k in index.items():
+        lut[c] = k
+    indices = lut[data[0], data[1], data[2]][None]
+    tif = _raster(tmp_path / "pal.tif", crs=None, size=(SHOT_W, SHOT_H), count=1, data=indices)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(tif, "r+") as ds:
+            ds.write_colormap(1, {k: (*c, 255) for c, k in index.items()})
+        pal = tmp_path / "pal.png"
+        rasterio.shutil.copy(tif, pal, driver="PNG")  # the palette inside the PNG (PLTE)
+        with rasterio.open(pal) as ds:
+            assert ds.colorinterp[0] == ColorInterp.palette
+    assert not (tmp_path / "pal.png.aux.xml").exists()
+    fit = fit_gcps(_gcps(affine), "poly1")
+    info = write_screenshot(pal, fit, tmp_path / "warped.tif", site=KAESONG, tags=TAGS)
+    assert info.count == 4
+    assert max(_landmark_errors_m(info, affine)) < 0.5
+
+
 def test_a_screenshot_placed_far_from_the_site_is_refused(tmp_path: Path) -> None:
     far = [GCP(g.px, g.py, g.lon + 2.0, g.lat) for g in _gcps(affine)]
     fit = fit_gcps(far, "poly1")

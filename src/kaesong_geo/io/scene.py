@@ -604,6 +604,9 @@ def write_screenshot(
             bands = src.read(colour)
             mask = src.dataset_mask()
             width, height = src.width, src.height
+            if interp[0] == ColorInterp.palette:  # an 8-bit PNG or GIF: colours, not indices
+                bands, mask = _expand_palette(bands[0], src.colormap(1), mask)
+                colour = [1, 2, 3]
         gsd = _mean_gsd_m(fit, site.utm_epsg)
         transform, dw, dh = calculate_default_transform(
             "EPSG:4326", dst_crs, width, height, gcps=gcps, resolution=(gsd, gsd), **method
@@ -660,6 +663,29 @@ def write_screenshot(
             with mem.open() as warped, _output(dst) as tmp:
                 _cog_copy(warped, tmp, f"writing {dst.name}", progress)
         return _info(dst)
+
+
+def _expand_palette(
+    indices: np.ndarray, colormap: Mapping[int, tuple[int, ...]], mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """RGB bands and the mask of a palette image (a transparent entry masks its pixels).
+
+    Examples
+    --------
+    >>> rgb, mask = _expand_palette(np.array([[0, 1]], dtype="uint8"),
+    ...                             {0: (0, 0, 0, 0), 1: (200, 100, 50, 255)},
+    ...                             np.full((1, 2), 255, dtype="uint8"))
+    >>> rgb[:, 0, 1].tolist(), mask.tolist()
+    ([200, 100, 50], [[0, 255]])
+    """
+    table = np.zeros((256, 4), dtype=np.uint8)
+    table[:, 3] = 255
+    for index, entry in colormap.items():
+        if 0 <= index < 256:
+            table[index, : len(entry)] = entry[:4]
+    looked = table[indices]
+    alpha = np.where(looked[..., 3] > 0, mask, 0).astype(np.uint8)
+    return np.moveaxis(looked[..., :3], -1, 0).copy(), alpha
 
 
 def _grid_bounds(transform: Any, width: int, height: int) -> tuple[float, float, float, float]:
