@@ -517,6 +517,22 @@ def test_a_screenshot_placed_far_from_the_site_is_refused(tmp_path: Path) -> Non
     )
 
 
+def test_a_screenshot_too_large_to_read_whole_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kaesong_geo.io.scene as scene
+
+    monkeypatch.setattr(scene, "MAX_SCREENSHOT_PIXELS", 1_000_000)
+    shot = _screenshot(tmp_path / "shot.png")  # 1.08 million pixels
+    fit = fit_gcps(_gcps(affine), "poly1")
+    dst = tmp_path / "shot.tif"
+    _refused(
+        lambda: write_screenshot(shot, fit, dst, site=KAESONG, tags=TAGS),
+        dst,
+        f"{shot}: is 1,200 x 900 pixels; screenshots above 1 million pixels are not warped",
+    )
+
+
 def test_a_screenshot_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "shot.png"
     bad.write_bytes(b"\x89PNG but not really")

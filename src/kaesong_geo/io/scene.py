@@ -12,8 +12,8 @@ GeoTIFF metadata and return a :class:`SceneInfo` read back from the written file
 Memory: a scene is never read whole. The COG driver streams the clip from the VRT through
 GDAL's block cache (capped at :data:`~kaesong_geo.io.raster.GDAL_CACHE_MB`); the only pixel
 reads here are a decimated read of the clip's validity mask (see ``benchmarks/bench_epochs.py``
-for the peak memory of a 16,384² scene). A screenshot is read whole: screenshots are a few
-megapixels.
+for the peak memory of a 16,384² scene). A screenshot is read whole (screenshots are a few
+megapixels; above :data:`MAX_SCREENSHOT_PIXELS` it is refused).
 
 Progress: rasterio gives the COG driver no progress callback, so the bar counts the driver's
 own stages (imagery overviews, mask overviews, final product), read from the debug messages
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COG_OPTIONS",
     "DEFAULT_MARGIN_KM",
+    "MAX_SCREENSHOT_PIXELS",
     "SceneInfo",
     "clip_region",
     "write_scene",
@@ -95,6 +96,9 @@ NO_GEOREFERENCE = (
     "has no georeference; for a screenshot give ground control points: "
     "epochs add DATE --image FILE --gcps FILE.points"
 )
+#: Largest screenshot (pixels) :func:`write_screenshot` warps: it reads the image whole
+#: (about 10 bytes a pixel in all: 30 million pixels peak at about 450 MB).
+MAX_SCREENSHOT_PIXELS = 30_000_000
 # Largest side (pixels) of the decimated mask read that checks a clip is not all nodata.
 _MASK_CHECK_SIZE = 1024
 
@@ -578,11 +582,12 @@ def write_screenshot(
     Raises
     ------
     DataError
-        Naming ``image``: not a readable local raster, or warped to nowhere near the site.
+        Naming ``image``: not a readable local raster, larger than
+        :data:`MAX_SCREENSHOT_PIXELS`, or warped to nowhere near the site.
     """
+    import rasterio
     from rasterio.control import GroundControlPoint
     from rasterio.enums import ColorInterp, Resampling
-    from rasterio.io import MemoryFile
     from rasterio.warp import calculate_default_transform, reproject, transform_bounds
     from tqdm import tqdm
 
@@ -598,6 +603,13 @@ def write_screenshot(
     dst_crs = f"EPSG:{site.utm_epsg}"
     with offline_env():
         with open_raster(image) as src:
+            if src.width * src.height > MAX_SCREENSHOT_PIXELS:
+                raise DataError(
+                    f"is {src.width:,} x {src.height:,} pixels; screenshots above "
+                    f"{MAX_SCREENSHOT_PIXELS / 1e6:g} million pixels are not warped here (they "
+                    "are read whole): georeference it in QGIS and add it with --imagery",
+                    path=image,
+                )
             interp = list(src.colorinterp)
             colour = [b for b in range(1, src.count + 1) if interp[b - 1] != ColorInterp.alpha]
             colour = colour[:3] if len(colour) >= 3 else colour[:1]
@@ -631,12 +643,15 @@ def write_screenshot(
             range(len(colour)), desc=f"warping {image.name}", unit="band", disable=disable
         ):
             reproject(bands[k], out[k], resampling=Resampling.bilinear, **common)
-        alpha = np.zeros((dh, dw), dtype=np.uint8)
-        reproject(mask, alpha, resampling=Resampling.nearest, **common)
-        if not alpha.any():
+        # The mask is warped straight into the alpha band; no full-size temporaries (a
+        # screenshot is held whole, so its copies count).
+        reproject(mask, out[-1], resampling=Resampling.nearest, **common)
+        valid = out[-1] > 0
+        if not valid.any():
             raise DataError("has no data left after warping (all transparent)", path=image)
-        out[:-1][:, alpha == 0] = 0
-        out[-1] = np.where(alpha > 0, np.iinfo(out.dtype).max if out.dtype.kind in "ui" else 1, 0)
+        out[:-1] *= valid
+        np.putmask(out[-1], valid, np.iinfo(out.dtype).max if out.dtype.kind in "ui" else 1)
+        del valid
         names = (
             [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
             if len(colour) == 3
@@ -654,14 +669,21 @@ def write_screenshot(
             "blockxsize": 512,
             "blockysize": 512,
         }
+        del bands, mask
         all_tags = {**tags, **_fit_tags(fit)}
-        with MemoryFile() as mem:
-            with mem.open(**profile) as tmp_ds:
+        # The warped image goes to a temporary GeoTIFF on disk (not in memory: that would hold
+        # it twice), which the COG driver then copies.
+        warped_path = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.warped.tif")
+        try:
+            with rasterio.open(warped_path, "w", **profile) as tmp_ds:
                 tmp_ds.write(out)
                 tmp_ds.colorinterp = [*names, ColorInterp.alpha]
                 tmp_ds.update_tags(**all_tags)
-            with mem.open() as warped, _output(dst) as tmp:
+            del out
+            with rasterio.open(warped_path) as warped, _output(dst) as tmp:
                 _cog_copy(warped, tmp, f"writing {dst.name}", progress)
+        finally:
+            warped_path.unlink(missing_ok=True)
         return _info(dst)
 
 
