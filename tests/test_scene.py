@@ -207,6 +207,22 @@ def test_nodata_and_alpha_are_kept(tmp_path: Path) -> None:
     _assert_same_window(info, single)
 
 
+def test_an_internal_mask_is_kept(tmp_path: Path) -> None:
+    src = _raster(tmp_path / "masked.tif", tiled=True)
+    with rasterio.open(src, "r+") as ds:
+        mask = np.full((ds.height, ds.width), 255, dtype="uint8")
+        mask[:, :900] = 0  # the western part masked, as a GDAL internal mask (no nodata, alpha)
+        ds.write_mask(mask)
+    info = write_scene(src, tmp_path / "clip.tif", site=KAESONG, region=REGION, tags=TAGS)
+    _assert_same_window(info, src)
+    with rasterio.open(src) as s, rasterio.open(info.path) as out:
+        assert out.nodata is None and out.count == 3
+        col, row = (round(v) for v in ~s.transform * (out.transform.c, out.transform.f))
+        expected = s.dataset_mask(window=Window(col, row, out.width, out.height))
+        got = out.dataset_mask()
+    assert got.min() == 0 and np.array_equal(got, expected)
+
+
 def test_a_scene_covering_part_of_the_region_gives_that_part(tmp_path: Path) -> None:
     # Only the eastern 200 m of the region (its west edge is 126.629°).
     x, _ = TO_UTM.transform(126.633, 37.932)
