@@ -155,8 +155,9 @@ def check_image(
     """Why the image at ``path`` is unusable, or None.
 
     It is opened without network (:func:`~kaesong_geo.io.raster.network_problem` first) and
-    must have a CRS or ground control points, and its extent in WGS 84 must cover the site's
-    reference point or a footprint of ``epochs``.
+    must have a CRS and a geotransform, or ground control points, and its extent in WGS 84
+    must cover the site's reference point or a footprint of ``epochs``. A screenshot with a
+    QGIS ``.points`` file beside it is told how to add it (``kaesong-geo epochs add``).
     """
     problem = network_problem(path, root)
     if problem:
@@ -169,6 +170,13 @@ def check_image(
     except Exception as exc:  # a CRS PROJ cannot transform, a broken GCP list
         return f"cannot be georeferenced: {str(exc).splitlines()[0] if str(exc) else exc!r}"
     if bounds is None:
+        points = _points_beside(path)
+        if points is not None:
+            return (
+                f"has neither a CRS nor ground control points; the QGIS Georeferencer file "
+                f"{points.name} beside it is not read here: add the screenshot with "
+                f"kaesong-geo epochs add DATE --image {path.name} --gcps {points.name}"
+            )
         return "has neither a CRS nor ground control points; georeference it first"
     west, south, east, north = bounds
     if not all(math.isfinite(v) for v in bounds):
@@ -189,6 +197,14 @@ def check_image(
         f"covers lon {shown}, lat {south:.4f}..{north:.4f}, not the "
         f"{site.name} at {site.lon:g}, {site.lat:g} nor any footprint: wrong CRS or wrong image?"
     )
+
+
+def _points_beside(path: Path) -> Path | None:
+    """The QGIS Georeferencer ``.points`` file of an image (``shot.png.points``), if any."""
+    for candidate in (path.with_name(path.name + ".points"), path.with_suffix(".points")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 class CatalogIds(dict[str, "ImageryRecord"]):

@@ -11,8 +11,8 @@ Memory: a large raster is read at the size the map needs, never at full resoluti
 band and the validity mask are read with ``out_shape`` at about twice the output resolution,
 averaging (GDAL then uses the file's overviews when it has them, else reads the image in
 chunks through a block cache capped at :data:`GDAL_CACHE_MB`), and only that small array is
-warped. A 100,000 x 100,000 image peaks at about 270 MB, like a 30,000 x 30,000 one (see
-``benchmarks/bench_raster.py``).
+warped. A 100,000 x 100,000 image peaks at about 330 MB (64 of them the block cache), like a
+30,000 x 30,000 one (see ``benchmarks/bench_raster.py``).
 
 No network: GDAL must not touch the network for a data file. :func:`network_problem` refuses
 a file that would make it (a VRT whose sources are ``/vsicurl/``, ``/vsis3/``, ``http://`` ...
@@ -56,6 +56,7 @@ __all__ = [
     "OFFLINE_GDAL_OPTIONS",
     "RASTER_DRIVERS",
     "Overlay",
+    "georeference_problem",
     "lonlat_bounds",
     "network_problem",
     "offline_env",
@@ -83,7 +84,9 @@ OFFLINE_GDAL_OPTIONS: dict[str, Any] = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".kaesong-geo-offline",
     # A VRT may not run Python code (derived bands).
     "GDAL_VRT_ENABLE_PYTHON": "NO",
-    "GDAL_CACHEMAX": GDAL_CACHE_MB,
+    # In bytes: rasterio hands an integer to GDALSetCacheMax64 (a bare 64 was a 64-byte cache,
+    # which made every block be read again for each request: 60x slower from a JPEG2000).
+    "GDAL_CACHEMAX": GDAL_CACHE_MB * 1024 * 1024,
 }
 # A name that GDAL would resolve over the network: a URL scheme or a network /vsi handler.
 _NETWORK = re.compile(
@@ -210,13 +213,54 @@ def open_raster(path: str | os.PathLike[str]) -> Any:
     return src
 
 
+def georeference_problem(src: Any) -> str | None:
+    """Why an open raster with a CRS cannot be placed, or None.
+
+    A CRS without a geotransform (a PNG or JPEG whose ``.aux.xml`` gives an SRS but with no
+    world file beside it) says which CRS but not where: GDAL then hands out the identity
+    transform, pixel numbers taken as coordinates. Rasters without a CRS are the callers'
+    business (they may have ground control points).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from affine import Affine
+    >>> png = SimpleNamespace(crs="EPSG:32652", transform=Affine.identity(), gcps=([], None),
+    ...                       name="shot.png")
+    >>> georeference_problem(png)  # doctest: +ELLIPSIS
+    'has a CRS but no geotransform (no world file such as shot.pgw beside it)...'
+    """
+    from affine import Affine
+
+    if src.crs is None or src.transform != Affine.identity() or src.gcps[0]:
+        return None
+    name = Path(str(src.name))
+    world = ""
+    if name.suffix:
+        ext = name.suffix[1:]
+        world = f" such as {name.stem}.{ext[0]}{ext[-1]}w" if len(ext) >= 2 else ""
+    return (
+        f"has a CRS but no geotransform (no world file{world} beside it); georeference it, "
+        "or for a screenshot give ground control points: "
+        "epochs add DATE --image FILE --gcps FILE.points"
+    )
+
+
 def lonlat_bounds(src: Any) -> tuple[float, float, float, float] | None:
     """``(west, south, east, north)`` in WGS 84 of an open raster; None if not georeferenced.
 
     From the CRS and the geotransform, or from the ground control points.
+
+    Raises
+    ------
+    DataError
+        It has a CRS but no geotransform (see :func:`georeference_problem`).
     """
     from rasterio.warp import transform, transform_bounds
 
+    problem = georeference_problem(src)
+    if problem:
+        raise DataError(problem, path=src.name)
     if src.crs is not None:
         return tuple(transform_bounds(src.crs, "EPSG:4326", *src.bounds, densify_pts=21))
     gcps, gcp_crs = src.gcps
@@ -311,6 +355,9 @@ def _read_overlay(p: Path, max_size: int, progress: bool | None) -> Overlay:
 
     with open_raster(p) as src:
         gcps, gcp_crs = src.gcps
+        problem = georeference_problem(src)
+        if problem:
+            raise DataError(problem, path=p)
         # An image across the antimeridian (west > east) is warped to the same Mercator
         # centred on 180°: Leaflet's grid shifted by half the world, its east beyond 180°.
         dst_crs = "EPSG:3857"
