@@ -2,7 +2,7 @@
 
 One module per command (:mod:`~kaesong_geo.cli.growth`, :mod:`~kaesong_geo.cli.map`,
 :mod:`~kaesong_geo.cli.chart`, :mod:`~kaesong_geo.cli.report`, :mod:`~kaesong_geo.cli.validate`,
-:mod:`~kaesong_geo.cli.init`);
+:mod:`~kaesong_geo.cli.init`, :mod:`~kaesong_geo.cli.epochs`);
 shared options in :mod:`~kaesong_geo.cli.options`. Commands import the library only when they
 run, so ``kaesong-geo --help`` starts instantly.
 
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kaesong_geo import __version__
-from kaesong_geo.cli import chart, growth, init, validate
+from kaesong_geo.cli import chart, epochs, growth, init, validate
 from kaesong_geo.cli import map as map_command
 from kaesong_geo.cli import report as report_command
 from kaesong_geo.cli.options import common_parser, quiet_stdout
@@ -49,6 +49,7 @@ examples:
   $ kaesong-geo report --output report.html     # tables, chart and map in one file
   $ kaesong-geo validate --data-dir my-data     # list every problem, exit 1 if any
   $ kaesong-geo init ~/kaesong-data             # a writable copy of the bundled data
+  $ kaesong-geo epochs add 2013-06 --footprint traced.kml --data-dir ~/kaesong-data
 
 data directory: --data-dir, else $KAESONG_GEO_DATA, else the bundled data.
 exit codes: 0 success, 1 bad data, failed check or unwritable output, 2 bad usage,
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (growth, map_command, chart, report_command, validate, init):
+    for module in (growth, map_command, chart, report_command, validate, init, epochs):
         module.register(sub)
     return parser
 

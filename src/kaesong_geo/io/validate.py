@@ -52,6 +52,7 @@ from kaesong_geo.io.imagery import ImageryRecord, inspect_imagery_catalog
 from kaesong_geo.io.observations import OBSERVATIONS_FILE, inspect_observations
 from kaesong_geo.io.problems import Problem
 from kaesong_geo.io.sitefile import inspect_site
+from kaesong_geo.io.transaction import TXN_DIR, recover
 from kaesong_geo.measure import measure_geometry
 from kaesong_geo.model import Epoch
 from kaesong_geo.site import KAESONG, Site
@@ -104,6 +105,8 @@ def inspect_data_dir(data_dir: Path, site: Site | None = None) -> Inspection:
     >>> [e.label for e in found.epochs], [p for p in found.problems if p.severity == "error"]
     (['2004-04', '2006-01', '2009-09'], [])
     """
+    if (data_dir / TXN_DIR).exists():  # an interrupted 'epochs add': undo it first
+        recover(data_dir)
     if site is None:
         found_site, site_problems = inspect_site(data_dir)
         if found_site is None:  # every other check needs the site

@@ -1,0 +1,710 @@
+"""Add, list and remove the epochs of a workspace (``kaesong-geo epochs``).
+
+:func:`add_epoch` takes what an analyst brings for a date — a footprint traced in Google Earth
+Pro or QGIS, a georeferenced scene, a screenshot with ground control points — and writes it
+into a workspace made by ``kaesong-geo init``:
+
+* the footprint becomes ``boundaries/<DATE>.geojson`` (any readable format converted, with
+  its provenance: ``source``, ``method``, the image it was traced on);
+* a scene becomes a Cloud Optimized GeoTIFF in ``imagery/``, clipped to the site, and a
+  screenshot is warped through its ground control points into one; each gets a row of
+  ``imagery/catalog.csv`` with its date, resolution, source and (for a screenshot) its
+  georeferencing error, which becomes the positional uncertainty of a footprint traced on it.
+
+Everything is staged in a :class:`~kaesong_geo.io.transaction.Transaction`, checked as the
+workspace will be (the same checks as ``kaesong-geo validate``), then applied at once: a
+refusal, an error, Ctrl-C or a killed process leaves the workspace byte-for-byte as it was.
+The bundled data is never written.
+
+An epoch may hold several images (each its own file and catalogue row; the map shows them
+all with the epoch's footprint, later ones on top). A footprint added in the same command as
+images is recorded as traced on the screenshot if one is given, else on the scene if there is
+exactly one.
+
+Examples
+--------
+>>> from kaesong_geo.io.datadir import bundled_data_dir
+>>> [(e.label, e.parts, round(e.area_m2 / 1e6, 2)) for e in list_epochs(bundled_data_dir())]
+[('2004-04', 1, 0.09), ('2006-01', 2, 1.74), ('2009-09', 1, 3.3)]
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from kaesong_geo.dates import EpochDate, parse_epoch
+from kaesong_geo.errors import DataError, UsageError
+from kaesong_geo.io.datadir import bundled_data_dir, resolve_data_dir
+from kaesong_geo.io.footprints import of_epoch, suffix_of
+from kaesong_geo.io.imagery import (
+    CATALOG_COLUMNS,
+    CATALOG_FILE,
+    OPTIONAL_COLUMNS,
+    ImageryRecord,
+)
+from kaesong_geo.io.problems import Problem
+from kaesong_geo.io.transaction import Transaction, recover
+from kaesong_geo.io.validate import inspect_data_dir
+from kaesong_geo.measure import geodesic_area_m2
+from kaesong_geo.model import Epoch, Footprint
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from kaesong_geo.gcp import GCP, GcpFit
+    from kaesong_geo.io.scene import SceneInfo
+
+__all__ = [
+    "DEFAULT_MAX_ERROR_PX",
+    "AddedEpoch",
+    "AddedImage",
+    "EpochListing",
+    "RemovedEpoch",
+    "add_epoch",
+    "list_epochs",
+    "remove_epoch",
+]
+
+#: A screenshot whose leave-one-out RMSE exceeds this many of its pixels is refused unless
+#: forced: a point clicked that far off, or a transform too stiff for the image.
+DEFAULT_MAX_ERROR_PX = 3.0
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+# Files that go with a footprint file of the same stem (removed with it).
+_SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fix", ".qmd", ".shp.xml")
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AddedImage:
+    """An image written into the workspace by :func:`add_epoch`."""
+
+    id: str
+    file: str  # inside imagery/
+    kind: Literal["scene", "screenshot"]
+    source_path: Path
+    info: SceneInfo
+    fit: GcpFit | None = None
+    uncertainty_m: float | None = None
+
+
+@dataclass(frozen=True)
+class AddedEpoch:
+    """What :func:`add_epoch` did."""
+
+    data_dir: Path
+    label: str
+    replaced: bool
+    footprint_file: str | None
+    footprints: tuple[Footprint, ...]
+    area_m2: float | None
+    images: tuple[AddedImage, ...]
+    skipped: tuple[str, ...]
+    changes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EpochListing:
+    """One epoch of a workspace, as ``epochs list`` shows it."""
+
+    label: str
+    parts: int
+    area_m2: float
+    files: tuple[str, ...]
+    images: tuple[ImageryRecord, ...]
+    sources: tuple[str, ...]
+    methods: tuple[str, ...]
+    uncertainty_m: float | None
+    imagery_ids: tuple[str, ...] = ()
+    flags: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class RemovedEpoch:
+    """What :func:`remove_epoch` removed (or, unless confirmed, would remove)."""
+
+    data_dir: Path
+    label: str
+    removed: tuple[str, ...]
+    done: bool
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _workspace(data_dir: str | os.PathLike[str] | None) -> Path:
+    """The workspace to write; never the bundled data."""
+    root = resolve_data_dir(data_dir)
+    if root.resolve() == bundled_data_dir().resolve():
+        raise UsageError(
+            "is the bundled data, which kaesong-geo never changes; make a workspace with "
+            "'kaesong-geo init DIR' and give it with --data-dir DIR (or KAESONG_GEO_DATA)",
+            path=root,
+        )
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise DataError("the workspace is not writable", path=root)
+    return root
+
+
+def _label(text: str, today: dt.date) -> EpochDate:
+    try:
+        date = parse_epoch(text)
+    except ValueError as exc:
+        raise UsageError(f"DATE {text!r}: {exc}") from None
+    parts = [int(x) for x in date.label.split("-")] + [1, 1]
+    if dt.date(parts[0], parts[1], parts[2]) > today:  # begins after today
+        raise UsageError(f"DATE {text!r} is in the future (today is {today.isoformat()})")
+    return date
+
+
+def _slug(text: str) -> str:
+    """A file-name and id-safe form of ``text``.
+
+    Examples
+    --------
+    >>> _slug("Screen Shot 2013-06-20 at 10.14.22 (2)")
+    'Screen-Shot-2013-06-20-at-10.14.22-2'
+    """
+    return _SLUG.sub("-", text).strip("-._")[:48] or "image"
+
+
+def _unique(base: str, taken: set[str], suffix: str = "") -> str:
+    name, k = base + suffix, 2
+    while name.lower() in taken:
+        name, k = f"{base}-{k}{suffix}", k + 1
+    taken.add(name.lower())
+    return name
+
+
+def _shown(problem: Problem, view: Path, root: Path) -> Problem:
+    """A problem found in the transaction's view, named at its place in the workspace."""
+    v = str(view)
+    return replace(
+        problem,
+        path=problem.path.replace(v, str(root)),
+        message=problem.message.replace(v, str(root)),
+    )
+
+
+def _catalog_text(root: Path, rows: Sequence[Mapping[str, str]]) -> bytes:
+    """The catalogue with ``rows`` appended (columns added if the file lacks some)."""
+    path = root / CATALOG_FILE
+    wanted = [*CATALOG_COLUMNS, *OPTIONAL_COLUMNS]
+    if not path.is_file():
+        header, text = wanted, ""
+    else:
+        text = path.read_text(encoding="utf-8-sig")
+        first = next(csv.reader(io.StringIO(text)), [])
+        header = [c.strip() for c in first] or wanted
+    missing = [c for c in wanted if c not in header and any(r.get(c) for r in rows)]
+    out = io.StringIO()
+    if not text or missing:  # write the whole table again, with the new columns
+        header = header + missing
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        if text:
+            for old in csv.DictReader(io.StringIO(text)):
+                writer.writerow({k: v for k, v in old.items() if k is not None})
+    else:  # keep every byte that is there; append
+        out.write(text if text.endswith("\n") else text + "\n")
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in header})
+    return out.getvalue().encode("utf-8")
+
+
+def _epoch_files(epoch: Epoch, root: Path) -> list[Path]:
+    return [Path(f) if Path(f).is_absolute() else root / "boundaries" / f for f in epoch.files]
+
+
+def _sidecars(path: Path) -> list[Path]:
+    stem = path.name[: len(path.name) - len(suffix_of(path))]
+    return [
+        p
+        for p in path.parent.iterdir()
+        if p != path
+        and p.name.lower().startswith(stem.lower() + ".")
+        and any(p.name.lower() == (stem + s).lower() for s in _SIDECARS)
+    ]
+
+
+def _own_files(epoch: Epoch, root: Path, others: Sequence[Epoch], action: str) -> list[Path]:
+    """The files holding ``epoch`` and nothing else; refuse a file shared with other epochs."""
+    files = _epoch_files(epoch, root)
+    for f in files:
+        shared = [o.label for o in others if o.label != epoch.label and f in _epoch_files(o, root)]
+        if shared:
+            raise UsageError(
+                f"epoch {epoch.label} is in {f.name} together with {', '.join(shared)}; "
+                f"{action} it there (kaesong-geo changes only files that hold one epoch)",
+                path=f,
+            )
+    return [p for f in files for p in (f, *_sidecars(f))]
+
+
+def _scene_tags(label: str, source: str, licence: str, provider: str, path: Path) -> dict[str, str]:
+    """The GeoTIFF metadata of an added image: when, from where, under which licence."""
+    return {
+        "ACQUISITION_DATE": label,
+        "SOURCE": source,
+        "PROVIDER": provider,
+        "LICENCE": licence,
+        "ORIGINAL_FILE": path.name,
+        "WRITTEN_BY": f"kaesong-geo {_version()} epochs add",
+    }
+
+
+def _version() -> str:
+    from kaesong_geo import __version__
+
+    return __version__
+
+
+def _fit_summary(fit: GcpFit) -> str:
+    """One line of a screenshot's georeferencing error, for the catalogue's note.
+
+    Examples
+    --------
+    >>> from kaesong_geo.gcp import GCP, fit_gcps
+    >>> g = [GCP(c, r, 126.6 + c * 1e-5, 37.95 - r * 1e-5) for c, r in
+    ...      [(0, 0), (900, 0), (0, 700), (900, 700), (450, 350)]]
+    >>> g.append(GCP(300, 200, 126.6 + 310e-5, 37.95 - 200e-5))  # clicked 10 px off
+    >>> print(_fit_summary(fit_gcps(g, "poly1")))
+    georeferenced from a screenshot with 6 ground control points (poly1): RMSE 3.2 m
+    (3.62 px), leave-one-out RMSE 5.1 m (5.80 px), worst point 6 at pixel 300, 200: 8.8 m
+    """
+    worst = fit.worst()
+    k = fit.points.index(worst) + 1
+    worst_m = worst.loo_m if worst.loo_m is not None else worst.residual_m
+    loo = (
+        f"leave-one-out RMSE {fit.loo_rmse_m:.1f} m ({fit.loo_rmse_px:.2f} px)"
+        if fit.loo_rmse_m is not None and fit.loo_rmse_px is not None
+        else "leave-one-out error unknown (too few points)"
+    )
+    return (
+        f"georeferenced from a screenshot with {len(fit.points)} ground control points "
+        f"({fit.transform}): RMSE {fit.rmse_m:.1f} m ({fit.rmse_px:.2f} px), {loo}, "
+        f"worst point {k} at pixel {worst.gcp.px:g}, {worst.gcp.py:g}: {worst_m:.1f} m"
+    )
+
+
+def _check_fit(fit: GcpFit, max_error_px: float, force: bool, where: str) -> None:
+    """Refuse a georeference whose error is unknown or above ``max_error_px`` unless forced."""
+    if force:
+        return
+    from kaesong_geo.gcp import MIN_POINTS
+
+    if fit.loo_rmse_px is None:
+        need = MIN_POINTS[fit.transform] + 1
+        raise DataError(
+            f"{len(fit.points)} ground control points fix a {fit.transform} transform exactly, "
+            f"so its error cannot be measured; give at least {need} (or --force to add it with "
+            "unknown error)",
+            path=where,
+        )
+    if fit.loo_rmse_px > max_error_px:
+        worst = fit.worst()
+        k = fit.points.index(worst) + 1
+        raise DataError(
+            f"leave-one-out RMSE {fit.loo_rmse_px:.1f} px ({fit.loo_rmse_m or 0:.1f} m) is above "
+            f"{max_error_px:g} px; worst: point {k} (pixel {worst.gcp.px:g}, {worst.gcp.py:g}) "
+            f"is {worst.loo_m or 0:.1f} m from where the others place it; check it, try "
+            "another --transform, or --force",
+            path=where,
+        )
+
+
+# -- add --------------------------------------------------------------------------------------
+def add_epoch(
+    data_dir: str | os.PathLike[str] | None,
+    date: str,
+    *,
+    footprint: str | os.PathLike[str] | None = None,
+    layer: str | None = None,
+    imagery: Sequence[str | os.PathLike[str]] = (),
+    image: str | os.PathLike[str] | None = None,
+    gcps_file: str | os.PathLike[str] | None = None,
+    gcps: Sequence[GCP] = (),
+    transform: str = "poly1",
+    max_error_px: float = DEFAULT_MAX_ERROR_PX,
+    force: bool = False,
+    source: str | None = None,
+    method: str | None = None,
+    uncertainty_m: float | None = None,
+    provider: str | None = None,
+    licence: str | None = None,
+    redistributable: bool = False,
+    replace_epoch: bool = False,
+    margin_km: float | None = None,
+    progress: bool | None = None,
+    today: dt.date | None = None,
+) -> AddedEpoch:
+    """Add an epoch (footprint, scenes, a screenshot) to a workspace, all or nothing.
+
+    Parameters
+    ----------
+    data_dir : path or None
+        The workspace (``None``: ``KAESONG_GEO_DATA``); never the bundled data.
+    date : str
+        The epoch, ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, not in the future.
+    footprint : path, optional
+        A footprint file in any format the readers take (GeoJSON, GeoPackage with ``layer``,
+        Shapefile or zipped Shapefile, GeoParquet, FlatGeobuf, KML, KMZ).
+    imagery : sequence of path
+        Georeferenced rasters (GeoTIFF, COG, JPEG 2000, any GDAL raster), each clipped to
+        the site plus ``margin_km`` and written as a COG.
+    image, gcps_file, gcps : optional
+        A screenshot and its ground control points (a QGIS ``.points`` file or CSV, or GCPs);
+        warped by ``transform`` (``poly1``, ``poly2``, ``poly3``, ``tps``) into a COG. Refused
+        when the leave-one-out RMSE exceeds ``max_error_px`` pixels, or cannot be measured,
+        unless ``force``.
+    source, method, uncertainty_m : optional
+        Provenance of the footprint (and ``source`` of the images).
+    provider, licence, redistributable : optional
+        Who supplied the images, their licence (written into the GeoTIFF tags and the
+        catalogue's note), and whether they may be passed on.
+    replace_epoch : bool
+        Replace the epoch's footprint if it has one (else refused).
+
+    Returns
+    -------
+    AddedEpoch
+
+    Raises
+    ------
+    UsageError
+        Bad date, nothing to add, the bundled data, an existing epoch without
+        ``replace_epoch`` (exit 2).
+    DataError
+        An input or the resulting workspace fails a check (exit 1); nothing was written.
+    """
+    today = today or dt.date.today()
+    epoch_date = _label(date, today)
+    label = epoch_date.label
+    if footprint is None and not imagery and image is None:
+        raise UsageError("nothing to add: give --footprint, --imagery or --image with GCPs")
+    if image is None and (gcps_file is not None or gcps):
+        raise UsageError("ground control points need the screenshot they belong to: --image FILE")
+    if image is not None and gcps_file is None and not gcps:
+        raise UsageError(
+            f"{Path(image).name} needs ground control points: --gcps FILE (QGIS .points or CSV "
+            "pixel_x,pixel_y,lon,lat) or --gcp PX,PY,LON,LAT (repeated)"
+        )
+    for given in [footprint, *imagery, image, gcps_file]:
+        if given is not None and not Path(given).expanduser().is_file():
+            what = "does not exist" if not Path(given).expanduser().exists() else "is not a file"
+            raise UsageError(what, path=Path(given))
+    root = _workspace(data_dir)
+    recover(root)
+    before = inspect_data_dir(root)
+    site = before.site
+    existing = next((e for e in before.epochs if e.label == label), None)
+    if existing is not None and footprint is not None and not replace_epoch:
+        raise UsageError(
+            f"epoch {label} exists ({', '.join(Path(f).name for f in existing.files)}); "
+            "give --replace to replace its footprint",
+            path=root,
+        )
+    to_remove: list[Path] = []
+    if existing is not None and footprint is not None:
+        to_remove = _own_files(existing, root, before.epochs, "replace")
+
+    taken_files = (
+        {p.name.lower() for p in (root / "imagery").glob("*")}
+        if (root / "imagery").is_dir()
+        else set()
+    )
+    taken_ids = {r.id.lower() for r in before.images if r.id}
+    from kaesong_geo.io.imagery import catalog_ids
+
+    known = catalog_ids(root)
+    taken_ids |= {k.lower() for k in known}
+    plans: list[tuple[str, str, Path, Literal["scene", "screenshot"]]] = []
+    for path in imagery:
+        p = Path(path).expanduser()
+        stem = _slug(p.name.split(".")[0])
+        ident = _unique(f"{label}-{stem}", taken_ids)
+        plans.append((ident, _unique(f"{label}-{stem}", taken_files, ".tif"), p, "scene"))
+    fit: GcpFit | None = None
+    if image is not None:
+        from kaesong_geo.gcp import fit_gcps
+
+        p = Path(image).expanduser()
+        where = str(gcps_file) if gcps_file is not None else "--gcp"
+        points: list[GCP] = list(gcps)
+        if gcps_file is not None:
+            from kaesong_geo.io.gcpfile import read_gcps
+
+            points += read_gcps(Path(gcps_file).expanduser())
+        try:
+            fit = fit_gcps(points, transform)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise DataError(str(exc), path=where) from None
+        _check_fit(fit, max_error_px, force, where)
+        stem = _slug(p.name.split(".")[0])
+        ident = _unique(f"{label}-{stem}", taken_ids)
+        plans.append((ident, _unique(f"{label}-{stem}", taken_files, ".tif"), p, "screenshot"))
+    traced_on: str | None = None
+    if footprint is not None:
+        shots = [ident for ident, _, _, kind in plans if kind == "screenshot"]
+        scenes = [ident for ident, _, _, kind in plans if kind == "scene"]
+        traced_on = shots[0] if shots else scenes[0] if len(scenes) == 1 else None
+
+    source_text = source or ""
+    shot_uncertainty: float | None = None
+    if fit is not None:
+        shot_uncertainty = fit.loo_rmse_m if fit.loo_rmse_m is not None else fit.rmse_m
+    planned_records = dict(known)
+    for ident, _, p, kind in plans:
+        planned_records[ident] = ImageryRecord(
+            epoch_date,
+            provider or "",
+            None,
+            redistributable,
+            "",
+            source_text or p.name,
+            "",
+            ident,
+            shot_uncertainty if kind == "screenshot" else None,
+        )
+
+    imported = None
+    if footprint is not None:
+        from kaesong_geo.io.footprint_import import import_footprints
+
+        imported = import_footprints(
+            Path(footprint).expanduser(),
+            label,
+            site,
+            layer=layer,
+            source=source,
+            method=method,
+            uncertainty_m=uncertainty_m,
+            imagery=traced_on,
+            catalog=planned_records,
+        )
+    region: tuple[float, float, float, float] | None = None
+    if any(kind == "scene" for *_, kind in plans):
+        from kaesong_geo.io.scene import DEFAULT_MARGIN_KM, clip_region
+
+        geoms: list[BaseGeometry] = [
+            e.geometry for e in before.epochs if e.label != label or imported is None
+        ]
+        if imported is not None:
+            geoms += [f.geometry for f in imported.footprints]
+        region = clip_region(site, geoms, DEFAULT_MARGIN_KM if margin_km is None else margin_km)
+
+    added: list[AddedImage] = []
+    rows: list[dict[str, str]] = []
+    with Transaction(root) as txn:
+        for ident, filename, p, kind in plans:
+            rel = f"imagery/{filename}"
+            tags = _scene_tags(
+                label,
+                source_text or p.name,
+                licence or "not given",
+                provider or "not given",
+                p,
+            )
+            if kind == "scene":
+                from kaesong_geo.io.scene import write_scene
+
+                assert region is not None
+                info = write_scene(
+                    p, txn.path_for(rel), site=site, region=region, tags=tags, progress=progress
+                )
+                note = f"scene {p.name} clipped to the site ({info.width} x {info.height} px)"
+                unc = None
+            else:
+                from kaesong_geo.io.scene import write_screenshot
+
+                assert fit is not None
+                info = write_screenshot(
+                    p, fit, txn.path_for(rel), site=site, tags=tags, progress=progress
+                )
+                note = _fit_summary(fit) + (" (forced)" if force else "")
+                unc = shot_uncertainty
+            if licence:
+                note += f"; licence: {licence}"
+            added.append(
+                AddedImage(ident, filename, kind, p, info, fit if kind != "scene" else None, unc)
+            )
+            rows.append(
+                {
+                    "date": label,
+                    "provider": provider or ("screenshot" if kind == "screenshot" else "not given"),
+                    "resolution_m": f"{info.resolution_m:.3g}",
+                    "redistributable": "yes" if redistributable else "no",
+                    "file": filename,
+                    "source": source_text or p.name,
+                    "note": note,
+                    "id": ident,
+                    "uncertainty_m": "" if unc is None else f"{unc:.2f}",
+                }
+            )
+        if rows:
+            txn.write_bytes(CATALOG_FILE.as_posix(), _catalog_text(root, rows))
+        footprint_rel: str | None = None
+        if imported is not None:
+            for old in to_remove:
+                txn.remove(old.relative_to(root).as_posix())
+            footprint_rel = f"boundaries/{label}.geojson"
+            txn.write_bytes(footprint_rel, imported.geojson)
+        view = txn.view()
+        import warnings as _w
+
+        with _w.catch_warnings(record=True) as caught:
+            _w.simplefilter("always")
+            after = inspect_data_dir(view, site)
+        seen = {str(q) for q in before.problems}
+        problems = [_shown(q, view, root) for q in after.problems]
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            first = errors[0]
+            pre = " (it was there before this command)" if str(first) in seen else ""
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise DataError(f"{first.message}{pre}{more}; nothing was added", path=first.path)
+        new_warnings = tuple(
+            str(q) for q in problems if q.severity == "warning" and str(q) not in seen
+        ) + tuple(str(w.message).replace(str(view), str(root)) for w in caught)
+        epoch_after = next((e for e in after.epochs if e.label == label), None)
+        changes = tuple(txn.changes)
+        txn.commit()
+    fps: tuple[Footprint, ...] = ()
+    area: float | None = None
+    if epoch_after is not None:
+        fps = epoch_after.footprints
+        area = float(geodesic_area_m2(epoch_after.geometry))
+    return AddedEpoch(
+        root,
+        label,
+        bool(to_remove),
+        footprint_rel,
+        fps,
+        area,
+        tuple(added),
+        tuple(imported.skipped) if imported is not None else (),
+        changes,
+        tuple(dict.fromkeys(new_warnings)),
+    )
+
+
+# -- list -------------------------------------------------------------------------------------
+def list_epochs(data_dir: str | os.PathLike[str] | None = None) -> list[EpochListing]:
+    """Every epoch of a data directory with its parts, area, imagery and provenance.
+
+    Raises
+    ------
+    DataError
+        The data directory has an error (as ``kaesong-geo validate`` names it); a workspace
+        without any footprint yet is not an error here (an empty list).
+    """
+    from kaesong_geo.io.problems import raise_first
+
+    root = resolve_data_dir(data_dir)
+    recover(root)
+    found = inspect_data_dir(root)
+    if not found.epochs:
+        if not found.complete:
+            raise_first(found.problems)
+        return []
+    raise_first(found.problems)
+    out = []
+    for e in found.epochs:
+        images = tuple(r for r in found.images if of_epoch(r.date, e.date))
+        flags = []
+        if e.estimated:
+            flags.append("estimated")
+        if "reconstructed" in e.methods:
+            flags.append("reconstructed")
+        if e.max_uncertainty_m is None:
+            flags.append("uncertainty unknown")
+        if found.site.assumed_note:
+            flags.append("site assumed")
+        out.append(
+            EpochListing(
+                e.label,
+                len(e.footprints),
+                float(geodesic_area_m2(e.geometry)),
+                tuple(Path(f).name for f in e.files),
+                images,
+                tuple(dict.fromkeys(f.source for f in e.footprints if f.source)),
+                e.methods,
+                e.max_uncertainty_m,
+                tuple(dict.fromkeys(f.imagery for f in e.footprints if f.imagery)),
+                tuple(flags),
+            )
+        )
+    return out
+
+
+# -- remove -----------------------------------------------------------------------------------
+def remove_epoch(
+    data_dir: str | os.PathLike[str] | None,
+    date: str,
+    *,
+    yes: bool = False,
+    keep_imagery: bool = False,
+) -> RemovedEpoch:
+    """Remove an epoch's footprint file(s) and, unless ``keep_imagery``, its added images.
+
+    Without ``yes`` nothing is removed: the result lists what would be (``done`` False).
+    Images are the catalogue rows of the epoch's date that name a ``file``; rows without a
+    file (images known to exist, not shipped) are kept.
+    """
+    root = _workspace(data_dir)
+    try:
+        label = parse_epoch(date).label
+    except ValueError as exc:
+        raise UsageError(f"DATE {date!r}: {exc}") from None
+    recover(root)
+    found = inspect_data_dir(root)
+    epoch = next((e for e in found.epochs if e.label == label), None)
+    if epoch is None:
+        known = ", ".join(e.label for e in found.epochs) or "none"
+        raise UsageError(f"no epoch {label} in this workspace (epochs: {known})", path=root)
+    files = _own_files(epoch, root, found.epochs, "remove")
+    rels = [f.relative_to(root).as_posix() for f in files]
+    keep_rows: list[int] | None = None
+    catalog = root / CATALOG_FILE
+    images: list[str] = []
+    if not keep_imagery and catalog.is_file():
+        text = catalog.read_text(encoding="utf-8-sig")
+        table = list(csv.reader(io.StringIO(text)))
+        header = [c.strip() for c in table[0]] if table else []
+        if "date" in header and "file" in header:
+            di, fi = header.index("date"), header.index("file")
+            keep_rows = []
+            for k, row in enumerate(table[1:], start=1):
+                try:
+                    match = (
+                        len(row) > max(di, fi)
+                        and row[fi].strip()
+                        and of_epoch(parse_epoch(row[di].strip()), epoch.date)
+                    )
+                except ValueError:
+                    match = False
+                if match:
+                    images.append(f"imagery/{row[fi].strip()}")
+                else:
+                    keep_rows.append(k)
+    images = [i for i in images if (root / i).is_file()]
+    removed = tuple(rels + images + ([CATALOG_FILE.as_posix()] if images else []))
+    if not yes:
+        return RemovedEpoch(root, label, removed, False)
+    with Transaction(root) as txn:
+        for rel in rels + images:
+            txn.remove(rel)
+        if images and keep_rows is not None:
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerows([table[0]] + [table[k] for k in keep_rows])
+            txn.write_bytes(CATALOG_FILE.as_posix(), out.getvalue().encode("utf-8"))
+        txn.commit()
+    return RemovedEpoch(root, label, removed, True)

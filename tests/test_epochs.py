@@ -1,0 +1,300 @@
+"""``kaesong-geo epochs``: add, list and remove epochs of a workspace, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import Polygon, shape
+
+from kaesong_geo.io.datadir import bundled_data_dir
+from kaesong_geo.io.transaction import TXN_DIR
+from kaesong_geo.io.workspace import make_workspace
+from kaesong_geo.measure import geodesic_area_m2
+
+from .conftest import kaesong_geo_command, tree_digest
+
+# An irregular outline of 12 vertices north-east of the bundled phase 1 (about 0.9 km²).
+RING = [
+    (126.6452, 37.9301), (126.6521, 37.9298), (126.6569, 37.9312), (126.6581, 37.9344),
+    (126.6560, 37.9371), (126.6512, 37.9380), (126.6488, 37.9369), (126.6461, 37.9372),
+    (126.6437, 37.9355), (126.6441, 37.9331), (126.6430, 37.9317), (126.6452, 37.9301),
+]  # fmt: skip
+UTM52 = "EPSG:32652"
+# The scene: 4,000 x 3,000 px at 2 m (8 x 6 km), UTM 52N, over the complex.
+SCENE_ORIGIN = (287_000.0, 4_204_000.0)
+SCENE_RES = 2.0
+
+
+def _footprint(path: Path, ring: list[tuple[float, float]] = RING, **props: object) -> Path:
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "Phase 2 works", **props},
+        "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]},
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return path
+
+
+def _scene(path: Path, width: int = 4000, height: int = 3000) -> Path:
+    """A 3-band UTM 52N GeoTIFF with blocks and roads (structured, not noise)."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = ((xx // 60 + yy // 60) % 2 * 60 + 80).astype(np.uint8)
+    roads = ((xx % 400) < 8) | ((yy % 300) < 8)
+    bands = np.stack([base, base // 2 + 40, base // 3 + 60])
+    bands[:, roads] = 220
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=3,
+        dtype="uint8",
+        crs=UTM52,
+        transform=from_origin(*SCENE_ORIGIN, SCENE_RES, SCENE_RES),
+        tiled=True,
+        compress="deflate",
+    ) as dst:
+        dst.write(bands)
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A workspace: a copy of the bundled data made by init."""
+    return make_workspace(tmp_path / "ws")
+
+
+def _catalog(ws: Path) -> list[dict[str, str]]:
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+# -- refusals that touch nothing ----------------------------------------------------------------
+def test_the_bundled_data_is_never_written(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = tree_digest(bundled_data_dir())
+    r = cli("epochs", "add", "2013-06", "--footprint", str(_footprint(tmp_path / "f.geojson")))
+    assert r.code == 2
+    assert "bundled data" in r.err and "kaesong-geo init" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+    assert tree_digest(bundled_data_dir()) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["2013-13", "--footprint", "F"], "month must be in 1..12"),
+        (["2999-01", "--footprint", "F"], "is in the future"),
+        (["2013-06"], "nothing to add"),
+        (["2013-06", "--gcps", "F"], "--image FILE"),
+        (["2013-06", "--layer", "x", "--imagery", "F"], "give --footprint"),
+        (["2013-06", "--footprint", "missing.geojson"], "does not exist"),
+        (["2013-06", "--gcp", "1,2,3"], "PX,PY,LON,LAT"),
+        (["2013-06", "--transform", "poly4"], "invalid choice"),
+        (["2009-09", "--footprint", "F"], "give --replace"),
+    ],
+)
+def test_bad_usage_exits_2_and_changes_nothing(
+    cli, ws: Path, tmp_path: Path, args: list[str], expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    f = str(_footprint(tmp_path / "f.geojson"))
+    args = [f if a == "F" else a for a in args]
+    before = tree_digest(ws)
+    r = cli("epochs", "add", *args, "--data-dir", str(ws))
+    assert r.code == 2, r.err
+    assert expected in r.err
+    assert "Traceback" not in r.err
+    assert tree_digest(ws) == before
+
+
+# -- footprints ---------------------------------------------------------------------------------
+def test_add_a_footprint_and_every_command_picks_it_up(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = _footprint(tmp_path / "traced.geojson")
+    r = cli(
+        "epochs", "add", "2013-06", "--footprint", str(f), "--data-dir", str(ws),
+        "--source", "traced in Google Earth Pro, image of 2013-06-20", "--uncertainty-m", "5",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "added epoch 2013-06" in r.out and "boundaries/2013-06.geojson" in r.out
+    truth = geodesic_area_m2(Polygon(RING))
+    written = json.loads((ws / "boundaries" / "2013-06.geojson").read_text())
+    props = written["features"][0]["properties"]
+    assert props["epoch"] == "2013-06" and props["uncertainty_m"] == 5
+    assert props["source"].startswith("traced in Google Earth Pro")
+    assert math.isclose(
+        geodesic_area_m2(shape(written["features"][0]["geometry"])), truth, rel_tol=1e-6
+    )
+
+    listing = json.loads(cli("epochs", "list", "--format", "json", "--data-dir", str(ws)).out)
+    assert [e["epoch"] for e in listing] == ["2004-04", "2006-01", "2009-09", "2013-06"]
+    assert math.isclose(listing[-1]["area_m2"], truth, rel_tol=1e-6)
+
+    growth = cli("growth", "--format", "json", "--data-dir", str(ws))
+    assert growth.code == 0, growth.err
+    epochs = json.loads(growth.out)["epochs"]
+    assert epochs[-1]["epoch"] == "2013-06"
+    assert math.isclose(epochs[-1]["area_m2"], truth, rel_tol=1e-6)
+    out = tmp_path / "map.html"
+    assert cli("map", "--data-dir", str(ws), "--output", str(out)).code == 0
+    assert "2013-06" in out.read_text()
+
+
+def test_replace_swaps_the_footprint_file(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = _footprint(tmp_path / "2009.geojson", source="retraced", method="traced")
+    r = cli("epochs", "add", "2009-09", "--footprint", str(f), "--replace", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert "replaced epoch 2009-09" in r.out
+    props = json.loads((ws / "boundaries" / "2009-09.geojson").read_text())["features"][0]
+    assert props["properties"]["source"] == "retraced"
+
+
+def test_a_footprint_beyond_the_site_is_refused_and_nothing_written(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    far = [(x + 1.0, y) for x, y in RING]  # 88 km east
+    before = tree_digest(ws)
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--footprint",
+        str(_footprint(tmp_path / "far.geojson", far)),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 1
+    assert "far.geojson" in r.err and "km" in r.err
+    assert tree_digest(ws) == before
+
+
+# -- scenes -------------------------------------------------------------------------------------
+def test_add_a_scene_as_cog_with_a_catalogue_row(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scene = _scene(tmp_path / "WV2 scene 2013.tif")
+    f = _footprint(tmp_path / "traced.geojson")
+    r = cli(
+        "epochs", "add", "2013-06-20", "--footprint", str(f), "--imagery", str(scene),
+        "--source", "WorldView-2 via a licence", "--licence", "internal use", "--data-dir", str(ws),
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    row = _catalog(ws)[-1]
+    assert row["date"] == "2013-06-20" and row["file"].endswith(".tif")
+    assert row["id"] and float(row["resolution_m"]) == pytest.approx(2.0, rel=0.01)
+    cog = ws / "imagery" / row["file"]
+    with rasterio.open(cog) as src:
+        assert src.crs.to_epsg() == 32652
+        assert src.overviews(1)
+        assert src.tags()["LICENCE"] == "internal use"
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+    fp = json.loads((ws / "boundaries" / "2013-06-20.geojson").read_text())["features"][0]
+    assert fp["properties"]["imagery"] == row["id"]
+    out = tmp_path / "map.html"
+    assert cli("map", "--data-dir", str(ws), "--output", str(out)).code == 0
+    assert "leaflet-image-layer" in out.read_text() or "data:image/png;base64" in out.read_text()
+
+
+def test_a_scene_that_misses_the_site_is_refused(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    far = tmp_path / "far.tif"
+    with rasterio.open(
+        far, "w", driver="GTiff", width=50, height=50, count=1, dtype="uint8",
+        crs=UTM52, transform=from_origin(500_000, 4_500_000, 10, 10),
+    ) as dst:  # fmt: skip
+        dst.write(np.full((1, 50, 50), 7, np.uint8))
+    before = tree_digest(ws)
+    r = cli("epochs", "add", "2013-06", "--imagery", str(far), "--data-dir", str(ws))
+    assert r.code == 1, r.err
+    assert "far.tif" in r.err
+    assert tree_digest(ws) == before
+
+
+def test_a_failure_while_writing_the_scene_leaves_the_workspace_as_it_was(
+    cli, ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from kaesong_geo.io import scene
+
+    real = scene.write_scene
+
+    def half_then_fail(src: Path, dst: Path, **kw: object) -> object:
+        real(src, dst, **kw)  # type: ignore[arg-type]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scene, "write_scene", half_then_fail)
+    before = tree_digest(ws)
+    r = cli(
+        "epochs", "add", "2013-06", "--imagery", str(_scene(tmp_path / "s.tif")),
+        "--footprint", str(_footprint(tmp_path / "f.geojson")), "--data-dir", str(ws),
+    )  # fmt: skip
+    assert r.code == 1
+    assert tree_digest(ws) == before
+
+
+def test_a_killed_add_is_undone_by_the_next_command(ws: Path, tmp_path: Path) -> None:
+    """SIGKILL while the COG is being written; the next command rolls back; then it works."""
+    scene = _scene(tmp_path / "big.tif", 6000, 6000)
+    f = _footprint(tmp_path / "f.geojson")
+    before = tree_digest(ws)
+    cmd = kaesong_geo_command(
+        "epochs", "add", "2013-06", "--imagery", str(scene), "--footprint", str(f),
+        "--data-dir", str(ws),
+    )  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any((ws / TXN_DIR).rglob("*.tif")):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert (ws / TXN_DIR).exists()
+    listed = subprocess.run(
+        kaesong_geo_command("epochs", "list", "--data-dir", str(ws)),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert tree_digest(ws) == before
+    assert "2013-06" not in listed.stdout
+
+
+# -- remove -------------------------------------------------------------------------------------
+def test_remove_lists_then_removes_with_yes(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli(
+        "epochs", "add", "2013-06", "--footprint", str(_footprint(tmp_path / "f.geojson")),
+        "--imagery", str(_scene(tmp_path / "s.tif")), "--data-dir", str(ws),
+    ).code == 0  # fmt: skip
+    image = ws / "imagery" / _catalog(ws)[-1]["file"]
+    before = tree_digest(ws)
+    r = cli("epochs", "remove", "2013-06", "--data-dir", str(ws))
+    assert r.code == 2 and "--yes" in r.err
+    assert "boundaries/2013-06.geojson" in r.out and image.name in r.out
+    assert tree_digest(ws) == before
+    r = cli("epochs", "remove", "2013-06", "--yes", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert not (ws / "boundaries" / "2013-06.geojson").exists() and not image.exists()
+    assert [row["date"] for row in _catalog(ws)][-1] == "2009-09"
+    assert tree_digest(ws) == {
+        k: v for k, v in tree_digest(make_workspace(tmp_path / "fresh")).items()
+    }
+
+
+def test_remove_an_unknown_epoch_or_from_the_bundled_data(cli, ws: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("epochs", "remove", "2013-06", "--yes", "--data-dir", str(ws))
+    assert r.code == 2 and "no epoch 2013-06" in r.err and "2009-09" in r.err
+    r = cli("epochs", "remove", "2009-09", "--yes")
+    assert r.code == 2 and "bundled data" in r.err
+
+
+def test_list_on_an_empty_workspace(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kaesong_geo.site import Site
+
+    ws = make_workspace(tmp_path / "durban", Site.at("Durban test zone", 31.03, -29.86))
+    r = cli("epochs", "list", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert "no epochs yet" in r.out
