@@ -298,3 +298,153 @@ def test_list_on_an_empty_workspace(cli, tmp_path: Path) -> None:  # type: ignor
     r = cli("epochs", "list", "--data-dir", str(ws))
     assert r.code == 0, r.err
     assert "no epochs yet" in r.out
+
+
+# -- screenshots with ground control points -----------------------------------------------------
+SHOT_X0, SHOT_Y0, SHOT_RES = 292_800.0, 4_201_600.0, 1.5  # affine truth of the screenshot
+
+
+def _screenshot(tmp_path: Path, misclick_px: float = 0.0, west_m: float = 0.0) -> tuple[Path, Path]:
+    """A 600 x 400 PNG (1.5 m/px, north up) and a QGIS .points file (UTM 52N, #CRS line)."""
+    from PIL import Image
+    from pyproj import CRS
+
+    yy, xx = np.mgrid[0:400, 0:600]
+    rgb = np.stack([(xx * 7) % 256, (yy * 5) % 256, ((xx + yy) * 3) % 256], axis=-1)
+    png = tmp_path / "Screen Shot 2013-06-20.png"
+    Image.fromarray(rgb.astype(np.uint8)).save(png)
+    pixels = [
+        (20, 20),
+        (580, 30),
+        (300, 200),
+        (40, 380),
+        (560, 370),
+        (150, 120),
+        (450, 300),
+        (300, 30),
+    ]
+    lines = [
+        "#CRS: " + CRS.from_epsg(32652).to_wkt(),
+        "mapX,mapY,sourceX,sourceY,enable,dX,dY,residual",
+    ]
+    for k, (px, py) in enumerate(pixels):
+        mx, my = SHOT_X0 - west_m + px * SHOT_RES, SHOT_Y0 - py * SHOT_RES
+        if k == 2:
+            px += misclick_px
+        lines.append(f"{mx:.3f},{my:.3f},{px},{-py},1,0,0,0")
+    points = tmp_path / "Screen Shot 2013-06-20.png.points"
+    points.write_text("\n".join(lines) + "\n")
+    return png, points
+
+
+def test_add_a_screenshot_with_a_qgis_points_file(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png, points = _screenshot(tmp_path)
+    f = _footprint(tmp_path / "traced.geojson")
+    r = cli(
+        "epochs", "add", "2013-06", "--image", str(png), "--gcps", str(points),
+        "--footprint", str(f), "--data-dir", str(ws),
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "8 ground control points, poly1" in r.out and "leave-one-out" in r.out
+    row = _catalog(ws)[-1]
+    assert "georeferenced from a screenshot with 8 ground control points (poly1)" in row["note"]
+    assert float(row["uncertainty_m"]) < 0.05  # exact affine: leave-one-out error ~0
+    with rasterio.open(ws / "imagery" / row["file"]) as src:
+        assert src.crs.to_epsg() == 32652 and not src.gcps[0]  # georeferenced by the warp
+        assert src.res[0] == pytest.approx(SHOT_RES, rel=0.01)
+        # pixel (300, 200) of the screenshot is at its UTM place within half a pixel
+        x, y = SHOT_X0 + 300.5 * SHOT_RES, SHOT_Y0 - 200.5 * SHOT_RES
+        col, rowi = ~src.transform * (x, y)
+        value = src.read(window=((int(rowi), int(rowi) + 1), (int(col), int(col) + 1)))[:3, 0, 0]
+        assert list(value) == [(300 * 7) % 256, (200 * 5) % 256, (500 * 3) % 256]
+    fp = json.loads((ws / "boundaries" / "2013-06.geojson").read_text())["features"][0]
+    assert fp["properties"]["imagery"] == row["id"]
+    assert fp["properties"]["uncertainty_m"] == pytest.approx(float(row["uncertainty_m"]))
+
+
+def test_a_misclicked_gcp_is_refused_unless_forced(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png, points = _screenshot(tmp_path, misclick_px=30)
+    before = tree_digest(ws)
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--image",
+        str(png),
+        "--gcps",
+        str(points),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 1
+    assert "point 3 (pixel 330, 200)" in r.err and "--force" in r.err and points.name in r.err
+    assert tree_digest(ws) == before
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--image",
+        str(png),
+        "--gcps",
+        str(points),
+        "--force",
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 0, r.err
+    assert "<- worst" in r.out
+    row = _catalog(ws)[-1]
+    assert "(forced)" in row["note"] and float(row["uncertainty_m"]) > 10
+
+
+def test_too_few_gcps_to_measure_the_error(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png, _ = _screenshot(tmp_path)
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(32652, 4326, always_xy=True)
+    gcps = []
+    for px, py in [(20, 20), (580, 30), (40, 380)]:
+        lon, lat = to_lonlat.transform(SHOT_X0 + px * SHOT_RES, SHOT_Y0 - py * SHOT_RES)
+        gcps += ["--gcp", f"{px},{py},{lon},{lat}"]
+    before = tree_digest(ws)
+    r = cli("epochs", "add", "2013-06", "--image", str(png), *gcps, "--data-dir", str(ws))
+    assert r.code == 1 and "cannot be measured" in r.err and "at least 4" in r.err
+    assert tree_digest(ws) == before
+    r = cli("epochs", "add", "2013-06", "--image", str(png), *gcps[:4], "--data-dir", str(ws))
+    assert r.code == 1 and "poly1 needs at least 3" in r.err
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--image",
+        str(png),
+        *gcps,
+        "--transform",
+        "poly2",
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 1 and "poly2 needs at least 6" in r.err
+    assert tree_digest(ws) == before
+
+
+def test_a_screenshot_placed_beside_the_site_is_refused_naming_it(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    png, points = _screenshot(tmp_path, west_m=6000)  # GCPs of another place, 6 km west
+    before = tree_digest(ws)
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--image",
+        str(png),
+        "--gcps",
+        str(points),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 1
+    assert r.err.startswith(f"kaesong-geo: error: {png}: covers lon")
+    assert "catalog.csv" not in r.err and "nothing was added" in r.err
+    assert tree_digest(ws) == before

@@ -220,7 +220,7 @@ def _listing_table(rows: list[EpochListing]) -> str:
         return "no epochs yet: add one with 'kaesong-geo epochs add DATE --footprint FILE'\n"
     out = []
     for r in rows:
-        unc = "unknown" if r.uncertainty_m is None else f"±{r.uncertainty_m:g} m"
+        unc = "unknown" if r.uncertainty_m is None else f"±{r.uncertainty_m:.3g} m"
         images = ", ".join(
             (i.id or i.file or i.provider) + ("" if i.file else " (not in the folder)")
             for i in r.images
@@ -286,7 +286,7 @@ def _added_text(result: AddedEpoch) -> str:
         unc_text = (
             "uncertainty unknown"
             if None in unc
-            else "uncertainty ±" + "/".join(f"{u:g}" for u in known) + " m"
+            else "uncertainty ±" + "/".join(f"{u:.3g}" for u in known) + " m"
         )
         lines.append(
             f"  footprint  {result.footprint_file}: {len(fps)} part{'s' if len(fps) != 1 else ''}"

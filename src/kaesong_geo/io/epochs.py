@@ -290,7 +290,7 @@ def _fit_summary(fit: GcpFit) -> str:
     return (
         f"georeferenced from a screenshot with {len(fit.points)} ground control points "
         f"({fit.transform}): RMSE {fit.rmse_m:.1f} m ({fit.rmse_px:.2f} px), {loo}, "
-        f"worst point {k} at pixel {worst.gcp.px:g}, {worst.gcp.py:g}: {worst_m:.1f} m"
+        f"worst point {k} at pixel {worst.gcp.px:.0f}, {worst.gcp.py:.0f}: {worst_m:.1f} m"
     )
 
 
@@ -459,7 +459,8 @@ def add_epoch(
     source_text = source or ""
     shot_uncertainty: float | None = None
     if fit is not None:
-        shot_uncertainty = fit.loo_rmse_m if fit.loo_rmse_m is not None else fit.rmse_m
+        figure = fit.loo_rmse_m if fit.loo_rmse_m is not None else fit.rmse_m
+        shot_uncertainty = round(figure, 2)  # as the catalogue stores it
     planned_records = dict(known)
     for ident, _, p, kind in plans:
         planned_records[ident] = ImageryRecord(
@@ -509,7 +510,7 @@ def add_epoch(
                 label,
                 source_text or p.name,
                 licence or "not given",
-                provider or "not given",
+                provider or "provider not given",
                 p,
             )
             if kind == "scene":
@@ -538,7 +539,7 @@ def add_epoch(
             rows.append(
                 {
                     "date": label,
-                    "provider": provider or ("screenshot" if kind == "screenshot" else "not given"),
+                    "provider": provider or "provider not given",
                     "resolution_m": f"{info.resolution_m:.3g}",
                     "redistributable": "yes" if redistributable else "no",
                     "file": filename,
@@ -567,6 +568,10 @@ def add_epoch(
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             first = errors[0]
+            inputs = {str(root / "imagery" / name): src for _, name, src, _ in plans}
+            if first.path in inputs:  # a new image: name the file the user gave
+                message = re.sub(r" \([^()]*catalog\.csv line \d+\)$", "", first.message)
+                first = replace(first, path=str(inputs[first.path]), message=message)
             pre = " (it was there before this command)" if str(first) in seen else ""
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise DataError(f"{first.message}{pre}{more}; nothing was added", path=first.path)
