@@ -448,3 +448,18 @@ def test_a_screenshot_placed_beside_the_site_is_refused_naming_it(
     assert r.err.startswith(f"kaesong-geo: error: {png}: covers lon")
     assert "catalog.csv" not in r.err and "nothing was added" in r.err
     assert tree_digest(ws) == before
+
+
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.DateMismatchWarning")
+def test_images_added_to_an_existing_epoch_and_a_date_slip_warned(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    scene = _scene(tmp_path / "WV2 20130620.tif")
+    r = cli("epochs", "add", "2009-09", "--imagery", str(scene), "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert r.out.startswith("added 1 image to epoch 2009-09")
+    assert "its name says 2013-06-20, which is not of epoch 2009-09; is DATE right?" in r.err
+    assert _catalog(ws)[-1]["date"] == "2009-09"
+    r = cli("epochs", "add", "2014-05", "--imagery", str(scene), "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert "catalogued 1 image of 2014-05" in r.out and "no footprint for 2014-05 yet" in r.out

@@ -31,6 +31,7 @@ __all__ = [
     "AssetsMissingError",
     "CheckFailed",
     "DataError",
+    "DateMismatchWarning",
     "GeometryRepairedWarning",
     "KaesongGeoError",
     "KaesongGeoWarning",
@@ -113,4 +114,11 @@ class PlacemarksSkippedWarning(KaesongGeoWarning):
     """Pushpins and open paths beside the polygons of a KML or KMZ file were skipped.
 
     One warning per file, naming each placemark skipped (``pushpin 'Gate' (Point)``).
+    """
+
+
+class DateMismatchWarning(KaesongGeoWarning):
+    """A file given to ``epochs add`` has a date in its name that is not of the epoch.
+
+    ``scene 2013-06-20.tif`` added as epoch ``2009-09`` is probably a slip of DATE.
     """

@@ -276,8 +276,16 @@ def _fit_lines(fit: GcpFit) -> list[str]:
 def _added_text(result: AddedEpoch) -> str:
     from kaesong_geo.render import terminal_safe
 
-    verb = "replaced" if result.replaced else "added"
-    lines = [f"{verb} epoch {result.label} in {result.data_dir}"]
+    n = len(result.images)
+    images = f"{n} image{'s' if n != 1 else ''}"
+    if result.footprint_file:
+        verb = "replaced" if result.replaced else "added"
+        head = f"{verb} epoch {result.label} in {result.data_dir}"
+    elif result.area_m2 is not None:  # images of an epoch that has its footprint
+        head = f"added {images} to epoch {result.label} in {result.data_dir}"
+    else:
+        head = f"catalogued {images} of {result.label} in {result.data_dir} (no epoch yet)"
+    lines = [head]
     if result.footprint_file:
         fps = result.footprints
         traced = {f.imagery for f in fps if f.imagery}

@@ -294,6 +294,49 @@ def _fit_summary(fit: GcpFit) -> str:
     )
 
 
+_DATE_IN_NAME = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?([0-2]\d|3[01])(?!\d)"
+)
+
+
+def _date_in_name(path: Path) -> EpochDate | None:
+    """A day written in a file's name (``2013-06-20``, ``20130620``, ``2013_06_20``), if any.
+
+    Examples
+    --------
+    >>> _date_in_name(Path("WV2 20130620 pan.tif")).label
+    '2013-06-20'
+    >>> _date_in_name(Path("Screen Shot 2013-06-20 at 10.14.22.png")).label
+    '2013-06-20'
+    >>> _date_in_name(Path("scene.tif")) is None
+    True
+    """
+    found = _DATE_IN_NAME.search(path.stem)
+    if not found:
+        return None
+    try:
+        return parse_epoch("-".join(found.groups()))
+    except ValueError:
+        return None
+
+
+def _warn_dates(paths: Sequence[Path], epoch: EpochDate) -> None:
+    """Warn about each file whose name holds a day that is not of ``epoch``."""
+    import warnings
+
+    from kaesong_geo.errors import DateMismatchWarning
+
+    for path in paths:
+        day = _date_in_name(path)
+        if day is not None and not of_epoch(day, epoch):
+            warnings.warn(
+                f"{path}: its name says {day.label}, which is not of epoch {epoch.label}; "
+                "is DATE right? (added as given)",
+                DateMismatchWarning,
+                stacklevel=3,
+            )
+
+
 def _check_fit(fit: GcpFit, max_error_px: float, force: bool, where: str) -> None:
     """Refuse a georeference whose error is unknown or above ``max_error_px`` unless forced."""
     if force:
@@ -450,6 +493,7 @@ def add_epoch(
         stem = _slug(p.name.split(".")[0])
         ident = _unique(f"{label}-{stem}", taken_ids)
         plans.append((ident, _unique(f"{label}-{stem}", taken_files, ".tif"), p, "screenshot"))
+    _warn_dates([p for *_, p, _ in plans] + ([Path(footprint)] if footprint else []), epoch_date)
     traced_on: str | None = None
     if footprint is not None:
         shots = [ident for ident, _, _, kind in plans if kind == "screenshot"]
