@@ -463,3 +463,22 @@ def test_images_added_to_an_existing_epoch_and_a_date_slip_warned(
     r = cli("epochs", "add", "2014-05", "--imagery", str(scene), "--data-dir", str(ws))
     assert r.code == 0, r.err
     assert "catalogued 1 image of 2014-05" in r.out and "no footprint for 2014-05 yet" in r.out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_an_interrupted_add_rolls_back_at_once(ws: Path, tmp_path: Path, sig: int) -> None:
+    """Ctrl-C or SIGTERM while the COG is written: exit 130/143, the workspace as it was."""
+    scene = _scene(tmp_path / "big.tif", 6000, 6000)
+    before = tree_digest(ws)
+    cmd = kaesong_geo_command(
+        "epochs", "add", "2013-06", "--imagery", str(scene), "--data-dir", str(ws)
+    )  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any((ws / TXN_DIR).rglob("*.tif")):
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + sig, err
+    assert b"Traceback" not in err
+    assert tree_digest(ws) == before  # no hidden folder left either
