@@ -482,3 +482,19 @@ def test_an_interrupted_add_rolls_back_at_once(ws: Path, tmp_path: Path, sig: in
     assert proc.returncode == 128 + sig, err
     assert b"Traceback" not in err
     assert tree_digest(ws) == before  # no hidden folder left either
+
+
+def test_a_relative_data_dir_from_inside_the_workspace(
+    cli, ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Users run it from the workspace's parent or inside it: --data-dir ws, --data-dir ."""
+    f = _footprint(tmp_path / "f.geojson")
+    monkeypatch.chdir(ws.parent)
+    assert cli("epochs", "add", "2013-06", "--footprint", str(f), "--data-dir", ws.name).code == 0
+    r = cli("epochs", "add", "2013-06", "--footprint", str(f), "--replace", "--data-dir", ws.name)
+    assert r.code == 0, r.err
+    monkeypatch.chdir(ws)
+    r = cli("epochs", "remove", "2013-06", "--yes", "--data-dir", ".")
+    assert r.code == 0, r.err
+    assert "boundaries/2013-06.geojson" in r.out
+    assert not (ws / "boundaries" / "2013-06.geojson").exists()

@@ -359,6 +359,9 @@ def _removed_text(result: RemovedEpoch) -> str:
     from kaesong_geo.render import terminal_safe
 
     files = "\n".join(f"  {p}" for p in result.removed)
+    if result.catalog_rows:
+        rows = result.catalog_rows
+        files += f"\n  {rows} row{'s' if rows != 1 else ''} of imagery/catalog.csv"
     if result.done:
         return (
             terminal_safe(f"removed epoch {result.label} from {result.data_dir}:\n{files}") + "\n"

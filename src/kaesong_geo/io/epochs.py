@@ -135,6 +135,8 @@ class RemovedEpoch:
     label: str
     removed: tuple[str, ...]
     done: bool
+    #: Rows of imagery/catalog.csv removed with the images.
+    catalog_rows: int = 0
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -220,7 +222,8 @@ def _catalog_text(root: Path, rows: Sequence[Mapping[str, str]]) -> bytes:
 
 
 def _epoch_files(epoch: Epoch, root: Path) -> list[Path]:
-    return [Path(f) if Path(f).is_absolute() else root / "boundaries" / f for f in epoch.files]
+    """The files the epoch was read from, absolute (they are named as the reader opened them)."""
+    return [Path(f).absolute() for f in epoch.files]
 
 
 def _sidecars(path: Path) -> list[Path]:
@@ -598,7 +601,7 @@ def add_epoch(
         footprint_rel: str | None = None
         if imported is not None:
             for old in to_remove:
-                txn.remove(old.relative_to(root).as_posix())
+                txn.remove(old.relative_to(root.absolute()).as_posix())
             footprint_rel = f"boundaries/{label}.geojson"
             txn.write_bytes(footprint_rel, imported.geojson)
         view = txn.view()
@@ -719,7 +722,7 @@ def remove_epoch(
         known = ", ".join(e.label for e in found.epochs) or "none"
         raise UsageError(f"no epoch {label} in this workspace (epochs: {known})", path=root)
     files = _own_files(epoch, root, found.epochs, "remove")
-    rels = [f.relative_to(root).as_posix() for f in files]
+    rels = [f.relative_to(root.absolute()).as_posix() for f in files]
     keep_rows: list[int] | None = None
     catalog = root / CATALOG_FILE
     images: list[str] = []
@@ -744,9 +747,9 @@ def remove_epoch(
                 else:
                     keep_rows.append(k)
     images = [i for i in images if (root / i).is_file()]
-    removed = tuple(rels + images + ([CATALOG_FILE.as_posix()] if images else []))
+    removed = tuple(rels + images)
     if not yes:
-        return RemovedEpoch(root, label, removed, False)
+        return RemovedEpoch(root, label, removed, False, len(images))
     with Transaction(root) as txn:
         for rel in rels + images:
             txn.remove(rel)
@@ -756,4 +759,4 @@ def remove_epoch(
             writer.writerows([table[0]] + [table[k] for k in keep_rows])
             txn.write_bytes(CATALOG_FILE.as_posix(), out.getvalue().encode("utf-8"))
         txn.commit()
-    return RemovedEpoch(root, label, removed, True)
+    return RemovedEpoch(root, label, removed, True, len(images))
