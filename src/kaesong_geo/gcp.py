@@ -170,11 +170,18 @@ def _fitted(
 def _errors(
     forward: _Mapping, reverse: _Mapping, pixels: np.ndarray, lonlat: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distances, pixels and metres, between each point and its prediction."""
-    predicted = forward(pixels)
-    _, _, metres = _GEOD.inv(lonlat[:, 0], lonlat[:, 1], predicted[:, 0], predicted[:, 1])
+    """How far each point lands from where it should, in pixels and metres, as a warp places it.
+
+    A warp (GDAL's, and so ours) fills each output pixel from the source pixel that the
+    *reverse* transform gives for its place: the point's place maps back to ``back`` instead
+    of its own pixel. The error in pixels is that distance; in metres it is the ground
+    distance between the two pixels (through the forward transform, which gives the local
+    scale and shear), so that both figures describe the same displacement.
+    """
     back = reverse(lonlat)
     px = np.hypot(*(back - pixels).T)
+    a, b = forward(back), forward(pixels)
+    _, _, metres = _GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     return px, np.abs(np.asarray(metres, dtype=float))
 
 
@@ -191,9 +198,10 @@ def fit_gcps(gcps: Sequence[GCP], transform: Transform = "poly1") -> GcpFit:
     Returns
     -------
     GcpFit
-        Residuals in pixels (the point's place predicted back from its lon/lat by the reverse
-        transform) and metres (geodesic, on WGS 84), and leave-one-out errors when there are
-        more points than the transform needs.
+        Residuals in pixels (the point's pixel predicted back from its lon/lat by the reverse
+        transform, the one a warp uses) and in metres (the same displacement on the ground,
+        geodesic on WGS 84), and leave-one-out errors when there are more points than the
+        transform needs.
 
     Raises
     ------
