@@ -348,7 +348,9 @@ def test_add_a_screenshot_with_a_qgis_points_file(cli, ws: Path, tmp_path: Path)
     assert "8 ground control points, poly1" in r.out and "leave-one-out" in r.out
     row = _catalog(ws)[-1]
     assert "georeferenced from a screenshot with 8 ground control points (poly1)" in row["note"]
-    assert float(row["uncertainty_m"]) < 0.05  # exact affine: leave-one-out error ~0
+    # exact affine: leave-one-out error ~0, so the uncertainty is the 1.5 m pixel
+    assert float(row["uncertainty_m"]) == pytest.approx(SHOT_RES, abs=0.02)
+    assert "positional uncertainty 1.50 m" in row["note"]
     with rasterio.open(ws / "imagery" / row["file"]) as src:
         assert src.crs.to_epsg() == 32652 and not src.gcps[0]  # georeferenced by the warp
         assert src.res[0] == pytest.approx(SHOT_RES, rel=0.01)
@@ -498,3 +500,22 @@ def test_a_relative_data_dir_from_inside_the_workspace(
     assert r.code == 0, r.err
     assert "boundaries/2013-06.geojson" in r.out
     assert not (ws / "boundaries" / "2013-06.geojson").exists()
+
+
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.DateMismatchWarning")
+def test_traced_on_says_which_image_the_footprint_was_traced_on(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    png, points = _screenshot(tmp_path)
+    f = _footprint(tmp_path / "traced in GE.geojson")
+    common = ["--image", str(png), "--gcps", str(points), "--footprint", str(f)]
+    r = cli("epochs", "add", "2013-06", *common, "--traced-on", "none", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    fp = json.loads((ws / "boundaries" / "2013-06.geojson").read_text())["features"][0]
+    assert "imagery" not in fp["properties"] or fp["properties"]["imagery"] is None
+    r = cli("epochs", "add", "2013-07", *common, "--traced-on", "nope", "--data-dir", str(ws))
+    assert r.code == 2 and "--traced-on 'nope'" in r.err and "ge-2009-09" in r.err
+    r = cli("epochs", "add", "2013-08", *common, "--traced-on", png.name, "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    fp = json.loads((ws / "boundaries" / "2013-08.geojson").read_text())["features"][0]
+    assert fp["properties"]["imagery"] == _catalog(ws)[-1]["id"]

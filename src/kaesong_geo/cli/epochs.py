@@ -164,6 +164,12 @@ def register(sub: Any) -> None:
         help="keep this much of a scene around the site's footprints (default: 1)",
     )
     add.add_argument("--replace", action="store_true", help="replace the epoch's footprint")
+    add.add_argument(
+        "--traced-on",
+        metavar="IMAGE",
+        help="the image the footprint was traced on: a catalogue id, a file added with it, or "
+        "'none' (default: the screenshot added with it, else its only scene)",
+    )
     add.set_defaults(run=run_add)
 
     remove = add_command(actions, "remove", REMOVE_HELP, "")
@@ -300,7 +306,11 @@ def _added_text(result: AddedEpoch) -> str:
             f"  footprint  {result.footprint_file}: {len(fps)} part{'s' if len(fps) != 1 else ''}"
             + (f", {_area(result.area_m2)}" if result.area_m2 is not None else "")
             + f", {unc_text}"
-            + (f", traced on {', '.join(sorted(traced))}" if traced else "")
+            + (
+                f", traced on {', '.join(sorted(traced))} (--traced-on to say otherwise)"
+                if traced
+                else ""
+            )
         )
     for im in result.images:
         info = im.info
@@ -348,6 +358,7 @@ def run_add(args: argparse.Namespace) -> int:
         licence=args.licence,
         redistributable=args.redistributable,
         replace_epoch=args.replace,
+        traced_on_given=args.traced_on,
         margin_km=args.margin_km,
     )
     write_stdout(_added_text(result))

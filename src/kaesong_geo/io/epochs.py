@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -340,6 +341,36 @@ def _warn_dates(paths: Sequence[Path], epoch: EpochDate) -> None:
             )
 
 
+def _traced_on(
+    given: str | None,
+    plans: Sequence[tuple[str, str, Path, str]],
+    known: Mapping[str, ImageryRecord],
+    root: Path,
+) -> str | None:
+    """The id of the image a footprint was traced on, or None.
+
+    ``given`` is an id, a file added in the same command, or ``none``; without it, the
+    screenshot added with the footprint, else its only scene.
+    """
+    if given is None:
+        shots = [ident for ident, _, _, kind in plans if kind == "screenshot"]
+        scenes = [ident for ident, _, _, kind in plans if kind == "scene"]
+        return shots[0] if shots else scenes[0] if len(scenes) == 1 else None
+    if given.lower() == "none":
+        return None
+    for ident, _, path, _ in plans:
+        if given in (ident, path.name, str(path)):
+            return ident
+    if given in known:
+        return given
+    choices = [ident for ident, *_ in plans] + sorted(known)
+    raise UsageError(
+        f"--traced-on {given!r} is neither an image added now nor a catalogue id "
+        f"(ids: {', '.join(choices) or 'none'}; or 'none')",
+        path=root,
+    )
+
+
 def _check_fit(fit: GcpFit, max_error_px: float, force: bool, where: str) -> None:
     """Refuse a georeference whose error is unknown or above ``max_error_px`` unless forced."""
     if force:
@@ -387,6 +418,7 @@ def add_epoch(
     licence: str | None = None,
     redistributable: bool = False,
     replace_epoch: bool = False,
+    traced_on_given: str | None = None,
     margin_km: float | None = None,
     progress: bool | None = None,
     today: dt.date | None = None,
@@ -417,6 +449,10 @@ def add_epoch(
         catalogue's note), and whether they may be passed on.
     replace_epoch : bool
         Replace the epoch's footprint if it has one (else refused).
+    traced_on_given : str, optional
+        The image the footprint was traced on: a catalogue id, an image added in the same
+        command (its file name), or ``"none"``; default: the screenshot added with it, else
+        its only scene.
 
     Returns
     -------
@@ -499,15 +535,18 @@ def add_epoch(
     _warn_dates([p for *_, p, _ in plans] + ([Path(footprint)] if footprint else []), epoch_date)
     traced_on: str | None = None
     if footprint is not None:
-        shots = [ident for ident, _, _, kind in plans if kind == "screenshot"]
-        scenes = [ident for ident, _, _, kind in plans if kind == "scene"]
-        traced_on = shots[0] if shots else scenes[0] if len(scenes) == 1 else None
+        traced_on = _traced_on(traced_on_given, plans, known, root)
 
     source_text = source or ""
     shot_uncertainty: float | None = None
+    pixel_m: float | None = None
     if fit is not None:
+        from kaesong_geo.io.scene import _mean_gsd_m
+
+        # A warp error and the pixel itself (nothing is placed better than a pixel) combined.
         figure = fit.loo_rmse_m if fit.loo_rmse_m is not None else fit.rmse_m
-        shot_uncertainty = round(figure, 2)  # as the catalogue stores it
+        pixel_m = _mean_gsd_m(fit, site.utm_epsg)
+        shot_uncertainty = round(math.hypot(figure, pixel_m), 2)  # as the catalogue stores it
     planned_records = dict(known)
     for ident, _, p, kind in plans:
         planned_records[ident] = ImageryRecord(
@@ -578,6 +617,10 @@ def add_epoch(
                 )
                 note = _fit_summary(fit) + (" (forced)" if force else "")
                 unc = shot_uncertainty
+                note += (
+                    f"; positional uncertainty {unc:.2f} m (that error and the {pixel_m:.2f} m "
+                    "pixel, combined)"
+                )
             if licence:
                 note += f"; licence: {licence}"
             added.append(
