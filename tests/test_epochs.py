@@ -519,3 +519,80 @@ def test_traced_on_says_which_image_the_footprint_was_traced_on(
     assert r.code == 0, r.err
     fp = json.loads((ws / "boundaries" / "2013-08.geojson").read_text())["features"][0]
     assert fp["properties"]["imagery"] == _catalog(ws)[-1]["id"]
+
+
+def test_images_without_a_footprint_are_listed_and_removable(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = tree_digest(ws)
+    assert (
+        cli(
+            "epochs",
+            "add",
+            "2014-05",
+            "--imagery",
+            str(_scene(tmp_path / "s.tif")),
+            "--data-dir",
+            str(ws),
+        ).code
+        == 0
+    )
+    listing = json.loads(cli("epochs", "list", "--format", "json", "--data-dir", str(ws)).out)
+    assert listing[-1]["epoch"] == "2014-05" and listing[-1]["area_m2"] is None
+    assert listing[-1]["flags"] == ["no footprint"]
+    assert (
+        "2014-05  no footprint yet, images only" in cli("epochs", "list", "--data-dir", str(ws)).out
+    )
+    r = cli("epochs", "remove", "2014-05", "--yes", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert r.out.startswith("removed images of 2014-05")
+    assert tree_digest(ws) == before | {
+        "imagery/catalog.csv": tree_digest(ws)["imagery/catalog.csv"]
+    }  # the catalogue gained the uncertainty_m column on the way; every other file as before
+    assert [row["date"] for row in _catalog(ws)][-1] == "2009-09"
+
+
+def test_remove_one_image_but_not_one_a_footprint_was_traced_on(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    a, b = _scene(tmp_path / "a.tif"), _scene(tmp_path / "b.tif", 4000, 2900)
+    f = _footprint(tmp_path / "f.geojson")
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--imagery",
+        str(a),
+        "--footprint",
+        str(f),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 0, r.err
+    assert cli("epochs", "add", "2013-06", "--imagery", str(b), "--data-dir", str(ws)).code == 0
+    ids = [row["id"] for row in _catalog(ws)[-2:]]
+    before = tree_digest(ws)
+    r = cli("epochs", "remove", "2013-06", "--image", ids[0], "--yes", "--data-dir", str(ws))
+    assert r.code == 1 and "traced on it" in r.err and "nothing was removed" in r.err
+    assert tree_digest(ws) == before
+    r = cli("epochs", "remove", "2013-06", "--image", ids[1], "--yes", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert [row["id"] for row in _catalog(ws)][-1] == ids[0]
+    assert (ws / "boundaries" / "2013-06.geojson").exists()
+    r = cli("epochs", "remove", "2013-06", "--image", "nope", "--yes", "--data-dir", str(ws))
+    assert r.code == 2 and "no image 'nope'" in r.err
+
+
+def test_a_catalogue_with_windows_line_ends_keeps_them(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    catalog = ws / "imagery" / "catalog.csv"
+    catalog.write_bytes(catalog.read_bytes().replace(b"\n", b"\r\n"))
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--imagery",
+        str(_scene(tmp_path / "s.tif")),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 0, r.err
+    raw = catalog.read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") == len(_catalog(ws)) + 1

@@ -179,6 +179,9 @@ def register(sub: Any) -> None:
     remove.add_argument(
         "--keep-imagery", action="store_true", help="keep the epoch's images and their rows"
     )
+    remove.add_argument(
+        "--image", metavar="ID", help="remove only this image (catalogue id or file name)"
+    )
     remove.set_defaults(run=run_remove)
     parser.set_defaults(run=_no_action, epochs_parser=parser)
 
@@ -199,7 +202,7 @@ def _listing_json(rows: list[EpochListing]) -> str:
                 {
                     "epoch": r.label,
                     "parts": r.parts,
-                    "area_m2": round(r.area_m2, 1),
+                    "area_m2": None if r.area_m2 is None else round(r.area_m2, 1),
                     "files": list(r.files),
                     "imagery": [
                         {"id": i.id, "date": i.date.label, "file": i.file or None} for i in r.images
@@ -226,6 +229,10 @@ def _listing_table(rows: list[EpochListing]) -> str:
         return "no epochs yet: add one with 'kaesong-geo epochs add DATE --footprint FILE'\n"
     out = []
     for r in rows:
+        if r.area_m2 is None:
+            ids = ", ".join(i.id or i.file for i in r.images)
+            out.append(f"{r.label}  no footprint yet, images only: {ids}")
+            continue
         unc = "unknown" if r.uncertainty_m is None else f"±{r.uncertainty_m:.3g} m"
         images = ", ".join(
             (i.id or i.file or i.provider) + ("" if i.file else " (not in the folder)")
@@ -373,20 +380,21 @@ def _removed_text(result: RemovedEpoch) -> str:
     if result.catalog_rows:
         rows = result.catalog_rows
         files += f"\n  {rows} row{'s' if rows != 1 else ''} of imagery/catalog.csv"
-    if result.done:
-        return (
-            terminal_safe(f"removed epoch {result.label} from {result.data_dir}:\n{files}") + "\n"
-        )
-    return (
-        terminal_safe(f"would remove epoch {result.label} from {result.data_dir}:\n{files}") + "\n"
-    )
+    footprint = any(p.startswith("boundaries/") for p in result.removed)
+    what = f"epoch {result.label}" if footprint else f"images of {result.label}"
+    verb = "removed" if result.done else "would remove"
+    return terminal_safe(f"{verb} {what} from {result.data_dir}:\n{files}") + "\n"
 
 
 def run_remove(args: argparse.Namespace) -> int:
     """Run ``epochs remove``."""
     from kaesong_geo.io.epochs import remove_epoch
 
-    result = remove_epoch(args.data_dir, args.date, yes=args.yes, keep_imagery=args.keep_imagery)
+    if args.image is not None and args.keep_imagery:
+        raise UsageError("--image removes one image; --keep-imagery keeps them: give one")
+    result = remove_epoch(
+        args.data_dir, args.date, yes=args.yes, keep_imagery=args.keep_imagery, image=args.image
+    )
     write_stdout(_removed_text(result))
     if not result.done:
         raise UsageError("nothing removed: add --yes to remove these files")

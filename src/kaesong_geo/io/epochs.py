@@ -118,7 +118,7 @@ class EpochListing:
 
     label: str
     parts: int
-    area_m2: float
+    area_m2: float | None  # None: images of the date, but no footprint yet
     files: tuple[str, ...]
     images: tuple[ImageryRecord, ...]
     sources: tuple[str, ...]
@@ -202,21 +202,23 @@ def _catalog_text(root: Path, rows: Sequence[Mapping[str, str]]) -> bytes:
     if not path.is_file():
         header, text = wanted, ""
     else:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig", newline="") as fh:  # line ends kept as written
+            text = fh.read()
         first = next(csv.reader(io.StringIO(text)), [])
         header = [c.strip() for c in first] or wanted
     missing = [c for c in wanted if c not in header and any(r.get(c) for r in rows)]
-    out = io.StringIO()
+    end = "\r\n" if "\r\n" in text else "\n"
+    out = io.StringIO(newline="")
     if not text or missing:  # write the whole table again, with the new columns
         header = header + missing
-        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator=end, extrasaction="ignore")
         writer.writeheader()
         if text:
             for old in csv.DictReader(io.StringIO(text)):
                 writer.writerow({k: v for k, v in old.items() if k is not None})
     else:  # keep every byte that is there; append
-        out.write(text if text.endswith("\n") else text + "\n")
-        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+        out.write(text if text.endswith("\n") else text + end)
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator=end, extrasaction="ignore")
     for row in rows:
         writer.writerow({c: row.get(c, "") for c in header})
     return out.getvalue().encode("utf-8")
@@ -694,6 +696,9 @@ def add_epoch(
 def list_epochs(data_dir: str | os.PathLike[str] | None = None) -> list[EpochListing]:
     """Every epoch of a data directory with its parts, area, imagery and provenance.
 
+    Dates with images in the folder but no footprint are listed too (``area_m2`` None, flag
+    ``no footprint``).
+
     Raises
     ------
     DataError
@@ -708,9 +713,21 @@ def list_epochs(data_dir: str | os.PathLike[str] | None = None) -> list[EpochLis
     if not found.epochs:
         if not found.complete:
             raise_first(found.problems)
-        return []
-    raise_first(found.problems)
+    else:
+        raise_first(found.problems)
     out = []
+    # Dates with images in the folder but no footprint ('epochs add DATE --imagery' alone).
+    loose: dict[str, list[ImageryRecord]] = {}
+    for r in found.images:
+        if r.file and not any(of_epoch(r.date, e.date) for e in found.epochs):
+            loose.setdefault(r.date.label, []).append(r)
+    for label, records in loose.items():
+        out.append(
+            EpochListing(
+                label, 0, None, (), tuple(records), tuple(dict.fromkeys(r.source for r in records)),
+                (), None, (), ("no footprint",),
+            )
+        )  # fmt: skip
     for e in found.epochs:
         images = tuple(r for r in found.images if of_epoch(r.date, e.date))
         flags = []
@@ -736,7 +753,7 @@ def list_epochs(data_dir: str | os.PathLike[str] | None = None) -> list[EpochLis
                 tuple(flags),
             )
         )
-    return out
+    return sorted(out, key=lambda e: parse_epoch(e.label))
 
 
 # -- remove -----------------------------------------------------------------------------------
@@ -746,60 +763,92 @@ def remove_epoch(
     *,
     yes: bool = False,
     keep_imagery: bool = False,
+    image: str | None = None,
 ) -> RemovedEpoch:
     """Remove an epoch's footprint file(s) and, unless ``keep_imagery``, its added images.
 
     Without ``yes`` nothing is removed: the result lists what would be (``done`` False).
     Images are the catalogue rows of the epoch's date that name a ``file``; rows without a
-    file (images known to exist, not shipped) are kept.
+    file (images known to exist, not shipped) are kept. A date with images but no footprint
+    (``epochs add DATE --imagery ...`` alone) has its images removed. With ``image`` (an id
+    or file name) only that image goes, and the footprint stays; refused when the footprint
+    was traced on it.
     """
     root = _workspace(data_dir)
     try:
-        label = parse_epoch(date).label
+        epoch_date = parse_epoch(date)
     except ValueError as exc:
         raise UsageError(f"DATE {date!r}: {exc}") from None
+    label = epoch_date.label
     recover(root)
     found = inspect_data_dir(root)
     epoch = next((e for e in found.epochs if e.label == label), None)
-    if epoch is None:
-        known = ", ".join(e.label for e in found.epochs) or "none"
-        raise UsageError(f"no epoch {label} in this workspace (epochs: {known})", path=root)
-    files = _own_files(epoch, root, found.epochs, "remove")
-    rels = [f.relative_to(root.absolute()).as_posix() for f in files]
-    keep_rows: list[int] | None = None
-    catalog = root / CATALOG_FILE
+    rels: list[str] = []
+    if epoch is not None and image is None:
+        files = _own_files(epoch, root, found.epochs, "remove")
+        rels = [f.relative_to(root.absolute()).as_posix() for f in files]
+    keep_rows: list[int] = []
+    table: list[list[str]] = []
     images: list[str] = []
-    if not keep_imagery and catalog.is_file():
-        text = catalog.read_text(encoding="utf-8-sig")
-        table = list(csv.reader(io.StringIO(text)))
+    catalog = root / CATALOG_FILE
+    if (not keep_imagery or image is not None) and catalog.is_file():
+        with open(catalog, encoding="utf-8-sig", newline="") as fh:
+            table = list(csv.reader(fh))
         header = [c.strip() for c in table[0]] if table else []
         if "date" in header and "file" in header:
             di, fi = header.index("date"), header.index("file")
-            keep_rows = []
+            ii = header.index("id") if "id" in header else None
             for k, row in enumerate(table[1:], start=1):
                 try:
-                    match = (
+                    match = bool(
                         len(row) > max(di, fi)
                         and row[fi].strip()
-                        and of_epoch(parse_epoch(row[di].strip()), epoch.date)
+                        and of_epoch(parse_epoch(row[di].strip()), epoch_date)
                     )
                 except ValueError:
                     match = False
+                if match and image is not None:
+                    names = {row[fi].strip(), Path(row[fi].strip()).name}
+                    if ii is not None and len(row) > ii:
+                        names.add(row[ii].strip())
+                    match = image in names
                 if match:
                     images.append(f"imagery/{row[fi].strip()}")
                 else:
                     keep_rows.append(k)
     images = [i for i in images if (root / i).is_file()]
+    if image is not None and not images:
+        raise UsageError(f"no image {image!r} of {label} with a file in the catalogue", path=root)
+    if epoch is None and not images:
+        known = ", ".join(e.label for e in found.epochs) or "none"
+        raise UsageError(f"no epoch {label} in this workspace (epochs: {known})", path=root)
     removed = tuple(rels + images)
     if not yes:
         return RemovedEpoch(root, label, removed, False, len(images))
     with Transaction(root) as txn:
         for rel in rels + images:
             txn.remove(rel)
-        if images and keep_rows is not None:
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
+        if images:
+            out = io.StringIO(newline="")
+            raw = catalog.read_bytes()
+            writer = csv.writer(out, lineterminator="\r\n" if b"\r\n" in raw else "\n")
             writer.writerows([table[0]] + [table[k] for k in keep_rows])
             txn.write_bytes(CATALOG_FILE.as_posix(), out.getvalue().encode("utf-8"))
+        view = txn.view()
+        after = inspect_data_dir(view, found.site)
+        seen = {str(q) for q in found.problems}
+        errors = [
+            _shown(q, view, root)
+            for q in after.problems
+            if q.severity == "error"
+            and str(_shown(q, view, root)) not in seen
+            and "holds no footprint files" not in q.message
+        ]
+        if errors:
+            raise DataError(
+                f"{errors[0].message}; nothing was removed (a footprint was traced on it: "
+                "remove the epoch, or add its footprint again with --traced-on none --replace)",
+                path=errors[0].path,
+            )
         txn.commit()
     return RemovedEpoch(root, label, removed, True, len(images))
