@@ -596,3 +596,28 @@ def test_a_catalogue_with_windows_line_ends_keeps_them(cli, ws: Path, tmp_path: 
     assert r.code == 0, r.err
     raw = catalog.read_bytes()
     assert raw.count(b"\r\n") == raw.count(b"\n") == len(_catalog(ws)) + 1
+
+
+def test_the_same_image_twice_is_refused(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scene = _scene(tmp_path / "s.tif")
+    copy = tmp_path / "copy of s.tif"
+    copy.write_bytes(scene.read_bytes())
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--imagery",
+        str(scene),
+        "--imagery",
+        str(copy),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 2 and "is given twice" in r.err
+    assert cli("epochs", "add", "2013-06", "--imagery", str(scene), "--data-dir", str(ws)).code == 0
+    before = tree_digest(ws)
+    r = cli("epochs", "add", "2013-06", "--imagery", str(copy), "--data-dir", str(ws))
+    assert r.code == 2
+    assert "is already in the workspace as imagery/2013-06-s.tif (of 2013-06)" in r.err
+    assert "epochs remove 2013-06 --image 2013-06-s" in r.err
+    assert tree_digest(ws) == before

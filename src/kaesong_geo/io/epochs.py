@@ -373,6 +373,57 @@ def _traced_on(
     )
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _refuse_duplicates(
+    paths: Sequence[Path], root: Path, images: Sequence[ImageryRecord]
+) -> dict[Path, str]:
+    """The sha256 of each file to add; refuse one given twice or already added (same bytes).
+
+    Images added by ``epochs add`` carry the sha256 of their source in the tag
+    ``SOURCE_SHA256``.
+    """
+    from kaesong_geo.io.raster import offline_env
+
+    digests: dict[Path, str] = {}
+    for path in paths:
+        digest = _sha256(path)
+        if digest in digests.values():
+            raise UsageError("is given twice (the same bytes); nothing was added", path=path)
+        digests[path] = digest
+    if not digests:
+        return digests
+    import rasterio
+
+    for record in images:
+        target = root / "imagery" / record.file
+        if not record.file or target.suffix.lower() not in (".tif", ".tiff"):
+            continue
+        try:
+            with offline_env(), rasterio.open(target) as src:
+                known = src.tags().get("SOURCE_SHA256")
+        except Exception:  # checked elsewhere; a tag missing is no duplicate
+            continue
+        for path, digest in digests.items():
+            if known == digest:
+                raise UsageError(
+                    f"is already in the workspace as imagery/{record.file} (of "
+                    f"{record.date.label}); nothing was added (remove it first with "
+                    f"'kaesong-geo epochs remove {record.date.label} --image "
+                    f"{record.id or record.file}')",
+                    path=path,
+                )
+    return digests
+
+
 def _check_fit(fit: GcpFit, max_error_px: float, force: bool, where: str) -> None:
     """Refuse a georeference whose error is unknown or above ``max_error_px`` unless forced."""
     if force:
@@ -534,6 +585,7 @@ def add_epoch(
         stem = _slug(p.name.split(".")[0])
         ident = _unique(f"{label}-{stem}", taken_ids)
         plans.append((ident, _unique(f"{label}-{stem}", taken_files, ".tif"), p, "screenshot"))
+    digests = _refuse_duplicates([p for *_, p, _ in plans], root, before.images)
     _warn_dates([p for *_, p, _ in plans] + ([Path(footprint)] if footprint else []), epoch_date)
     traced_on: str | None = None
     if footprint is not None:
@@ -601,6 +653,7 @@ def add_epoch(
                 provider or "provider not given",
                 p,
             )
+            tags["SOURCE_SHA256"] = digests[p]
             if kind == "scene":
                 from kaesong_geo.io.scene import write_scene
 
