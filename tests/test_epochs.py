@@ -621,3 +621,30 @@ def test_the_same_image_twice_is_refused(cli, ws: Path, tmp_path: Path) -> None:
     assert "is already in the workspace as imagery/2013-06-s.tif (of 2013-06)" in r.err
     assert "epochs remove 2013-06 --image 2013-06-s" in r.err
     assert tree_digest(ws) == before
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(
+    cli, ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """As a read-only imagery/ does (root ignores chmod in CI, so the refusal is simulated)."""
+    from kaesong_geo.io import transaction
+
+    real = os.replace
+
+    def refuse(src: object, dst: object) -> None:
+        if "imagery" in str(dst) and TXN_DIR not in str(dst):
+            raise PermissionError(13, "Permission denied", str(src), None, str(dst))
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transaction.os, "replace", refuse)
+    before = tree_digest(ws)
+    r = cli(
+        "epochs", "add", "2013-06", "--imagery", str(_scene(tmp_path / "s.tif")),
+        "--footprint", str(_footprint(tmp_path / "f.geojson")), "--data-dir", str(ws),
+    )  # fmt: skip
+    assert r.code == 1, r.err
+    assert r.err.strip() == (
+        f"kaesong-geo: error: {ws / 'imagery'}: cannot write to the workspace: Permission "
+        "denied; nothing was changed"
+    )
+    assert tree_digest(ws) == before

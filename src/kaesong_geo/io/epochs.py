@@ -30,13 +30,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -373,6 +374,32 @@ def _traced_on(
     )
 
 
+@contextlib.contextmanager
+def _writing(root: Path) -> Iterator[None]:
+    """Turn a file-system error while writing into one line (the transaction has rolled back)."""
+    from kaesong_geo.io.output import OutputError
+    from kaesong_geo.io.transaction import TXN_DIR
+
+    try:
+        yield
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        names = [Path(n) for n in (exc.filename2, exc.filename) if n]
+        inside = [n for n in names if n.absolute().is_relative_to(root.absolute())]
+        if names and not inside:  # an input the user gave
+            raise DataError(f"cannot be read: {why}", path=names[-1]) from None
+        shown = root
+        if inside:
+            rel = inside[0].absolute().relative_to(root.absolute())
+            if rel.parts[:2] in ((TXN_DIR, "new"), (TXN_DIR, "old")):
+                rel = Path(*rel.parts[2:])
+            shown = root / rel if rel.parts and rel.parts[0] != TXN_DIR else root
+        raise OutputError(
+            f"cannot write to the workspace: {why}; nothing was changed",
+            path=shown.parent if shown != root else root,
+        ) from None
+
+
 def _sha256(path: Path) -> str:
     import hashlib
 
@@ -643,7 +670,7 @@ def add_epoch(
 
     added: list[AddedImage] = []
     rows: list[dict[str, str]] = []
-    with Transaction(root) as txn:
+    with _writing(root), Transaction(root) as txn:
         for ident, filename, p, kind in plans:
             rel = f"imagery/{filename}"
             tags = _scene_tags(
@@ -878,7 +905,7 @@ def remove_epoch(
     removed = tuple(rels + images)
     if not yes:
         return RemovedEpoch(root, label, removed, False, len(images))
-    with Transaction(root) as txn:
+    with _writing(root), Transaction(root) as txn:
         for rel in rels + images:
             txn.remove(rel)
         if images:

@@ -125,6 +125,18 @@ class _Lock:
             self.fd = None
 
 
+def _same(a: Path, b: Path) -> bool:
+    """Whether ``b`` is still the file ``a`` links to.
+
+    Then nothing needs restoring there, and a folder that cannot be written (why the commit
+    failed, perhaps) is not touched.
+    """
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _undo(root: Path, txn: Path) -> bool:
     """Roll back from the journal of ``txn``, if it has one; remove ``txn``. True if undone."""
     journal = txn / _JOURNAL
@@ -145,7 +157,7 @@ def _undo(root: Path, txn: Path) -> bool:
             target = root / rel
             backup = txn / "old" / rel
             if op["existed"]:
-                if backup.exists():
+                if backup.exists() and not _same(backup, target):
                     os.replace(backup, target)  # the original inode: same bytes, same times
             elif target.exists() or target.is_symlink():
                 target.unlink()
