@@ -452,7 +452,7 @@ def test_a_screenshot_placed_beside_the_site_is_refused_naming_it(
     assert tree_digest(ws) == before
 
 
-@pytest.mark.filterwarnings("default::kaesong_geo.errors.DateMismatchWarning")
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.InputSlipWarning")
 def test_images_added_to_an_existing_epoch_and_a_date_slip_warned(
     cli, ws: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -502,7 +502,7 @@ def test_a_relative_data_dir_from_inside_the_workspace(
     assert not (ws / "boundaries" / "2013-06.geojson").exists()
 
 
-@pytest.mark.filterwarnings("default::kaesong_geo.errors.DateMismatchWarning")
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.InputSlipWarning")
 def test_traced_on_says_which_image_the_footprint_was_traced_on(
     cli, ws: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -648,3 +648,53 @@ def test_a_folder_that_cannot_be_written_is_one_line(
         "denied; nothing was changed"
     )
     assert tree_digest(ws) == before
+
+
+def test_gcps_off_the_screenshot_are_named(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    png, points = _screenshot(tmp_path)
+    lines = points.read_text().splitlines()
+    mx, my, sx, sy, *rest = lines[4].split(",")
+    lines[4] = ",".join([mx, my, str(float(sx) + 5000), sy, *rest])  # another image's pixel
+    points.write_text("\n".join(lines) + "\n")
+    before = tree_digest(ws)
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--image",
+        str(png),
+        "--gcps",
+        str(points),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 1
+    assert f"{points}: point 3: pixel 5300, 200 is outside the 600 x 400 image" in r.err
+    assert tree_digest(ws) == before
+
+
+@pytest.mark.filterwarnings("default::kaesong_geo.errors.InputSlipWarning")
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_a_georeferenced_image_given_as_a_screenshot_is_warned(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    png, points = _screenshot(tmp_path)
+    tif = tmp_path / "shot.tif"
+    with rasterio.open(png) as src, rasterio.open(
+        tif, "w", driver="GTiff", width=src.width, height=src.height, count=3, dtype="uint8",
+        crs=UTM52, transform=from_origin(SHOT_X0, SHOT_Y0, SHOT_RES, SHOT_RES),
+    ) as dst:  # fmt: skip
+        dst.write(src.read())
+    r = cli(
+        "epochs",
+        "add",
+        "2013-06",
+        "--image",
+        str(tif),
+        "--gcps",
+        str(points),
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 0, r.err
+    assert "has a georeference of its own" in r.err and "--imagery" in r.err

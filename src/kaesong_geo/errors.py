@@ -31,8 +31,8 @@ __all__ = [
     "AssetsMissingError",
     "CheckFailed",
     "DataError",
-    "DateMismatchWarning",
     "GeometryRepairedWarning",
+    "InputSlipWarning",
     "KaesongGeoError",
     "KaesongGeoWarning",
     "MissingDependencyError",
@@ -117,8 +117,9 @@ class PlacemarksSkippedWarning(KaesongGeoWarning):
     """
 
 
-class DateMismatchWarning(KaesongGeoWarning):
-    """A file given to ``epochs add`` has a date in its name that is not of the epoch.
+class InputSlipWarning(KaesongGeoWarning):
+    """An input to ``epochs add`` looks like a slip; it is added as given.
 
-    ``scene 2013-06-20.tif`` added as epoch ``2009-09`` is probably a slip of DATE.
+    ``scene 2013-06-20.tif`` added as epoch ``2009-09`` (a slip of DATE); a GeoTIFF with its
+    own georeference given as a screenshot (``--image``, whose GCPs replace it).
     """

@@ -331,7 +331,7 @@ def _warn_dates(paths: Sequence[Path], epoch: EpochDate) -> None:
     """Warn about each file whose name holds a day that is not of ``epoch``."""
     import warnings
 
-    from kaesong_geo.errors import DateMismatchWarning
+    from kaesong_geo.errors import InputSlipWarning
 
     for path in paths:
         day = _date_in_name(path)
@@ -339,7 +339,7 @@ def _warn_dates(paths: Sequence[Path], epoch: EpochDate) -> None:
             warnings.warn(
                 f"{path}: its name says {day.label}, which is not of epoch {epoch.label}; "
                 "is DATE right? (added as given)",
-                DateMismatchWarning,
+                InputSlipWarning,
                 stacklevel=3,
             )
 
@@ -449,6 +449,41 @@ def _refuse_duplicates(
                     path=path,
                 )
     return digests
+
+
+def _check_screenshot(image: Path, points: Sequence[GCP], where: str) -> None:
+    """Refuse GCPs off the screenshot; warn when the image has a georeference of its own."""
+    import warnings
+
+    import rasterio
+
+    from kaesong_geo.errors import InputSlipWarning
+    from kaesong_geo.io.raster import offline_env
+
+    from rasterio.errors import NotGeoreferencedWarning
+
+    try:
+        with warnings.catch_warnings(), offline_env(), rasterio.open(image) as src:
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a screenshot has none
+            width, height = src.width, src.height
+            own = src.crs is not None and not src.transform.is_identity
+    except Exception as exc:  # not an image GDAL reads
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"is not an image GDAL can read: {first}", path=image) from None
+    for k, g in enumerate(points, start=1):
+        if not (0 <= g.px <= width and 0 <= g.py <= height):
+            raise DataError(
+                f"point {k}: pixel {g.px:g}, {g.py:g} is outside the {width} x {height} image "
+                f"{image.name} (another screenshot's points?)",
+                path=where,
+            )
+    if own:
+        warnings.warn(
+            f"{image}: has a georeference of its own, which --image replaces by the warp "
+            "through the ground control points; to keep it, add it with --imagery",
+            InputSlipWarning,
+            stacklevel=3,
+        )
 
 
 def _check_fit(fit: GcpFit, max_error_px: float, force: bool, where: str) -> None:
@@ -604,6 +639,7 @@ def add_epoch(
             from kaesong_geo.io.gcpfile import read_gcps
 
             points += read_gcps(Path(gcps_file).expanduser())
+        _check_screenshot(p, points, where)
         try:
             fit = fit_gcps(points, transform)  # type: ignore[arg-type]
         except ValueError as exc:
