@@ -96,6 +96,7 @@ def test_the_bundled_data_is_never_written(cli, tmp_path: Path) -> None:  # type
     [
         (["2013-13", "--footprint", "F"], "month must be in 1..12"),
         (["2999-01", "--footprint", "F"], "is in the future"),
+        (["0999", "--footprint", "F"], "is before 1900"),
         (["2013-06"], "nothing to add"),
         (["2013-06", "--gcps", "F"], "--image FILE"),
         (["2013-06", "--layer", "x", "--imagery", "F"], "give --footprint"),

@@ -25,7 +25,12 @@ from pyproj import Transformer
 from shapely.geometry import Polygon, box, shape
 
 from kaesong_geo.dates import parse_epoch
-from kaesong_geo.errors import DataError, GeometryRepairedWarning, PlacemarksSkippedWarning
+from kaesong_geo.errors import (
+    DataError,
+    GeometryRepairedWarning,
+    PlacemarksSkippedWarning,
+    UsageError,
+)
 from kaesong_geo.io.footprint_import import ImportedFootprints, import_footprints, layer_names
 from kaesong_geo.io.footprints import load_footprints, read_footprint_file
 from kaesong_geo.io.imagery import ImageryRecord
@@ -220,17 +225,18 @@ def test_geopackage_with_several_layers_and_none_chosen_is_refused(tmp_path: Pat
     path = tmp_path / "qgis.gpkg"
     for name, geom in (("a", BOX), ("b", EAST), ("c", FAR)):
         _frame(geom).to_file(path, layer=name)
-    with pytest.raises(DataError) as err:
+    with pytest.raises(UsageError) as err:
         import_footprints(path, "2013", KAESONG)
     assert str(err.value) == f"{path}: has 3 layers: a, b, c; choose one with --layer"
-    with pytest.raises(DataError) as err:
+    with pytest.raises(UsageError) as err:
         import_footprints(path, "2013", KAESONG, layer="d")
     assert str(err.value) == f"{path}: has no layer 'd' (its layers: a, b, c)"
+    assert err.value.exit_code == 2  # a choice of the command line
 
 
 def test_layer_for_a_file_without_layers_is_refused(tmp_path: Path) -> None:
     path = _write("parquet", _frame(BOX), tmp_path)
-    with pytest.raises(DataError, match=r"traced\.parquet: has no layers to choose from"):
+    with pytest.raises(UsageError, match=r"traced\.parquet: has no layers to choose from"):
         import_footprints(path, "2013", KAESONG, layer="zones")
 
 

@@ -97,6 +97,8 @@ def register(sub: Any) -> None:
     listing.set_defaults(run=run_list)
 
     add = add_command(actions, "add", ADD_HELP, ADD_EPILOG)
+    # One short usage line above an error (the full list is in -h).
+    add.usage = "%(prog)s DATE [--footprint FILE] [--imagery FILE] [--image FILE --gcps FILE] ..."
     add.add_argument("date", metavar="DATE", help="the epoch: YYYY, YYYY-MM or YYYY-MM-DD")
     add_data_dir(add)
     add.add_argument("--footprint", metavar="FILE", type=user_path, help="footprint file")

@@ -78,6 +78,8 @@ __all__ = [
 #: A screenshot whose leave-one-out RMSE exceeds this many of its pixels is refused unless
 #: forced: a point clicked that far off, or a transform too stiff for the image.
 DEFAULT_MAX_ERROR_PX = 3.0
+#: The earliest year an epoch may have (aerial photography; satellites came in the 1960s).
+_EARLIEST_YEAR = 1900
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # Files that go with a footprint file of the same stem (removed with it).
 _SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fix", ".qmd", ".shp.xml")
@@ -162,6 +164,11 @@ def _label(text: str, today: dt.date) -> EpochDate:
     except ValueError as exc:
         raise UsageError(f"DATE {text!r}: {exc}") from None
     parts = [int(x) for x in date.label.split("-")] + [1, 1]
+    if parts[0] < _EARLIEST_YEAR:
+        raise UsageError(
+            f"DATE {text!r} is before {_EARLIEST_YEAR}: no aerial or satellite image is that old "
+            "(a typo?)"
+        )
     if dt.date(parts[0], parts[1], parts[2]) > today:  # begins after today
         raise UsageError(f"DATE {text!r} is in the future (today is {today.isoformat()})")
     return date
@@ -456,11 +463,10 @@ def _check_screenshot(image: Path, points: Sequence[GCP], where: str) -> None:
     import warnings
 
     import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
 
     from kaesong_geo.errors import InputSlipWarning
     from kaesong_geo.io.raster import offline_env
-
-    from rasterio.errors import NotGeoreferencedWarning
 
     try:
         with warnings.catch_warnings(), offline_env(), rasterio.open(image) as src:

@@ -50,7 +50,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import parse_epoch
-from kaesong_geo.errors import DataError
+from kaesong_geo.errors import DataError, UsageError
 from kaesong_geo.io.footprints import (
     _MAX_UNCERTAINTY_M,
     SUFFIXES,
@@ -133,22 +133,25 @@ def layer_names(path: str | os.PathLike[str]) -> list[str] | None:
 
 
 def _choose_layer(path: Path, layer: str | None) -> str | None:
-    """The layer to read: ``layer`` if the file has it; the only one of a GeoPackage."""
+    """The layer to read: ``layer`` if the file has it; the only one of a GeoPackage.
+
+    A layer to choose, or a layer that is not there, is a matter of the command line (exit 2).
+    """
     names = layer_names(path)
     if names is None:
         return layer
     listed = ", ".join(names)
     if layer is not None:
         if not names:
-            raise DataError(f"has no layers to choose from (asked for {layer!r})", path=path)
+            raise UsageError(f"has no layers to choose from (asked for {layer!r})", path=path)
         if layer not in names:
-            raise DataError(
+            raise UsageError(
                 f"has no layer {layer!r} (its layer{'s' if len(names) > 1 else ''}: {listed})",
                 path=path,
             )
         return layer
     if suffix_of(path) == ".gpkg" and len(names) > 1:
-        raise DataError(f"has {len(names)} layers: {listed}; choose one with --layer", path=path)
+        raise UsageError(f"has {len(names)} layers: {listed}; choose one with --layer", path=path)
     return names[0] if len(names) == 1 else None
 
 
