@@ -699,3 +699,19 @@ def test_a_georeferenced_image_given_as_a_screenshot_is_warned(
     )
     assert r.code == 0, r.err
     assert "has a georeference of its own" in r.err and "--imagery" in r.err
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_a_png_with_a_world_file_but_no_crs_says_so(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    Image.fromarray(np.zeros((50, 50, 3), np.uint8)).save(tmp_path / "scene.png")
+    (tmp_path / "scene.pgw").write_text("2\n0\n0\n-2\n292000\n4201000\n")
+    (tmp_path / "scene.prj").write_text(rasterio.crs.CRS.from_epsg(32652).to_wkt())
+    before = tree_digest(ws)
+    r = cli(
+        "epochs", "add", "2013-06", "--imagery", str(tmp_path / "scene.png"), "--data-dir", str(ws)
+    )
+    assert r.code == 1
+    assert "has a geotransform (a world file) but no CRS" in r.err and ".aux.xml" in r.err
+    assert tree_digest(ws) == before

@@ -402,13 +402,20 @@ def _open_georeferenced(path: Path) -> Any:
         why = georeference_problem(src)
         if why is None and src.crs is None:
             gcps, _ = src.gcps
-            why = (
-                f"is georeferenced by {len(gcps)} ground control points, not a geotransform; "
-                "warp it first (gdalwarp) or add it as a screenshot: "
-                "epochs add DATE --image FILE --gcps FILE.points"
-                if gcps
-                else NO_GEOREFERENCE
-            )
+            if gcps:
+                why = (
+                    f"is georeferenced by {len(gcps)} ground control points, not a "
+                    "geotransform; warp it first (gdalwarp) or add it as a screenshot: "
+                    "epochs add DATE --image FILE --gcps FILE.points"
+                )
+            elif not src.transform.is_identity:  # a world file (.pgw, .jgw, .tfw) alone
+                why = (
+                    "has a geotransform (a world file) but no CRS, and GDAL reads no .prj "
+                    "beside a PNG or JPEG; give the CRS in an .aux.xml (QGIS: Export > Save "
+                    "As... GeoTIFF does it) or save it as a GeoTIFF"
+                )
+            else:
+                why = NO_GEOREFERENCE
         if why:
             raise DataError(why, path=path)
     except BaseException:
