@@ -305,13 +305,15 @@ def test_list_on_an_empty_workspace(cli, tmp_path: Path) -> None:  # type: ignor
 SHOT_X0, SHOT_Y0, SHOT_RES = 292_800.0, 4_201_600.0, 1.5  # affine truth of the screenshot
 
 
-def _screenshot(tmp_path: Path, misclick_px: float = 0.0, west_m: float = 0.0) -> tuple[Path, Path]:
+def _screenshot(
+    tmp_path: Path, misclick_px: float = 0.0, west_m: float = 0.0, variant: int = 0
+) -> tuple[Path, Path]:
     """A 600 x 400 PNG (1.5 m/px, north up) and a QGIS .points file (UTM 52N, #CRS line)."""
     from PIL import Image
     from pyproj import CRS
 
     yy, xx = np.mgrid[0:400, 0:600]
-    rgb = np.stack([(xx * 7) % 256, (yy * 5) % 256, ((xx + yy) * 3) % 256], axis=-1)
+    rgb = np.stack([(xx * 7) % 256, (yy * 5) % 256, ((xx + yy) * 3 + variant) % 256], axis=-1)
     png = tmp_path / "Screen Shot 2013-06-20.png"
     Image.fromarray(rgb.astype(np.uint8)).save(png)
     pixels = [
@@ -463,7 +465,8 @@ def test_images_added_to_an_existing_epoch_and_a_date_slip_warned(
     assert r.out.startswith("added 1 image to epoch 2009-09")
     assert "its name says 2013-06-20, which is not of epoch 2009-09; is DATE right?" in r.err
     assert _catalog(ws)[-1]["date"] == "2009-09"
-    r = cli("epochs", "add", "2014-05", "--imagery", str(scene), "--data-dir", str(ws))
+    other = _scene(tmp_path / "other.tif", 4000, 2990)
+    r = cli("epochs", "add", "2014-05", "--imagery", str(other), "--data-dir", str(ws))
     assert r.code == 0, r.err
     assert "catalogued 1 image of 2014-05" in r.out and "no footprint for 2014-05 yet" in r.out
 
@@ -507,16 +510,23 @@ def test_a_relative_data_dir_from_inside_the_workspace(
 def test_traced_on_says_which_image_the_footprint_was_traced_on(
     cli, ws: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    png, points = _screenshot(tmp_path)
     f = _footprint(tmp_path / "traced in GE.geojson")
-    common = ["--image", str(png), "--gcps", str(points), "--footprint", str(f)]
-    r = cli("epochs", "add", "2013-06", *common, "--traced-on", "none", "--data-dir", str(ws))
+
+    def common(variant: int) -> list[str]:
+        folder = tmp_path / str(variant)
+        folder.mkdir()
+        png, points = _screenshot(folder, variant=variant)
+        return ["--image", str(png), "--gcps", str(points), "--footprint", str(f)]
+
+    r = cli("epochs", "add", "2013-06", *common(0), "--traced-on", "none", "--data-dir", str(ws))
     assert r.code == 0, r.err
     fp = json.loads((ws / "boundaries" / "2013-06.geojson").read_text())["features"][0]
     assert "imagery" not in fp["properties"] or fp["properties"]["imagery"] is None
-    r = cli("epochs", "add", "2013-07", *common, "--traced-on", "nope", "--data-dir", str(ws))
+    r = cli("epochs", "add", "2013-07", *common(1), "--traced-on", "nope", "--data-dir", str(ws))
     assert r.code == 2 and "--traced-on 'nope'" in r.err and "ge-2009-09" in r.err
-    r = cli("epochs", "add", "2013-08", *common, "--traced-on", png.name, "--data-dir", str(ws))
+    png = Path(common(2)[1])
+    r = cli("epochs", "add", "2013-08", "--image", str(png), "--gcps", str(png) + ".points",
+            "--footprint", str(f), "--traced-on", png.name, "--data-dir", str(ws))  # fmt: skip
     assert r.code == 0, r.err
     fp = json.loads((ws / "boundaries" / "2013-08.geojson").read_text())["features"][0]
     assert fp["properties"]["imagery"] == _catalog(ws)[-1]["id"]

@@ -469,10 +469,11 @@ def _check_screenshot(image: Path, points: Sequence[GCP], where: str) -> None:
     from kaesong_geo.io.raster import offline_env
 
     try:
-        with warnings.catch_warnings(), offline_env(), rasterio.open(image) as src:
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a screenshot has none
-            width, height = src.width, src.height
-            own = src.crs is not None and not src.transform.is_identity
+            with offline_env(), rasterio.open(image) as src:
+                width, height = src.width, src.height
+                own = src.crs is not None and not src.transform.is_identity
     except Exception as exc:  # not an image GDAL reads
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"is not an image GDAL can read: {first}", path=image) from None
