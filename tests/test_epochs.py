@@ -479,7 +479,14 @@ def test_an_interrupted_add_rolls_back_at_once(ws: Path, tmp_path: Path, sig: in
     cmd = kaesong_geo_command(
         "epochs", "add", "2013-06", "--imagery", str(scene), "--data-dir", str(ws)
     )  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A shell runs background jobs with SIGINT ignored, and children inherit that (CI scripts
+    # started with '&' do): give the command the default dispositions a terminal gives it.
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, sig)],
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any((ws / TXN_DIR).rglob("*.tif")):
         time.sleep(0.02)
