@@ -732,3 +732,115 @@ def test_a_png_with_a_world_file_but_no_crs_says_so(cli, ws: Path, tmp_path: Pat
     assert r.code == 1
     assert "has a geotransform (a world file) but no CRS" in r.err and ".aux.xml" in r.err
     assert tree_digest(ws) == before
+
+
+def test_an_epoch_overlapping_another_is_refused(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = _footprint(tmp_path / "f.geojson")
+    assert cli("epochs", "add", "2013-06", "--footprint", str(f), "--data-dir", str(ws)).code == 0
+    before = tree_digest(ws)
+    for date, message in (
+        ("2013-06-20", "DATE 2013-06-20 overlaps epoch 2013-06 (2013-06-20 lies within 2013-06)"),
+        ("2013", "DATE 2013 overlaps epoch 2013-06 (2013-06 lies within 2013)"),
+    ):
+        r = cli("epochs", "add", date, "--footprint", str(f), "--data-dir", str(ws))
+        assert r.code == 2 and message in r.err
+        r = cli(
+            "epochs",
+            "add",
+            date,
+            "--imagery",
+            str(_scene(tmp_path / "s.tif")),
+            "--data-dir",
+            str(ws),
+        )
+        assert r.code == 2 and "overlaps epoch 2013-06" in r.err
+    assert tree_digest(ws) == before
+
+
+def test_remove_leaves_an_image_another_epoch_claims(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Hand-made overlapping epochs (2013 and 2013-06): removing 2013 keeps 2013-06's image."""
+    f = _footprint(tmp_path / "f.geojson")
+    assert (
+        cli(
+            "epochs",
+            "add",
+            "2013-06",
+            "--footprint",
+            str(f),
+            "--imagery",
+            str(_scene(tmp_path / "s.tif")),
+            "--data-dir",
+            str(ws),
+        ).code
+        == 0
+    )
+    (ws / "boundaries" / "2013.geojson").write_text(
+        (ws / "boundaries" / "2013-06.geojson")
+        .read_text()
+        .replace('"2013-06"', '"2013"')
+        .replace('"imagery": "2013-06-s", ', "")
+    )
+    image = ws / "imagery" / _catalog(ws)[-1]["file"]
+    r = cli("epochs", "remove", "2013", "--yes", "--data-dir", str(ws))
+    assert r.code == 0, r.err
+    assert image.exists() and not (ws / "boundaries" / "2013.geojson").exists()
+
+
+def test_source_is_the_footprints_and_image_source_the_images(
+    cli, ws: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    r = cli(
+        "epochs", "add", "2013-06", "--footprint", str(_footprint(tmp_path / "f.geojson")),
+        "--imagery", str(_scene(tmp_path / "s.tif")), "--source", "traced in Google Earth Pro",
+        "--image-source", "WorldView-2, licensed", "--data-dir", str(ws),
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    fp = json.loads((ws / "boundaries" / "2013-06.geojson").read_text())["features"][0]
+    assert fp["properties"]["source"] == "traced in Google Earth Pro"
+    assert _catalog(ws)[-1]["source"] == "WorldView-2, licensed"
+    r = cli(
+        "epochs",
+        "add",
+        "2014-05",
+        "--imagery",
+        str(_scene(tmp_path / "t.tif", 4000, 2990)),
+        "--source",
+        "Maxar",
+        "--data-dir",
+        str(ws),
+    )
+    assert r.code == 0 and _catalog(ws)[-1]["source"] == "Maxar"  # no footprint: --source is theirs
+
+
+def test_a_cog_of_the_workspace_is_not_added_again(cli, ws: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        cli(
+            "epochs",
+            "add",
+            "2013-06",
+            "--imagery",
+            str(_scene(tmp_path / "s.tif")),
+            "--data-dir",
+            str(ws),
+        ).code
+        == 0
+    )
+    cog = ws / "imagery" / _catalog(ws)[-1]["file"]
+    r = cli("epochs", "add", "2014-02", "--imagery", str(cog), "--data-dir", str(ws))
+    assert r.code == 2 and "is already in this workspace's imagery/" in r.err
+    outside = tmp_path / "exported.tif"
+    outside.write_bytes(cog.read_bytes())  # copied out, then brought back
+    r = cli("epochs", "add", "2014-02", "--imagery", str(outside), "--data-dir", str(ws))
+    assert r.code == 2 and f"is already in the workspace as imagery/{cog.name}" in r.err
+
+
+def test_hints_quote_paths_and_names_keep_apart(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = make_workspace(tmp_path / "new ws")
+    a, b = _scene(tmp_path / "위성.tif"), _scene(tmp_path / "장면.tif", 4000, 2990)
+    r = cli(
+        "epochs", "add", "2013-06", "--imagery", str(a), "--imagery", str(b), "--data-dir", str(ws)
+    )
+    assert r.code == 0, r.err
+    assert f"--data-dir '{ws}'" in r.out
+    ids = [row["id"] for row in _catalog(ws)[-2:]]
+    assert ids[0] != ids[1] and all(i.startswith("2013-06-image-") for i in ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from kaesong_geo.cli.options import add_command, add_data_dir, user_path, write_stdout
@@ -139,7 +140,14 @@ def register(sub: Any) -> None:
         help="refuse a screenshot whose leave-one-out RMSE exceeds this (default: 3 px)",
     )
     add.add_argument("--force", action="store_true", help="add a screenshot despite its error")
-    add.add_argument("--source", metavar="TEXT", help="where the footprint/images come from")
+    add.add_argument(
+        "--source",
+        metavar="TEXT",
+        help="where the footprint comes from (the images too, when no footprint is given)",
+    )
+    add.add_argument(
+        "--image-source", metavar="TEXT", help="where the images come from (scene, screenshot)"
+    )
     add.add_argument("--method", choices=["traced", "extracted", "reconstructed"])
     add.add_argument(
         "--uncertainty-m",
@@ -307,7 +315,7 @@ def _added_text(result: AddedEpoch) -> str:
         unc = {f.uncertainty_m for f in fps}
         known = sorted(u for u in unc if u is not None)
         unc_text = (
-            "uncertainty unknown"
+            "uncertainty unknown (give --uncertainty-m, or --traced-on the image it was traced on)"
             if None in unc
             else "uncertainty ±" + "/".join(f"{u:.3g}" for u in known) + " m"
         )
@@ -334,9 +342,9 @@ def _added_text(result: AddedEpoch) -> str:
     if result.footprint_file is None and result.area_m2 is None:  # images of a date only
         lines.append(
             f"  no footprint for {result.label} yet: add one with 'kaesong-geo epochs add "
-            f"{result.label} --footprint FILE --data-dir {result.data_dir}'"
+            f"{result.label} --footprint FILE --data-dir {shlex.quote(str(result.data_dir))}'"
         )
-    lines.append(f"next: kaesong-geo growth --data-dir {result.data_dir}")
+    lines.append(f"next: kaesong-geo growth --data-dir {shlex.quote(str(result.data_dir))}")
     return terminal_safe("\n".join(lines)) + "\n"
 
 
@@ -364,6 +372,7 @@ def run_add(args: argparse.Namespace) -> int:
         method=args.method,
         uncertainty_m=args.uncertainty_m,
         provider=args.provider,
+        image_source=args.image_source,
         licence=args.licence,
         redistributable=args.redistributable,
         replace_epoch=args.replace,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
 from kaesong_geo.cli.options import add_command, user_path
@@ -87,5 +88,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         what = f"an empty workspace for {site.name} (UTM {site.utm_zone}, EPSG:{site.utm_epsg})"
     print(terminal_safe(f"made {path}: {what}"))
-    print(terminal_safe(f"next: kaesong-geo validate --data-dir {path}"))
+    print(terminal_safe(f"next: kaesong-geo validate --data-dir {shlex.quote(str(path))}"))
     return 0

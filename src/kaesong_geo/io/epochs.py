@@ -181,8 +181,17 @@ def _slug(text: str) -> str:
     --------
     >>> _slug("Screen Shot 2013-06-20 at 10.14.22 (2)")
     'Screen-Shot-2013-06-20-at-10.14.22-2'
+    >>> _slug("위성 2013"), _slug("장면")  # letters lost: a short hash keeps names apart
+    ('2013-e04f04', 'image-ffbb9e')
     """
-    return _SLUG.sub("-", text).strip("-._")[:48] or "image"
+    slug = _SLUG.sub("-", text).strip("-._")[:48]
+    if sum(ch.isalnum() for ch in slug) < sum(ch.isalnum() for ch in text):
+        # letters were lost (Hangul, accents): keep names apart with a short hash of the name
+        import hashlib
+
+        tag = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+        slug = f"{slug}-{tag}" if slug else f"image-{tag}"
+    return slug or "image"
 
 
 def _unique(base: str, taken: set[str], suffix: str = "") -> str:
@@ -425,18 +434,35 @@ def _refuse_duplicates(
     Images added by ``epochs add`` carry the sha256 of their source in the tag
     ``SOURCE_SHA256``.
     """
+    import rasterio
+
     from kaesong_geo.io.raster import offline_env
 
     digests: dict[Path, str] = {}
+    folder = (root / "imagery").resolve()
     for path in paths:
+        if path.resolve().is_relative_to(folder):
+            raise UsageError(
+                "is already in this workspace's imagery/; nothing was added", path=path
+            )
         digest = _sha256(path)
         if digest in digests.values():
             raise UsageError("is given twice (the same bytes); nothing was added", path=path)
         digests[path] = digest
     if not digests:
         return digests
-    import rasterio
+    # A COG written by 'epochs add' (copied out of a workspace) names its source's bytes.
+    origins = dict(digests)
+    import warnings
 
+    for path in paths:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a screenshot has no georeference: fine here
+                with offline_env(), rasterio.open(path) as src:
+                    origins[path] = src.tags().get("SOURCE_SHA256") or digests[path]
+        except Exception:  # not a raster GDAL reads: named later, by the writer
+            continue
     for record in images:
         target = root / "imagery" / record.file
         if not record.file or target.suffix.lower() not in (".tif", ".tiff"):
@@ -447,7 +473,7 @@ def _refuse_duplicates(
         except Exception:  # checked elsewhere; a tag missing is no duplicate
             continue
         for path, digest in digests.items():
-            if known == digest:
+            if known in (digest, origins[path]):
                 raise UsageError(
                     f"is already in the workspace as imagery/{record.file} (of "
                     f"{record.date.label}); nothing was added (remove it first with "
@@ -537,6 +563,7 @@ def add_epoch(
     method: str | None = None,
     uncertainty_m: float | None = None,
     provider: str | None = None,
+    image_source: str | None = None,
     licence: str | None = None,
     redistributable: bool = False,
     replace_epoch: bool = False,
@@ -565,7 +592,11 @@ def add_epoch(
         when the leave-one-out RMSE exceeds ``max_error_px`` pixels, or cannot be measured,
         unless ``force``.
     source, method, uncertainty_m : optional
-        Provenance of the footprint (and ``source`` of the images).
+        Provenance of the footprint (``source`` is the images' too when no footprint is
+        given).
+    image_source : str, optional
+        Where the images come from (default: ``source`` without a footprint, else each
+        file's name).
     provider, licence, redistributable : optional
         Who supplied the images, their licence (written into the GeoTIFF tags and the
         catalogue's note), and whether they may be passed on.
@@ -609,6 +640,19 @@ def add_epoch(
     before = inspect_data_dir(root)
     site = before.site
     existing = next((e for e in before.epochs if e.label == label), None)
+    overlapping = [
+        e.label
+        for e in before.epochs
+        if e.label != label and (e.label.startswith(label + "-") or label.startswith(e.label + "-"))
+    ]
+    if overlapping:
+        other = overlapping[0]
+        inner, outer = (label, other) if label.startswith(other) else (other, label)
+        raise UsageError(
+            f"DATE {label} overlaps epoch {other} ({inner} lies within {outer}); an image of a "
+            f"day is of its month's epoch: use 'epochs add {other} ...', or remove {other} first",
+            path=root,
+        )
     if existing is not None and footprint is not None and not replace_epoch:
         raise UsageError(
             f"epoch {label} exists ({', '.join(Path(f).name for f in existing.files)}); "
@@ -661,7 +705,8 @@ def add_epoch(
     if footprint is not None:
         traced_on = _traced_on(traced_on_given, plans, known, root)
 
-    source_text = source or ""
+    # --source describes the footprint; the images too when no footprint is given.
+    source_text = image_source or ("" if footprint is not None else source or "")
     shot_uncertainty: float | None = None
     pixel_m: float | None = None
     if fit is not None:
@@ -929,6 +974,11 @@ def remove_epoch(
                         and of_epoch(parse_epoch(row[di].strip()), epoch_date)
                     )
                 except ValueError:
+                    match = False
+                if match and any(  # an image another epoch claims too (hand-made data) stays
+                    o.label != label and of_epoch(parse_epoch(row[di].strip()), o.date)
+                    for o in found.epochs
+                ):
                     match = False
                 if match and image is not None:
                     names = {row[fi].strip(), Path(row[fi].strip()).name}

@@ -408,11 +408,16 @@ def _open_georeferenced(path: Path) -> Any:
                     "geotransform; warp it first (gdalwarp) or add it as a screenshot: "
                     "epochs add DATE --image FILE --gcps FILE.points"
                 )
-            elif not src.transform.is_identity:  # a world file (.pgw, .jgw, .tfw) alone
-                why = (
+            elif not src.transform.is_identity and src.driver in ("PNG", "JPEG", "GIF", "BMP"):
+                why = (  # a world file (.pgw, .jgw) alone
                     "has a geotransform (a world file) but no CRS, and GDAL reads no .prj "
                     "beside a PNG or JPEG; give the CRS in an .aux.xml (QGIS: Export > Save "
                     "As... GeoTIFF does it) or save it as a GeoTIFF"
+                )
+            elif not src.transform.is_identity:
+                why = (
+                    "has a geotransform but no CRS; set it (QGIS: Layer > Set CRS, then Export "
+                    "> Save As...; or gdal_edit.py -a_srs EPSG:...)"
                 )
             else:
                 why = NO_GEOREFERENCE
