@@ -62,12 +62,13 @@ def test_disjoint_footprints_have_iou_0_and_hausdorff_the_gap_to_the_far_corner(
 
 
 def test_hausdorff_between_vertices_is_found_within_half_a_metre() -> None:
-    # The farthest point of the square's outline from the triangle's is mid-edge, 707.1 m:
-    # shapely's vertex-only figure would say 0 from one side.
-    tri = Polygon([(0, 0), (1000, 0), (0, 1000)])
-    sq = box(0, 0, 1000, 1000)
-    assert hausdorff_m(tri, sq) == pytest.approx(1000 / 2**0.5, abs=0.5)
-    assert shapely.hausdorff_distance(tri, sq) == pytest.approx(1000 / 2**0.5)
+    # Every vertex of each lies on the other's outline: shapely's vertex-based figure is 0, yet
+    # the middle of the long box's edges is 400 m from the two end squares.
+    long_box = box(0, 0, 1000, 100)
+    ends = box(0, 0, 100, 100).union(box(900, 0, 1000, 100))
+    assert shapely.hausdorff_distance(long_box, ends) == 0.0
+    assert hausdorff_m(long_box, ends) == pytest.approx(400.0, abs=0.5)
+    assert hausdorff_m(ends, long_box) == pytest.approx(400.0, abs=0.5)
 
 
 def test_a_hole_counts_in_the_outline() -> None:

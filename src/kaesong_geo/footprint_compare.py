@@ -109,19 +109,33 @@ def hausdorff_m(a: BaseGeometry, b: BaseGeometry, step_m: float = HAUSDORFF_STEP
 
     Examples
     --------
-    >>> from shapely.geometry import Polygon, box
+    >>> from shapely.geometry import box
     >>> hausdorff_m(box(0, 0, 1000, 1000), box(100, 0, 1100, 1000))
     100.0
-    >>> tri = Polygon([(0, 0), (1000, 0), (0, 1000)])  # farthest point mid-edge, not a vertex
-    >>> round(hausdorff_m(tri, box(0, 0, 1000, 1000)), 1)
-    707.1
+    >>> ends = box(0, 0, 100, 100).union(box(900, 0, 1000, 100))  # farthest: mid-edge of the
+    >>> round(hausdorff_m(box(0, 0, 1000, 100), ends), 1)  # long box, not one of its vertices
+    400.0
     """
     if a.is_empty or b.is_empty:
         raise ValueError("the Hausdorff distance of an empty geometry is undefined")
-    a_rings, b_rings = a.boundary, b.boundary
-    a_to_b = shapely.distance(_outline_points(a, step_m), b_rings)
-    b_to_a = shapely.distance(_outline_points(b, step_m), a_rings)
-    return float(max(a_to_b.max(), b_to_a.max()))
+    return max(_directed_m(a, b, step_m), _directed_m(b, a, step_m))
+
+
+def _segments(geom: BaseGeometry) -> np.ndarray:
+    """Every edge of the rings of ``geom``, as two-point lines."""
+    lines = shapely.get_parts(shapely.get_parts(geom.boundary))
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    same = index[1:] == index[:-1]
+    pairs = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
+    segments: np.ndarray = np.asarray(shapely.linestrings(pairs))
+    return segments
+
+
+def _directed_m(a: BaseGeometry, b: BaseGeometry, step_m: float) -> float:
+    """The largest distance from a point of the outline of ``a`` to the outline of ``b``."""
+    tree = shapely.STRtree(_segments(b))  # nearest edge per point: n log m, not n x m
+    _, distances = tree.query_nearest(_outline_points(a, step_m), return_distance=True)
+    return float(distances.max())
 
 
 def compare_footprints(a: BaseGeometry, b: BaseGeometry, utm_epsg: int) -> FootprintComparison:
