@@ -257,3 +257,12 @@ def test_files_of_a_copied_data_directory_are_read_with_its_site(
     r = cli("compare", str(data_dir / "boundaries" / "2009-09.geojson"), str(copy), "-f", "json")
     assert r.code == 0, r.err
     assert json.loads(r.out)["iou"] == 1.0
+
+
+def test_google_earth_files_as_saved_their_pushpins_skipped_with_a_warning(cli) -> None:
+    ge = Path(__file__).parent / "data" / "google_earth"
+    r = cli("compare", str(ge / "Kaesong 2013 substation.kmz"), str(ge / "Kaesong 2013.kml"))
+    assert r.code == 0, r.err
+    # The KMZ is the KML plus a substation: B lies within A.
+    assert "intersection / union (IoU)" in r.out and "0.9409" in r.out
+    assert r.err.count("skipped 2 placemarks that are not polygons") == 2
