@@ -259,6 +259,7 @@ def test_files_of_a_copied_data_directory_are_read_with_its_site(
     assert json.loads(r.out)["iou"] == 1.0
 
 
+@pytest.mark.filterwarnings("always::kaesong_geo.errors.PlacemarksSkippedWarning")
 def test_google_earth_files_as_saved_their_pushpins_skipped_with_a_warning(cli) -> None:
     ge = Path(__file__).parent / "data" / "google_earth"
     r = cli("compare", str(ge / "Kaesong 2013 substation.kmz"), str(ge / "Kaesong 2013.kml"))
