@@ -16,7 +16,7 @@ from kaesong_geo.footprint_compare import compare_footprints, hausdorff_m
 from kaesong_geo.io.datadir import bundled_data_dir
 from kaesong_geo.measure import from_utm
 from tests.common import feature, kml_text, ring, write_geojson
-from tests.conftest import tree_digest
+from tests.conftest import run_process, tree_digest
 
 UTM = 32652
 X0, Y0 = 292_000.0, 4_198_000.0  # UTM 52N, at the complex
@@ -267,3 +267,15 @@ def test_google_earth_files_as_saved_their_pushpins_skipped_with_a_warning(cli) 
     # The KMZ is the KML plus a substation: B lies within A.
     assert "intersection / union (IoU)" in r.out and "0.9409" in r.out
     assert r.err.count("skipped 2 placemarks that are not polygons") == 2
+
+
+def test_a_real_process_exits_2_on_a_missing_file_with_one_line(tmp_path: Path) -> None:
+    a = square_file(tmp_path / "a.geojson")
+    r = run_process("compare", str(a), str(tmp_path / "b.geojson"))
+    assert r.returncode == 2
+    assert r.stderr == f"kaesong-geo: error: {tmp_path / 'b.geojson'}: does not exist " + (
+        "(give a footprint file or DATA_DIR:EPOCH)\n"
+    )
+    ok = run_process("compare", str(a), str(a), "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["iou"] == 1.0
