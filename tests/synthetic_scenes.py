@@ -18,11 +18,12 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import shapely
 from affine import Affine
 from pyproj import Transformer
 from scipy import ndimage
 from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import transform as shp_transform, unary_union
+from shapely.ops import unary_union
 
 Kind = Literal["rgb", "landsat", "sentinel2"]
 
@@ -141,18 +142,14 @@ def make_scene(
     refl = refl * (1 - alpha) + cloud * alpha
     refl += rng.normal(0.0, 0.008, size=refl.shape)
     refl = np.clip(refl, 0.0, 1.0)
-    if kind == "rgb":
-        bands = refl[[2, 1, 0]]
-    else:
-        bands = refl
+    bands = refl[[2, 1, 0]] if kind == "rgb" else refl
     transform = Affine(pixel, 0, CENTER_X - s * pixel / 2, 0, -pixel, CENTER_Y + s * pixel / 2)
     truth_px = _truth_px(s)
     to_wgs84 = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 
-    def px_to_lonlat(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x, y = transform * (np.asarray(c), np.asarray(r))
-        lon, lat = to_wgs84.transform(x, y)
-        return lon, lat
+    def px_to_lonlat(cr: np.ndarray) -> np.ndarray:
+        x, y = transform * (cr[:, 0], cr[:, 1])
+        return np.column_stack(to_wgs84.transform(x, y))
 
-    truth = shp_transform(lambda c, r: px_to_lonlat(c, r), truth_px)
+    truth = shapely.transform(truth_px, px_to_lonlat)
     return bands.astype(np.float32), transform, CRS, BAND_NAMES[kind], MultiPolygon([truth])

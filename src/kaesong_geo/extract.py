@@ -138,7 +138,7 @@ def index_name_for(band_names: Sequence[str]) -> str:
     >>> index_name_for(["B4", "B5"])
     Traceback (most recent call last):
     ...
-    ValueError: bands ['B4', 'B5'] have neither red, NIR and SWIR1 (Landsat 8/9 B4, B5, B6; Sentinel-2 B04, B08, B11) nor red, green and blue
+    ValueError: bands ['B4', 'B5'] have neither red, NIR and SWIR1 (...) nor red, green and blue
     """
     roles = _roles(band_names)
     if {"red", "nir", "swir1"} <= roles.keys():
@@ -246,7 +246,7 @@ def built_up_index(
         index = ndbi - ndvi
         cloud = (red > cloud_reflectance) & (ndbi < 0)
         index[cloud] = np.nan
-        return index
+        return np.asarray(index)
     from scipy import ndimage
 
     rgb = bands[[roles["red"], roles["green"], roles["blue"]]]
@@ -296,7 +296,7 @@ def otsu_threshold(index: np.ndarray, sample: int = 1_000_000, seed: int = 0) ->
         values = values[rng.integers(0, values.size, size=sample)]
     if float(values.min()) == float(values.max()):
         raise ValueError("the valid pixels all have the same index: nothing to separate")
-    return float(threshold_otsu(values))
+    return float(threshold_otsu(values))  # type: ignore[no-untyped-call]
 
 
 def classify(index: np.ndarray, threshold: float) -> np.ndarray:
@@ -335,7 +335,7 @@ def clean_mask(
     closing_m: float | None = None,
     opening_m: float | None = None,
 ) -> np.ndarray:
-    """Morphological clean-up: opening, closing, then patches and holes below ``min_patch_m2`` removed.
+    """Morphological clean-up: opening, closing, patches and holes below ``min_patch_m2`` removed.
 
     The opening (a square of half-width ``opening_m``, default 2 pixels) removes roads, field
     edges and speckle narrower than twice that plus one pixel; squares keep the corners of
@@ -388,7 +388,7 @@ def pixel_size_m(transform: Any, crs: Any) -> float:
     >>> pixel_size_m(Affine(0.001, 0, 126, 0, -0.001, 38), "EPSG:4326")
     Traceback (most recent call last):
     ...
-    ValueError: the scene's CRS (EPSG:4326) is not projected in metres: reproject it (e.g. to its UTM zone) first
+    ValueError: the scene's CRS (EPSG:4326) is not projected in metres: reproject it (...) first
     """
     crs_ = CRS.from_user_input(crs)
     units = {axis.unit_name for axis in crs_.axis_info}
@@ -419,9 +419,14 @@ def polygons_in_crs(mask: np.ndarray, transform: Any) -> list[Polygon]:
     from rasterio import features
 
     data = np.ascontiguousarray(mask, dtype=np.uint8)
+    if data.size == 0 or not data.any():
+        return []
     shapes = features.shapes(data, mask=data.astype(bool), transform=transform, connectivity=4)
     return [
-        p for geom, value in shapes if value == 1 for p in polygons_of(shapely.make_valid(shape(geom)))
+        p
+        for geom, value in shapes
+        if value == 1
+        for p in polygons_of(shapely.make_valid(shape(geom)))
     ]
 
 
@@ -562,7 +567,9 @@ def extract_footprint(
     )
     threshold = otsu_threshold(index, sample=sample, seed=seed)
     mask = clean_mask(classify(index, threshold), pixel_m, min_patch_m2, closing_m, opening_m)
-    polygons = keep_within(polygonize(mask, transform, crs, pixel_m=pixel_m, min_area_m2=min_patch_m2), site)
+    polygons = keep_within(
+        polygonize(mask, transform, crs, pixel_m=pixel_m, min_area_m2=min_patch_m2), site
+    )
     geometry = dissolve(polygons) if polygons else MultiPolygon()
     name = index_name_for(band_names)
     parameters: dict[str, Any] = {
