@@ -68,10 +68,21 @@ def _fill(cover: np.ndarray, r0: int, r1: int, c0: int, c1: int, value: int) -> 
     cover[max(r0, 0) : max(r1, 0), max(c0, 0) : max(c1, 0)] = value
 
 
+#: Where the cloud is by default (row, col as fractions of the scene): outside the zone.
+CLOUD_AT = (0.12, 0.10)
+
+
 def make_scene(
-    kind: Kind = "sentinel2", size: int = 400, seed: int = 0
+    kind: Kind = "sentinel2",
+    size: int = 400,
+    seed: int = 0,
+    cloud_at: tuple[float, float] = CLOUD_AT,
 ) -> tuple[np.ndarray, Affine, str, list[str], MultiPolygon]:
-    """A synthetic scene and the WGS 84 footprint truth (see the module docstring)."""
+    """A synthetic scene and the WGS 84 footprint truth (see the module docstring).
+
+    ``cloud_at`` places the cloud's centre (row, col fractions); the truth is the zone on the
+    ground, whether or not the cloud hides part of it.
+    """
     rng = np.random.default_rng(seed)
     pixel = PIXEL_M[kind]
     names = list(SPECTRA)
@@ -134,9 +145,9 @@ def make_scene(
     haze = ndimage.gaussian_filter(rng.normal(size=(s, s)), sigma=s / 6, mode="wrap")
     haze = (haze - haze.min()) / (np.ptp(haze) or 1.0) * 0.05
     refl += HAZE_WEIGHT[:, None, None] * haze
-    # a cloud outside the zone, partly out of the scene
+    # a cloud, by default outside the zone and partly out of the scene
     yy, xx = np.mgrid[0:s, 0:s]
-    cy, cx = 0.12 * s, 0.10 * s
+    cy, cx = cloud_at[0] * s, cloud_at[1] * s
     alpha = 0.95 * np.exp(-(((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (0.07 * s) ** 2)))
     cloud = np.array(SPECTRA["cloud"])[:, None, None]
     refl = refl * (1 - alpha) + cloud * alpha

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.extract import (
     built_up_index,
@@ -26,20 +27,20 @@ from kaesong_geo.extract import (
 )
 from kaesong_geo.measure import from_utm, to_utm
 from kaesong_geo.site import KAESONG
-from tests.synthetic_scenes import CENTER_X, CENTER_Y, make_scene
+from tests.synthetic_scenes import CENTER_X, CENTER_Y, Kind, make_scene
 
 UTM = 32652
 
 
-def iou_utm(a: shapely.Geometry, b: shapely.Geometry) -> float:
+def iou_utm(a: BaseGeometry, b: BaseGeometry) -> float:
     ua, ub = to_utm(a, UTM), to_utm(b, UTM)
     return float(ua.intersection(ub).area / ua.union(ub).area)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("kind", ["rgb", "landsat", "sentinel2"])
-def test_extracted_footprint_matches_the_truth(kind: str, seed: int) -> None:
-    bands, transform, crs, names, truth = make_scene(kind, seed=seed)  # type: ignore[arg-type]
+def test_extracted_footprint_matches_the_truth(kind: Kind, seed: int) -> None:
+    bands, transform, crs, names, truth = make_scene(kind, seed=seed)
     result = extract_footprint(bands, transform, crs, names, KAESONG)
     assert iou_utm(result.geometry, truth) >= 0.85
     assert result.geometry.is_valid
@@ -49,7 +50,7 @@ def test_extracted_footprint_matches_the_truth(kind: str, seed: int) -> None:
     assert result.pixel_m == {"rgb": 4.0, "landsat": 30.0, "sentinel2": 10.0}[kind]
 
 
-def _cloud_centre_wgs84(kind: str, size: int = 400) -> Point:
+def _cloud_centre_wgs84(kind: Kind, size: int = 400) -> BaseGeometry:
     pixel = {"rgb": 4.0, "landsat": 30.0, "sentinel2": 10.0}[kind]
     x = CENTER_X - size * pixel / 2 + 0.10 * size * pixel
     y = CENTER_Y + size * pixel / 2 - 0.12 * size * pixel
@@ -57,8 +58,8 @@ def _cloud_centre_wgs84(kind: str, size: int = 400) -> Point:
 
 
 @pytest.mark.parametrize("kind", ["landsat", "sentinel2"])
-def test_the_cloud_is_left_out_of_a_multispectral_footprint(kind: str) -> None:
-    bands, transform, crs, names, truth = make_scene(kind, seed=0)  # type: ignore[arg-type]
+def test_the_cloud_is_left_out_of_a_multispectral_footprint(kind: Kind) -> None:
+    bands, transform, crs, names, truth = make_scene(kind, seed=0)
     cloud = _cloud_centre_wgs84(kind)
     result = extract_footprint(bands, transform, crs, names, KAESONG)
     assert not result.geometry.intersects(cloud)
@@ -216,3 +217,15 @@ def test_the_rgb_index_needs_an_overlap_for_chunks() -> None:
     np.testing.assert_allclose(inner[depth:-depth, depth:-depth], whole[20:60, 20:60])
     too_little = built_up_index(bands[:, 18:62, 18:62], names)
     assert not np.allclose(too_little[2:-2, 2:-2], whole[20:60, 20:60])
+
+
+@pytest.mark.parametrize("kind", ["landsat", "sentinel2"])
+def test_a_cloud_over_the_zone_hides_part_of_it_and_adds_nothing(kind: Kind) -> None:
+    # the cloud centred on the zone's east edge: what it hides is unknown, never built-up
+    bands, transform, crs, names, truth = make_scene(kind, seed=1, cloud_at=(0.46, 0.70))
+    result = extract_footprint(bands, transform, crs, names, KAESONG)
+    found, true = to_utm(result.geometry, UTM), to_utm(truth, UTM)
+    assert found.difference(true).area <= 0.01 * true.area
+    assert 0.6 * true.area < found.area < 0.97 * true.area
+    clear = extract_footprint(*make_scene(kind, seed=1)[:4], KAESONG)
+    assert result.parameters["unknown_px"] > clear.parameters["unknown_px"]
