@@ -229,3 +229,13 @@ def test_a_cloud_over_the_zone_hides_part_of_it_and_adds_nothing(kind: Kind) -> 
     assert 0.6 * true.area < found.area < 0.97 * true.area
     clear = extract_footprint(*make_scene(kind, seed=1)[:4], KAESONG)
     assert result.parameters["unknown_px"] > clear.parameters["unknown_px"]
+
+
+def test_digital_numbers_are_refused_where_reflectance_is_needed() -> None:
+    bands, transform, crs, names, _ = make_scene("landsat", size=64)
+    with pytest.raises(ValueError, match=r"must be reflectance in 0\.\.1, got values up to \d+"):
+        extract_footprint((bands + 0.2) / 0.0000275, transform, crs, names, KAESONG)
+    # RGB brightness may be in any unit (8-bit here): the texture index is scale-free
+    rgb, transform, crs, names, truth = make_scene("rgb", seed=0)
+    result = extract_footprint(rgb * 255, transform, crs, names, KAESONG)
+    assert iou_utm(result.geometry, truth) >= 0.85

@@ -172,6 +172,17 @@ def _normalized_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
+def _check_reflectance(bands: np.ndarray) -> None:
+    """Refuse digital numbers where reflectance (0..1) is expected: the cloud test needs it."""
+    finite = bands[np.isfinite(bands)]
+    if finite.size and float(np.percentile(finite, 99)) > 1.5:
+        raise ValueError(
+            "red, NIR and SWIR1 must be reflectance in 0..1, got values up to "
+            f"{float(finite.max()):g}: scale the digital numbers first (e.g. Landsat Collection 2 "
+            "Level-2: DN * 0.0000275 - 0.2; Sentinel-2 L2A: (DN - 1000) / 10000)"
+        )
+
+
 def built_up_index(
     bands: np.ndarray,
     band_names: Sequence[str],
@@ -219,7 +230,8 @@ def built_up_index(
     Raises
     ------
     ValueError
-        The bands are not 3-D, do not match the names, or lack the needed bands.
+        The bands are not 3-D, do not match the names, or lack the needed bands; or red, NIR
+        and SWIR1 are not reflectance (a 99th percentile above 1.5).
 
     Examples
     --------
@@ -241,6 +253,7 @@ def built_up_index(
     roles = _roles(band_names)
     if name == "ndbi-ndvi":
         red, nir, swir1 = (bands[roles[r]] for r in ("red", "nir", "swir1"))
+        _check_reflectance(bands[[roles["red"], roles["nir"], roles["swir1"]]])
         ndbi = _normalized_difference(swir1, nir)
         ndvi = _normalized_difference(nir, red)
         index = ndbi - ndvi
