@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 import shapely
+import shapely.affinity
 from affine import Affine
 from pyproj import Transformer
 from scipy import ndimage
@@ -53,7 +54,14 @@ HAZE_WEIGHT = np.array([1.0, 0.8, 0.6, 0.3, 0.1])
 def _zone_edges(size: int) -> tuple[int, int, int, int, int, int]:
     """Rows and columns of the L-shaped zone: top, middle, bottom rows; left, right, foot cols."""
     s = size
-    return int(0.36 * s), int(0.56 * s), int(0.68 * s), int(0.30 * s), int(0.70 * s), int(0.48 * s)
+    return (
+        int(0.361 * s),
+        int(0.557 * s),
+        int(0.684 * s),
+        int(0.302 * s),
+        int(0.698 * s),
+        int(0.479 * s),
+    )
 
 
 def _truth_px(size: int) -> Polygon:
@@ -77,17 +85,21 @@ def make_scene(
     size: int = 400,
     seed: int = 0,
     cloud_at: tuple[float, float] = CLOUD_AT,
+    supersample: int = 3,
 ) -> tuple[np.ndarray, Affine, str, list[str], MultiPolygon]:
     """A synthetic scene and the WGS 84 footprint truth (see the module docstring).
 
-    ``cloud_at`` places the cloud's centre (row, col fractions); the truth is the zone on the
-    ground, whether or not the cloud hides part of it.
+    The ground is drawn on a grid ``supersample`` times finer than the pixels and averaged
+    into them, so edges that do not fall on pixel edges (the zone's, roofs', roads') give mixed
+    pixels, as in real scenes. ``cloud_at`` places the cloud's centre (row, col fractions); the
+    truth is the zone on the ground, whether or not the cloud hides part of it.
     """
     rng = np.random.default_rng(seed)
     pixel = PIXEL_M[kind]
     names = list(SPECTRA)
     code = {n: i for i, n in enumerate(names)}
-    s = size
+    k = supersample
+    s = size * k  # the ground, drawn on the fine grid
     cover = np.full((s, s), code["field"], dtype=np.int8)
     greenness = np.ones((s, s))
     # fields: a patchwork of plots of varying greenness, some forest
@@ -105,42 +117,45 @@ def make_scene(
     zone = np.zeros((s, s), bool)
     zone[t0:t1, l0:l1] = True
     zone[t1:b1, l0:bc1] = True
-    n_roofs = int(zone.sum() / 60)
+    n_roofs = int(zone.sum() / (60 * k * k))
     rows, cols = np.nonzero(zone)
     for _ in range(n_roofs):
         i = rng.integers(rows.size)
-        h, w = rng.integers(3, 10, size=2)
+        h, w = rng.integers(3 * k, 10 * k, size=2)
         r, c = rows[i], cols[i]
         sub = zone[r : r + h, c : c + w]
         if sub.shape == (h, w) and sub.all():
             cover[r : r + h, c : c + w] = code["roof" if rng.random() < 0.7 else "roof_dark"]
     for k in range(1, 4):  # internal streets
         rr = t0 + k * (t1 - t0) // 4
-        cover[rr : rr + 1, l0:l1] = code["road"]
-    _fill(cover, t0 + 4, t0 + 4 + s // 20, l1 - s // 10, l1 - 4, code["soil"])
-    _fill(cover, b1 - s // 16, b1 - 3, l0 + 3, l0 + s // 12, code["soil"])
+        cover[rr : rr + k, l0:l1] = code["road"]
+    _fill(cover, t0 + 4 * k, t0 + 4 * k + s // 20, l1 - s // 10, l1 - 4 * k, code["soil"])
+    _fill(cover, b1 - s // 16, b1 - 3 * k, l0 + 3 * k, l0 + s // 12, code["soil"])
     # trees in the yards (3 x 3 px): holes smaller than the minimum patch, filled by clean-up
     for _ in range(12):
         i = rng.integers(rows.size)
         r, c = rows[i], cols[i]
-        if zone[r - 1 : r + 4, c - 1 : c + 4].all():
-            cover[r : r + 3, c : c + 3] = code["forest"]
+        if zone[r - k : r + 4 * k, c - k : c + 4 * k].all():
+            cover[r : r + 3 * k, c : c + 3 * k] = code["forest"]
     # roads outside: one crossing the scene, one leading to the zone (2 px wide)
     road_r = int(0.82 * s)
-    cover[road_r : road_r + 2, :] = code["road"]
+    cover[road_r : road_r + 2 * k, :] = code["road"]
     cc = int(0.40 * s)
-    cover[b1:road_r, cc : cc + 2] = code["road"]
+    cover[b1:road_r, cc : cc + 2 * k] = code["road"]
     # small bare patches outside (threshing floors), 2 x 2 px
     for _ in range(8):
-        r, c = rng.integers(0, s - 3, size=2)
-        if not zone[max(r - 6, 0) : r + 8, max(c - 6, 0) : c + 8].any():
-            cover[r : r + 2, c : c + 2] = code["soil"]
+        r, c = rng.integers(0, s - 3 * k, size=2)
+        if not zone[max(r - 6 * k, 0) : r + 8 * k, max(c - 6 * k, 0) : c + 8 * k].any():
+            cover[r : r + 2 * k, c : c + 2 * k] = code["soil"]
     spectra = np.array([SPECTRA[n] for n in names])  # (covers, 5)
     refl = spectra[cover].transpose(2, 0, 1).copy()  # (5, s, s)
     field_like = (cover == code["field"]) | (cover == code["forest"])
     soil = np.array(SPECTRA["soil"])[:, None]
     mix = (1 - greenness[field_like]) * 0.8
     refl[:, field_like] = refl[:, field_like] * (1 - mix) + soil * mix
+    # the pixels: means of k x k cells of the ground
+    s = size
+    refl = refl.reshape(5, s, k, s, k).mean(axis=(2, 4))
     # haze: a smooth additive field
     haze = ndimage.gaussian_filter(rng.normal(size=(s, s)), sigma=s / 6, mode="wrap")
     haze = (haze - haze.min()) / (np.ptp(haze) or 1.0) * 0.05
@@ -155,7 +170,7 @@ def make_scene(
     refl = np.clip(refl, 0.0, 1.0)
     bands = refl[[2, 1, 0]] if kind == "rgb" else refl
     transform = Affine(pixel, 0, CENTER_X - s * pixel / 2, 0, -pixel, CENTER_Y + s * pixel / 2)
-    truth_px = _truth_px(s)
+    truth_px = shapely.affinity.scale(_truth_px(s * k), 1 / k, 1 / k, origin=(0, 0))
     to_wgs84 = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 
     def px_to_lonlat(cr: np.ndarray) -> np.ndarray:

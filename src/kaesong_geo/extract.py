@@ -347,6 +347,7 @@ def clean_mask(
     min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
     closing_m: float | None = None,
     opening_m: float | None = None,
+    erode_px: int = 0,
 ) -> np.ndarray:
     """Morphological clean-up: opening, closing, patches and holes below ``min_patch_m2`` removed.
 
@@ -355,6 +356,9 @@ def clean_mask(
     rectangular buildings, which a disk would round off. The closing (half-width ``closing_m``,
     default 2 pixels) joins buildings across yards and narrow streets. Patches and holes
     (4-connected, as :func:`polygons_in_crs` traces them) below ``min_patch_m2`` are removed.
+    Last, an erosion by ``erode_px`` (a square) takes back what a neighbourhood index added
+    around the edges (:func:`extract_footprint` passes half the RGB texture window), and
+    patches it leaves below ``min_patch_m2`` are removed.
 
     Examples
     --------
@@ -382,6 +386,9 @@ def clean_mask(
     min_px = max(1, math.ceil(min_patch_m2 / (pixel_m * pixel_m)))
     out = _drop_small(out, min_px)
     out = ~_drop_small(~out, min_px)
+    if erode_px > 0:
+        out = ndimage.binary_erosion(out, _square(erode_px), border_value=1)
+        out = _drop_small(out, min_px)
     return np.asarray(out, dtype=bool)
 
 
@@ -579,12 +586,16 @@ def extract_footprint(
         bands, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance
     )
     threshold = otsu_threshold(index, sample=sample, seed=seed)
-    mask = clean_mask(classify(index, threshold), pixel_m, min_patch_m2, closing_m, opening_m)
+    name = index_name_for(band_names)
+    # the RGB texture window makes textured areas half a window wider on each side
+    erode_px = texture_px // 2 if name == "rgb-texture" else 0
+    mask = clean_mask(
+        classify(index, threshold), pixel_m, min_patch_m2, closing_m, opening_m, erode_px
+    )
     polygons = keep_within(
         polygonize(mask, transform, crs, pixel_m=pixel_m, min_area_m2=min_patch_m2), site
     )
     geometry = dissolve(polygons) if polygons else MultiPolygon()
-    name = index_name_for(band_names)
     parameters: dict[str, Any] = {
         "index": name,
         "threshold": threshold,
@@ -597,6 +608,7 @@ def extract_footprint(
     }
     if name == "rgb-texture":
         parameters["texture_px"] = texture_px
+        parameters["erode_px"] = erode_px
     else:
         parameters["cloud_reflectance"] = cloud_reflectance
         parameters["unknown_px"] = int(np.isnan(index).sum())  # nodata or cloud
