@@ -9,19 +9,14 @@ epoch date; a file of several epochs is refused (name one as ``DATA_DIR:EPOCH``)
 from __future__ import annotations
 
 import argparse
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kaesong_geo.cli.options import add_command, add_output, write_result, write_stdout
-from kaesong_geo.errors import DataError, UsageError
 
 if TYPE_CHECKING:
-    from shapely.geometry.base import BaseGeometry
-
     from kaesong_geo.footprint_compare import FootprintComparison
-    from kaesong_geo.site import Site
+    from kaesong_geo.io.compare_inputs import FootprintInput
 
 HELP = "compare two footprints: intersection over union, areas, Hausdorff distance"
 EPILOG = """\
@@ -39,18 +34,6 @@ area_diff_m2, area_diff_pct, intersection_m2, union_m2, iou, sym_diff_m2, hausdo
 utm_epsg, note (null where a figure is undefined)."""
 
 FORMATS = ("table", "json")
-#: The epoch given to features of a loose file that name none (only to read them; not shown).
-_NO_EPOCH = "1970"
-
-
-@dataclass(frozen=True)
-class _Input:
-    """One side of the comparison, resolved but not read."""
-
-    text: str
-    file: Path | None = None
-    data_dir: Path | None = None
-    epoch: str | None = None
 
 
 def register(sub: Any) -> None:
@@ -67,152 +50,22 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.footprint_compare import compare_footprints
+    from kaesong_geo.io.compare_inputs import compare_inputs, home_of, resolve_input
     from kaesong_geo.io.output import check_output_path
-    from kaesong_geo.io.sitefile import read_site
-    from kaesong_geo.site import utm_epsg_for
 
-    a, b = _resolve(args.a), _resolve(args.b)
-    homes = [h for h in (s.data_dir or _data_dir_of(s.file) for s in (a, b)) if h is not None]
+    a, b = resolve_input(args.a), resolve_input(args.b)
     if args.output:
+        homes = [h for h in (home_of(a), home_of(b)) if h is not None]
         protect: list[Path | None] = [*homes] or [None]
         for protected in protect:
             check_output_path(args.output, args.overwrite, protected=protected)
-    home = homes[0] if homes else None
-    site = read_site(home) if home is not None else None
-    if site is None and a.file is not None:
-        site = _site_at(a.file)
-    geom_a, geom_b = _read(a, site), _read(b, site)
-    if site is not None:
-        utm_epsg = site.utm_epsg
-    else:  # pragma: no cover - a file is read only with a site
-        c = (geom_a if not geom_a.is_empty else geom_b).centroid
-        utm_epsg = utm_epsg_for(c.x, c.y)
-    result = compare_footprints(geom_a, geom_b, utm_epsg)
+    result = compare_inputs(a, b)
     text = _json(a, b, result) if args.format == "json" else _table(a, b, result)
     if args.output:
         write_result(args.output, text, args.overwrite)
     else:
         write_stdout(text)
     return 0
-
-
-def _data_dir_of(path: Path | None) -> Path | None:
-    """The data directory whose ``boundaries/`` holds ``path``, if it has a ``site.toml``."""
-    if path is None or path.parent.name != "boundaries":
-        return None
-    home = path.parent.parent
-    return home if (home / "site.toml").is_file() else None
-
-
-def _resolve(text: str) -> _Input:
-    """A file if it exists; else ``DATA_DIR:EPOCH``; else a usage error."""
-    from kaesong_geo.dates import parse_epoch
-    from kaesong_geo.io.datadir import resolve_data_dir
-
-    path = Path(os.path.expanduser(text))
-    if path.is_file():
-        return _Input(text, file=path)
-    if path.is_dir():
-        raise UsageError(
-            "is a directory; to compare one of its epochs write DATA_DIR:EPOCH", path=text
-        )
-    head, sep, tail = text.rpartition(":")
-    if sep and head and Path(os.path.expanduser(head)).is_dir():
-        try:
-            label = parse_epoch(tail).label
-        except ValueError:
-            raise UsageError(
-                f"{tail!r} is not an epoch (YYYY, YYYY-MM or YYYY-MM-DD) and no file {text!r} "
-                "exists",
-                path=text,
-            ) from None
-        return _Input(text, data_dir=resolve_data_dir(head), epoch=label)
-    if path.exists():
-        raise UsageError("is not a regular file", path=text)
-    raise UsageError("does not exist (give a footprint file or DATA_DIR:EPOCH)", path=text)
-
-
-def _site_at(path: Path) -> Site | None:
-    """A site at the centre of a loose file's geometries (None if it cannot be told)."""
-    import numpy as np
-    import shapely
-
-    from kaesong_geo.io.footprints import _read_layers
-    from kaesong_geo.site import MAX_RADIUS_KM, Site
-
-    layers, error = _read_layers(path)
-    if error:
-        raise DataError(error, path=path)
-    bounds: list[Any] = []
-    for layer in layers:
-        geoms = np.asarray([g for g in layer.geometries if g is not None and not g.is_empty])
-        if not len(geoms):
-            continue
-        if layer.crs is not None:
-            import geopandas as gpd
-
-            geoms = np.asarray(gpd.GeoSeries(geoms, crs=layer.crs).to_crs(4326).array)
-        bounds.append(shapely.total_bounds(geoms))
-    if not bounds:
-        return None
-    box = np.asarray(bounds)
-    lon = (box[:, 0].min() + box[:, 2].max()) / 2
-    lat = (box[:, 1].min() + box[:, 3].max()) / 2
-    try:
-        return Site.at(f"the footprints of {path.name}", lon, lat, radius_km=MAX_RADIUS_KM)
-    except ValueError:  # not lon/lat: the reader names the problem
-        return None
-
-
-def _read(side: _Input, site: Site | None) -> BaseGeometry:
-    """The dissolved footprint of one side, in WGS 84."""
-    from kaesong_geo.io.footprints import (
-        _missing,
-        _stem_of,
-        _warn_problems,
-        inspect_footprint_file,
-        load_footprints,
-    )
-    from kaesong_geo.io.problems import raise_first
-    from kaesong_geo.measure import dissolve
-
-    if side.data_dir is not None:
-        epochs = load_footprints(side.data_dir)
-        found = [e for e in epochs if e.label == side.epoch]
-        if not found:
-            known = ", ".join(e.label for e in epochs) or "none"
-            raise UsageError(f"no epoch {side.epoch} (epochs: {known})", path=side.data_dir)
-        return found[0].geometry
-    assert side.file is not None
-    from kaesong_geo.dates import parse_epoch
-
-    try:
-        stem: str | None = parse_epoch(_stem_of(side.file)).label
-    except ValueError:
-        stem = None
-    filled: list[bool] = []
-
-    def epoch_or_none(value: Any) -> Any:
-        if _missing(value) and stem is None:
-            filled.append(True)
-            return _NO_EPOCH
-        return value
-
-    if _data_dir_of(side.file) is not None:
-        site = None  # the file's own data directory decides
-    result = inspect_footprint_file(side.file, site, properties={"epoch": epoch_or_none})
-    raise_first(result.problems)
-    _warn_problems(result.problems)
-    labels = sorted({f.date.label for f in result.footprints} - ({_NO_EPOCH} if filled else set()))
-    if len(labels) + bool(filled) > 1:
-        shown = labels + (["(none)"] if filled else [])
-        raise UsageError(
-            f"holds footprints of {len(shown)} epochs ({', '.join(shown)}); compare one: "
-            "DATA_DIR:EPOCH, or a file of one epoch",
-            path=side.file,
-        )
-    return dissolve(f.geometry for f in result.footprints)
 
 
 _ROWS = (
@@ -228,7 +81,7 @@ _ROWS = (
 )
 
 
-def _table(a: _Input, b: _Input, result: FootprintComparison) -> str:
+def _table(a: FootprintInput, b: FootprintInput, result: FootprintComparison) -> str:
     """The figures as a terminal table, units in the header column."""
     from kaesong_geo.render import terminal_safe
     from kaesong_geo.site import utm_zone_label
@@ -251,7 +104,7 @@ def _table(a: _Input, b: _Input, result: FootprintComparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(a: _Input, b: _Input, result: FootprintComparison) -> str:
+def _json(a: FootprintInput, b: FootprintInput, result: FootprintComparison) -> str:
     """One flat JSON object (schema_version 1)."""
     import json
 
