@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Literal
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import DataError, UsageError
 from kaesong_geo.io.datadir import bundled_data_dir, resolve_data_dir
-from kaesong_geo.io.footprints import of_epoch, suffix_of
+from kaesong_geo.io.footprints import _SIDECARS, of_epoch, suffix_of
 from kaesong_geo.io.imagery import (
     CATALOG_COLUMNS,
     CATALOG_FILE,
@@ -81,8 +81,6 @@ DEFAULT_MAX_ERROR_PX = 3.0
 #: The earliest year an epoch may have (aerial photography; satellites came in the 1960s).
 _EARLIEST_YEAR = 1900
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
-# Files that go with a footprint file of the same stem (removed with it).
-_SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fix", ".qmd", ".shp.xml")
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -247,6 +245,7 @@ def _epoch_files(epoch: Epoch, root: Path) -> list[Path]:
 
 
 def _sidecars(path: Path) -> list[Path]:
+    """The files that travel with a footprint file (the readers' list), removed with it."""
     stem = path.name[: len(path.name) - len(suffix_of(path))]
     return [
         p
@@ -426,6 +425,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _source_tag(path: Path) -> str | None:
+    """The ``SOURCE_SHA256`` tag 'epochs add' writes into its COGs, if the raster has one."""
+    from kaesong_geo.io.raster import offline_env, open_raster
+
+    try:
+        with offline_env(), open_raster(path) as src:
+            tag: str | None = src.tags().get("SOURCE_SHA256")
+    except Exception:  # not a raster GDAL reads: the checks and the writer name it
+        return None
+    return tag
+
+
 def _refuse_duplicates(
     paths: Sequence[Path], root: Path, images: Sequence[ImageryRecord]
 ) -> dict[Path, str]:
@@ -434,10 +445,6 @@ def _refuse_duplicates(
     Images added by ``epochs add`` carry the sha256 of their source in the tag
     ``SOURCE_SHA256``.
     """
-    import rasterio
-
-    from kaesong_geo.io.raster import offline_env
-
     digests: dict[Path, str] = {}
     folder = (root / "imagery").resolve()
     for path in paths:
@@ -452,25 +459,13 @@ def _refuse_duplicates(
     if not digests:
         return digests
     # A COG written by 'epochs add' (copied out of a workspace) names its source's bytes.
-    origins = dict(digests)
-    import warnings
-
-    for path in paths:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # a screenshot has no georeference: fine here
-                with offline_env(), rasterio.open(path) as src:
-                    origins[path] = src.tags().get("SOURCE_SHA256") or digests[path]
-        except Exception:  # not a raster GDAL reads: named later, by the writer
-            continue
+    origins = {path: _source_tag(path) or digest for path, digest in digests.items()}
     for record in images:
         target = root / "imagery" / record.file
         if not record.file or target.suffix.lower() not in (".tif", ".tiff"):
             continue
-        try:
-            with offline_env(), rasterio.open(target) as src:
-                known = src.tags().get("SOURCE_SHA256")
-        except Exception:  # checked elsewhere; a tag missing is no duplicate
+        known = _source_tag(target)
+        if known is None:  # not written by 'epochs add': no duplicate to find
             continue
         for path, digest in digests.items():
             if known in (digest, origins[path]):
@@ -488,21 +483,12 @@ def _check_screenshot(image: Path, points: Sequence[GCP], where: str) -> None:
     """Refuse GCPs off the screenshot; warn when the image has a georeference of its own."""
     import warnings
 
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
     from kaesong_geo.errors import InputSlipWarning
-    from kaesong_geo.io.raster import offline_env
+    from kaesong_geo.io.raster import offline_env, open_raster
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a screenshot has none
-            with offline_env(), rasterio.open(image) as src:
-                width, height = src.width, src.height
-                own = src.crs is not None and not src.transform.is_identity
-    except Exception as exc:  # not an image GDAL reads
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"is not an image GDAL can read: {first}", path=image) from None
+    with offline_env(), open_raster(image) as src:  # DataError when GDAL cannot read it
+        width, height = src.width, src.height
+        own = src.crs is not None and not src.transform.is_identity
     for k, g in enumerate(points, start=1):
         if not (0 <= g.px <= width and 0 <= g.py <= height):
             raise DataError(
@@ -668,11 +654,10 @@ def add_epoch(
         if (root / "imagery").is_dir()
         else set()
     )
-    taken_ids = {r.id.lower() for r in before.images if r.id}
     from kaesong_geo.io.imagery import catalog_ids
 
     known = catalog_ids(root)
-    taken_ids |= {k.lower() for k in known}
+    taken_ids = {k.lower() for k in known}
     plans: list[tuple[str, str, Path, Literal["scene", "screenshot"]]] = []
     for path in imagery:
         p = Path(path).expanduser()

@@ -49,12 +49,12 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
 from kaesong_geo.errors import DataError, KaesongGeoWarning
+from kaesong_geo.io.output import _umask
 
 __all__ = ["TXN_DIR", "InterruptedWriteUndone", "Transaction", "recover"]
 
@@ -425,7 +425,7 @@ class Transaction:
                 target.unlink()
             else:
                 staged = self._writes[key]
-                mode = 0o666 & ~_umask()
+                mode = 0o666 & ~_umask()  # what a new file gets, as io.output writes them
                 os.chmod(staged, stat.S_IMODE(mode))
                 os.replace(staged, target)
         for folder in {(self.root / c["path"]).parent for c in changes}:
@@ -439,16 +439,3 @@ class Transaction:
                 shutil.rmtree(self.dir, ignore_errors=True)
         finally:
             self._lock.release()
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def transaction(root: str | os.PathLike[str]) -> Iterator[Transaction]:
-    """:class:`Transaction` as a function-style context manager."""
-    with Transaction(root) as txn:
-        yield txn
