@@ -1,0 +1,207 @@
+"""Propose a footprint from a scene file: read it (in chunks), extract, describe the provenance.
+
+Reads a GeoTIFF / COG (any GDAL raster) in a projected CRS, names its bands (given, or from
+the band descriptions, or red/green/blue from the colour interpretation), turns nodata into
+NaN, applies the file's scales and offsets (digital numbers to reflectance), and hands the
+pixels to :mod:`kaesong_geo.extract`.
+
+Examples
+--------
+>>> import numpy as np, rasterio, tempfile, pathlib
+>>> from rasterio.transform import from_origin
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "s2.tif"
+>>> bands = np.full((3, 60, 60), [[[0.05]], [[0.35]], [[0.18]]], dtype="float32")  # fields
+>>> bands[:, 20:40, 20:40] = [[[0.2]], [[0.24]], [[0.32]]]  # a 200 m square of concrete
+>>> with rasterio.open(path, "w", driver="GTiff", width=60, height=60, count=3,
+...                    dtype="float32", crs="EPSG:32652",
+...                    transform=from_origin(291700, 4201300, 10, 10)) as dst:
+...     dst.write(bands)
+...     dst.descriptions = ("B04", "B08", "B11")
+>>> result = extract_scene(path, KAESONG)
+>>> result.band_names, result.extraction.index_name, len(result.extraction.geometry.geoms)
+(('B04', 'B08', 'B11'), 'ndbi-ndvi', 4.6)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kaesong_geo import __version__
+from kaesong_geo.errors import DataError, UsageError
+from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, Extraction, extract_footprint
+from kaesong_geo.site import KAESONG, Site
+
+__all__ = [
+    "DEFAULT_CHUNK_PX",
+    "SceneExtraction",
+    "describe_extraction",
+    "extract_scene",
+    "scene_band_names",
+]
+
+#: Side of the square chunks a scene is read and processed in, in pixels.
+DEFAULT_CHUNK_PX = 1024
+
+
+@dataclass(frozen=True)
+class SceneExtraction:
+    """A footprint proposed from one scene file, with what provenance needs.
+
+    Attributes
+    ----------
+    extraction : Extraction
+        The footprint (WGS 84), threshold, index and parameters.
+    path : Path
+        The scene file.
+    band_names : tuple of str
+        The names the bands were read under.
+    crs : str
+        The scene's CRS (e.g. ``"EPSG:32652"``).
+    width, height : int
+        The scene's size in pixels.
+    """
+
+    extraction: Extraction
+    path: Path
+    band_names: tuple[str, ...]
+    crs: str
+    width: int
+    height: int
+
+
+def scene_band_names(src: Any, band_names: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The bands' names: given, else the file's band descriptions, else red/green/blue.
+
+    Raises
+    ------
+    UsageError
+        ``band_names`` does not give one name per band.
+    DataError
+        The file's bands are not named and are not a red/green/blue image.
+    """
+    name = Path(src.name).name
+    if band_names is not None:
+        names = tuple(b.strip() for b in band_names)
+        if len(names) != src.count:
+            raise UsageError(
+                f"{name}: {len(names)} band names given ({', '.join(names)}) for {src.count} bands"
+            )
+        return names
+    described = tuple(d or "" for d in src.descriptions)
+    if all(described):
+        return described
+    from rasterio.enums import ColorInterp
+
+    interp = tuple(src.colorinterp)
+    rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
+    if interp[:3] == rgb:
+        return ("red", "green", "blue", *(f"band{i}" for i in range(4, src.count + 1)))
+    raise DataError(
+        f"{name}: its {src.count} bands have no names: name them with --bands (e.g. "
+        "--bands B02,B03,B04,B08,B11 or --bands red,green,blue)"
+    )
+
+
+def _read(
+    path: Path, band_names: Sequence[str] | None
+) -> tuple[np.ndarray, Any, str, tuple[str, ...], int, int]:
+    from kaesong_geo.io.raster import georeference_problem, open_raster
+
+    with open_raster(path) as src:
+        problem = georeference_problem(src)
+        if problem is not None:
+            raise DataError(f"{path.name}: {problem}")
+        names = scene_band_names(src, band_names)
+        data = src.read(masked=True).astype(np.float64)
+        bands = np.ma.filled(data, np.nan)
+        scales = np.asarray(src.scales, dtype=np.float64)
+        offsets = np.asarray(src.offsets, dtype=np.float64)
+        if not (np.all(scales == 1.0) and np.all(offsets == 0.0)):
+            bands = bands * scales[:, None, None] + offsets[:, None, None]
+        return bands, src.transform, src.crs.to_string(), names, src.width, src.height
+
+
+def extract_scene(
+    path: str | os.PathLike[str],
+    site: Site = KAESONG,
+    *,
+    band_names: Sequence[str] | None = None,
+    min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
+    closing_m: float | None = None,
+    opening_m: float | None = None,
+    chunk_px: int = DEFAULT_CHUNK_PX,
+    scheduler: str = "threads",
+    progress: bool | None = None,
+) -> SceneExtraction:
+    """Propose a footprint from a scene file.
+
+    Parameters
+    ----------
+    path : path
+        A georeferenced raster in a projected CRS in metres (e.g. UTM).
+    site : Site
+        What the footprint is kept within.
+    band_names : sequence of str, optional
+        One name per band (default: the file's band descriptions, or red/green/blue).
+    min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
+    chunk_px : int
+        Chunk side in pixels.
+    scheduler : str
+        The Dask scheduler for the chunks (``"threads"``, ``"sync"``).
+    progress : bool, optional
+        Show a progress bar on standard error (default: when it is a terminal).
+
+    Raises
+    ------
+    DataError
+        The file cannot be read, is not georeferenced in metres, or its bands cannot be used.
+    UsageError
+        ``band_names`` does not match the bands.
+    """
+    p = Path(path)
+    bands, transform, crs, names, width, height = _read(p, band_names)
+    try:
+        extraction = extract_footprint(
+            bands,
+            transform,
+            crs,
+            names,
+            site,
+            min_patch_m2=min_patch_m2,
+            closing_m=closing_m,
+            opening_m=opening_m,
+        )
+    except ValueError as exc:
+        raise DataError(f"{p.name}: {exc}") from exc
+    return SceneExtraction(extraction, p, names, crs, width, height)
+
+
+def describe_extraction(result: SceneExtraction) -> str:
+    """One line of provenance: the scene, its resolution, the parameters, the software version.
+
+    Examples
+    --------
+    >>> from kaesong_geo.extract import Extraction
+    >>> from shapely.geometry import MultiPolygon
+    >>> e = Extraction(MultiPolygon(), 1.25, "rgb-texture", {"min_patch_m2": 5000.0}, 4.0)
+    >>> describe_extraction(SceneExtraction(e, Path("s.tif"), ("red", "green", "blue"),
+    ...                                     "EPSG:32652", 2000, 1500))
+    'extracted from s.tif (2,000 x 1,500 px, 4 m pixels, EPSG:32652, bands red, green, blue)
+    by kaesong-geo ... extract: rgb-texture index, Otsu threshold 1.25, min_patch_m2=5000.0'
+    """
+    e = result.extraction
+    params = ", ".join(
+        f"{k}={v}" for k, v in e.parameters.items() if k not in {"index", "threshold", "bands"}
+    )
+    return (
+        f"extracted from {result.path.name} ({result.width:,} x {result.height:,} px, "
+        f"{e.pixel_m:g} m pixels, {result.crs}, bands {', '.join(result.band_names)}) by "
+        f"kaesong-geo {__version__} extract: {e.index_name} index, Otsu threshold "
+        f"{e.threshold:.4g}, {params}"
+    )
