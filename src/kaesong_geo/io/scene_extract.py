@@ -19,7 +19,7 @@ Examples
 ...     dst.descriptions = ("B04", "B08", "B11")
 >>> result = extract_scene(path, KAESONG)
 >>> result.band_names, result.extraction.index_name, len(result.extraction.geometry.geoms)
-(('B04', 'B08', 'B11'), 'ndbi-ndvi', 4.6)
+(('B04', 'B08', 'B11'), 'ndbi-ndvi', 1)
 """
 
 from __future__ import annotations
