@@ -15,6 +15,7 @@ into SWIR1. RGB scenes are the same landscape as red, green, blue only, at a fin
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 import numpy as np
@@ -179,3 +180,57 @@ def make_scene(
 
     truth = shapely.transform(truth_px, px_to_lonlat)
     return bands.astype(np.float32), transform, CRS, BAND_NAMES[kind], MultiPolygon([truth])
+
+
+def write_scene_file(
+    path: os.PathLike[str] | str,
+    kind: Kind = "sentinel2",
+    size: int = 400,
+    seed: int = 0,
+    *,
+    tile_px: int = 256,
+    overviews: bool = False,
+    dtype: str = "float32",
+) -> MultiPolygon:
+    """Write :func:`make_scene` as a tiled GeoTIFF with named bands; return the truth (WGS 84).
+
+    Multispectral scenes are reflectance 0..1 (``dtype="float32"``) or, with ``dtype="uint16"``,
+    digital numbers with a GDAL scale of 1e-4 per band (as Sentinel-2 L2A without the offset);
+    RGB scenes are written as they are (float32) or scaled to 0..255 (``dtype="uint8"``).
+    """
+    import rasterio
+    from rasterio.enums import ColorInterp, Resampling
+
+    bands, transform, crs, names, truth = make_scene(kind, size=size, seed=seed)
+    scales = [1.0] * len(names)
+    data: np.ndarray = bands
+    if dtype == "uint16":
+        data = np.round(bands * 10_000).astype("uint16")
+        scales = [1e-4] * len(names)
+    elif dtype == "uint8":
+        data = np.round(np.clip(bands / max(float(bands.max()), 1e-9), 0, 1) * 255).astype("uint8")
+    profile = {
+        "driver": "GTiff",
+        "width": size,
+        "height": size,
+        "count": len(names),
+        "dtype": dtype,
+        "crs": crs,
+        "transform": transform,
+        "tiled": True,
+        "blockxsize": tile_px,
+        "blockysize": tile_px,
+        "compress": "deflate",
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        dst.descriptions = tuple(names)
+        if dtype == "uint16":
+            dst.scales = scales
+            dst.offsets = [0.0] * len(names)
+        if kind == "rgb":
+            dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
+    if overviews:
+        with rasterio.open(path, "r+") as dst:
+            dst.build_overviews([2, 4, 8, 16], Resampling.average)
+    return truth

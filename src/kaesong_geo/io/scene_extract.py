@@ -40,8 +40,10 @@ from kaesong_geo.site import KAESONG, Site
 __all__ = [
     "DEFAULT_CHUNK_PX",
     "SceneExtraction",
+    "add_extracted_epoch",
     "describe_extraction",
     "extract_scene",
+    "extraction_geojson",
     "scene_band_names",
 ]
 
@@ -205,3 +207,88 @@ def describe_extraction(result: SceneExtraction) -> str:
         f"kaesong-geo {__version__} extract: {e.index_name} index, Otsu threshold "
         f"{e.threshold:.4g}, {params}"
     )
+
+
+def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> bytes:
+    """The extracted footprint as a GeoJSON FeatureCollection (one feature), with provenance.
+
+    Properties: ``epoch`` (when given), ``method`` ``"extracted"``, ``source``
+    (:func:`describe_extraction`), ``uncertainty_m`` (one pixel: the outline is simplified to
+    the pixel size), ``estimated`` false, ``index``, ``threshold`` and a ``note`` saying that
+    an automatic classification is a proposal to be checked against the image.
+
+    Raises
+    ------
+    DataError
+        Nothing built-up was found within the site.
+    """
+    import json
+
+    from shapely.geometry import mapping
+
+    e = result.extraction
+    if e.geometry.is_empty:
+        raise DataError(
+            f"{result.path.name}: no built-up area found within the site (index {e.index_name}, "
+            f"threshold {e.threshold:.4g}); is the site in the scene?"
+        )
+    props: dict[str, Any] = {} if epoch is None else {"epoch": epoch}
+    props.update(
+        {
+            "method": "extracted",
+            "source": describe_extraction(result),
+            "uncertainty_m": round(e.pixel_m, 3),
+            "estimated": False,
+            "index": e.index_name,
+            "threshold": e.threshold,
+            "note": (
+                "Proposed by an unsupervised classification of the scene (built-up and bare "
+                "ground); check it against the image before relying on it."
+            ),
+        }
+    )
+    feature = {"type": "Feature", "properties": props, "geometry": mapping(e.geometry)}
+    doc = {"type": "FeatureCollection", "features": [feature]}
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def add_extracted_epoch(
+    data_dir: str | os.PathLike[str] | None,
+    date: str,
+    result: SceneExtraction,
+    *,
+    with_imagery: bool = True,
+    replace_epoch: bool = False,
+    progress: bool | None = None,
+    **provenance: Any,
+) -> Any:
+    """Add an extracted footprint (and its scene, clipped) as an epoch, all or nothing.
+
+    Goes through :func:`kaesong_geo.io.epochs.add_epoch` with ``method="extracted"`` and the
+    provenance of :func:`describe_extraction`; ``provenance`` passes ``provider``,
+    ``licence``, ``redistributable``, ``image_source``, ``margin_km`` on.
+
+    Returns
+    -------
+    kaesong_geo.io.epochs.AddedEpoch
+    """
+    import tempfile
+
+    from kaesong_geo.io.epochs import add_epoch
+
+    data = extraction_geojson(result, epoch=date)
+    with tempfile.TemporaryDirectory(prefix="kaesong-geo-extract-") as tmp:
+        footprint = Path(tmp) / f"{result.path.stem}.geojson"
+        footprint.write_bytes(data)
+        return add_epoch(
+            data_dir,
+            date,
+            footprint=footprint,
+            imagery=[result.path] if with_imagery else (),
+            source=describe_extraction(result),
+            method="extracted",
+            uncertainty_m=round(result.extraction.pixel_m, 3),
+            replace_epoch=replace_epoch,
+            progress=progress,
+            **provenance,
+        )
