@@ -90,6 +90,13 @@ BAND_ALIASES: dict[str, tuple[str, ...]] = {
 #: Window (pixels, odd) of the local texture of RGB scenes.
 TEXTURE_PX = 5
 
+#: The least texture an RGB pixel is given, as a fraction of the scene's median brightness.
+TEXTURE_FLOOR = 1e-3
+
+#: The floating-point type the index is computed in (single precision: half the memory of
+#: double, and far more precise than the imagery).
+WORK_DTYPE = np.float32
+
 #: Gaussian (sigma, pixels) whose residual is the detail the RGB texture is measured on; its
 #: kernel reaches ``HIGHPASS_RADIUS_PX`` pixels (scipy's default truncation at 4 sigma).
 HIGHPASS_SIGMA_PX = 1.0
@@ -263,10 +270,10 @@ def built_up_index(
     >>> concrete = [0.20, 0.24, 0.32]
     >>> cloud = [0.55, 0.52, 0.40]
     >>> bands = np.array([veg, concrete, cloud]).T.reshape(3, 1, 3)
-    >>> built_up_index(bands, ["B04", "B08", "B11"]).round(2)
-    array([[-1.07,  0.05,   nan]])
+    >>> np.round(built_up_index(bands, ["B04", "B08", "B11"]).astype(float), 2).tolist()
+    [[-1.07, 0.05, nan]]
     """
-    bands = np.asarray(bands, dtype=np.float64)
+    bands = np.asarray(bands, dtype=WORK_DTYPE)
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
@@ -285,35 +292,60 @@ def built_up_index(
         cloud = (red > cloud_reflectance) & (ndbi < 0)
         index[cloud] = np.nan
         return np.asarray(index)
-    from scipy import ndimage
-
-    rgb = bands[[roles["red"], roles["green"], roles["blue"]]]
-    valid = np.isfinite(rgb).all(axis=0)
-    brightness = rgb.mean(axis=0)
+    red, green, blue = (bands[roles[r]] for r in ("red", "green", "blue"))
+    brightness = (red + green + blue) / WORK_DTYPE(3)
+    valid = np.isfinite(brightness)
     if fill is None:
         fill = median_brightness([bands], band_names)
-    brightness = np.where(valid, brightness, fill)
-    detail = brightness - ndimage.gaussian_filter(brightness, HIGHPASS_SIGMA_PX, mode="reflect")
-    texture = np.sqrt(_box_mean(detail * detail, texture_px))
-    mean = _box_mean(brightness, texture_px)
-    tiny = np.finfo(np.float64).tiny
-    index = np.log(np.maximum(texture, tiny)) + 0.5 * np.log(np.maximum(mean, tiny))
+    brightness[~valid] = fill
+    detail = brightness - _smooth(brightness, _gaussian_weights())
+    box = np.full(texture_px, 1.0 / texture_px)
+    texture2 = _smooth(detail * detail, box)
+    mean = _smooth(brightness, box)
+    # a flat area (a saturated roof, a nodata fill) has no texture: floor it at a thousandth
+    # of the typical brightness rather than at 0, whose log would dwarf every other value.
+    # log(T) + 0.5 log(B) = 0.5 log(T² B): one logarithm, no square root.
+    floor = max(TEXTURE_FLOOR * float(fill), float(np.finfo(WORK_DTYPE).tiny) ** 0.25)
+    np.maximum(texture2, WORK_DTYPE(floor * floor), out=texture2)
+    np.maximum(mean, WORK_DTYPE(floor), out=mean)
+    index = np.log(texture2 * mean) * WORK_DTYPE(0.5)
     index[~valid] = np.nan
     return np.asarray(index)
 
 
-def _box_mean(values: np.ndarray, size: int) -> np.ndarray:
-    """The mean over a ``size`` x ``size`` window (edges reflected).
+def _gaussian_weights() -> np.ndarray:
+    """The Gaussian of :data:`HIGHPASS_SIGMA_PX`, to :data:`HIGHPASS_RADIUS_PX` (normalized)."""
+    x = np.arange(-HIGHPASS_RADIUS_PX, HIGHPASS_RADIUS_PX + 1)
+    weights = np.exp(-0.5 * (x / HIGHPASS_SIGMA_PX) ** 2)
+    return np.asarray(weights / weights.sum())
 
-    Unlike ``scipy.ndimage.uniform_filter`` (a running sum, whose rounding depends on where a
-    row starts), every output pixel is summed from its own window, so a chunk with enough
-    overlap gives bit-for-bit the values of the whole raster.
+
+def _smooth(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A separable filter with symmetric ``weights`` along both axes (edges mirrored).
+
+    Edges repeat the edge pixel and mirror on (``scipy.ndimage``'s "reflect"). Every output
+    pixel is a sum over its own window, added in the same order wherever it lies (unlike a
+    running sum, whose rounding depends on where a row starts), so a chunk with enough
+    overlap gives bit for bit the values of the whole raster; whole-array NumPy operations
+    release the GIL, so chunks are filtered in parallel threads.
     """
-    from scipy import ndimage
+    r = len(weights) // 2
+    w = np.asarray(weights, dtype=WORK_DTYPE)
+    out = np.asarray(values, dtype=WORK_DTYPE)
+    for axis in (0, 1):
+        n = out.shape[axis]
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (r, r)
+        padded = np.pad(out, pad, mode="symmetric")
 
-    weights = np.full(size, 1.0 / size)
-    rows = ndimage.correlate1d(values, weights, axis=0, mode="reflect")
-    return np.asarray(ndimage.correlate1d(rows, weights, axis=1, mode="reflect"))
+        def shifted(k: int, axis: int = axis, n: int = n, padded: np.ndarray = padded) -> Any:
+            return padded[k : k + n] if axis == 0 else padded[:, k : k + n]
+
+        acc = shifted(r) * w[r]
+        for k in range(1, r + 1):
+            acc += (shifted(r - k) + shifted(r + k)) * w[r + k]
+        out = acc
+    return out
 
 
 def median_brightness(windows: Iterable[np.ndarray], band_names: Sequence[str]) -> float:
@@ -386,10 +418,6 @@ def classify(index: np.ndarray, threshold: float) -> np.ndarray:
         return np.asarray(np.asarray(index) > threshold)
 
 
-def _square(radius_px: int) -> np.ndarray:
-    return np.ones((2 * radius_px + 1, 2 * radius_px + 1), dtype=bool)
-
-
 def _drop_small(mask: np.ndarray, min_px: int) -> np.ndarray:
     """``mask`` without its 4-connected patches of fewer than ``min_px`` pixels."""
     from scipy import ndimage
@@ -429,18 +457,46 @@ def smooth_mask(mask: np.ndarray, open_px: int, close_px: int, erode_px: int = 0
     >>> int(smooth_mask(m, 1, 1).sum()), int(smooth_mask(m, 1, 1, erode_px=1).sum())
     (25, 9)
     """
-    from scipy import ndimage
-
     out = np.asarray(mask, dtype=bool)
     if open_px > 0:
-        out = ndimage.binary_opening(out, _square(open_px), border_value=0)
+        out = _dilate(_erode(out, open_px, 0), open_px)
     if close_px > 0:
         padded = np.pad(out, close_px, mode="edge")
-        closed = ndimage.binary_closing(padded, _square(close_px), border_value=0)
+        closed = _erode(_dilate(padded, close_px), close_px, 0)
         out = closed[close_px:-close_px, close_px:-close_px]
     if erode_px > 0:
-        out = ndimage.binary_erosion(out, _square(erode_px), border_value=1)
+        out = _erode(out, erode_px, 1)
     return np.asarray(out, dtype=bool)
+
+
+def _square_reduce(mask: np.ndarray, radius_px: int, border: bool, erode: bool) -> np.ndarray:
+    """Erosion (all of) or dilation (any of) over a square, outside the array ``border``.
+
+    Separable: along rows, then columns, as AND / OR of shifted views (NumPy, no GIL).
+    """
+    op = np.logical_and if erode else np.logical_or
+    out = np.asarray(mask, dtype=bool)
+    size = 2 * radius_px + 1
+    for axis in (0, 1):
+        n = out.shape[axis]
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (radius_px, radius_px)
+        padded = np.pad(out, pad, mode="constant", constant_values=border)
+        acc = (padded[:n] if axis == 0 else padded[:, :n]).copy()
+        for k in range(1, size):
+            op(acc, padded[k : k + n] if axis == 0 else padded[:, k : k + n], out=acc)
+        out = acc
+    return out
+
+
+def _erode(mask: np.ndarray, radius_px: int, border: int) -> np.ndarray:
+    """Binary erosion by a square (outside the array: ``border``)."""
+    return _square_reduce(mask, radius_px, bool(border), erode=True)
+
+
+def _dilate(mask: np.ndarray, radius_px: int) -> np.ndarray:
+    """Binary dilation by a square (outside the array: 0)."""
+    return _square_reduce(mask, radius_px, False, erode=False)
 
 
 def clean_mask(
@@ -476,15 +532,13 @@ def clean_mask(
     >>> int(clean_mask(m, 10.0, 20000.0).sum())
     0
     """
-    from scipy import ndimage
-
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     out = smooth_mask(mask, open_px, close_px)
     min_px = _min_px(min_patch_m2, pixel_m)
     out = _drop_small(out, min_px)
     out = ~_drop_small(~out, min_px)
     if erode_px > 0:
-        out = ndimage.binary_erosion(out, _square(erode_px), border_value=1)
+        out = _erode(out, erode_px, 1)
         out = _drop_small(out, min_px)
     return np.asarray(out, dtype=bool)
 
@@ -966,7 +1020,7 @@ def extract_footprint(
     >>> e.index_name, len(e.geometry.geoms), round(e.pixel_m)
     ('ndbi-ndvi', 1, 10)
     """
-    bands = np.asarray(bands, dtype=np.float64)
+    bands = np.asarray(bands, dtype=WORK_DTYPE)
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
