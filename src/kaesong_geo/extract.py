@@ -543,8 +543,13 @@ def clean_mask(
     return np.asarray(out, dtype=bool)
 
 
-def pixel_size_m(transform: Any, crs: Any) -> float:
-    """The pixel size in metres of a north-up grid in a projected CRS (the mean of both axes).
+def pixel_size_m(transform: Any, crs: Any, at: tuple[float, float] | None = None) -> float:
+    """The pixel size in metres on the ground (the mean of both axes) in a projected CRS.
+
+    Where the CRS's scale at ``at`` (a point in the CRS, e.g. the scene's centre) differs
+    from 1 by more than 1 %, the size is divided by it: a Web Mercator "metre" at 38° N is
+    0.79 m on the ground (scale 1.27), so a 1 m Web Mercator pixel there is 0.79 m. A UTM
+    zone's scale (within 0.1 % of 1) is left as it is.
 
     Raises
     ------
@@ -560,6 +565,8 @@ def pixel_size_m(transform: Any, crs: Any) -> float:
     Traceback (most recent call last):
     ...
     ValueError: the scene's CRS (EPSG:4326) is not projected in metres: reproject it (...) first
+    >>> round(pixel_size_m(Affine(1, 0, 0, 0, -1, 0), "EPSG:3857", at=(14096000, 4570000)), 3)
+    0.789
     """
     crs_ = CRS.from_user_input(crs)
     units = {axis.unit_name for axis in crs_.axis_info}
@@ -572,7 +579,22 @@ def pixel_size_m(transform: Any, crs: Any) -> float:
     dy = math.hypot(transform.b, transform.e)
     if not (dx > 0 and dy > 0) or abs(dx - dy) > 0.01 * max(dx, dy):
         raise ValueError(f"pixels must be square, got {dx:g} x {dy:g} m")
-    return float((dx + dy) / 2)
+    size = (dx + dy) / 2
+    if at is not None:
+        from pyproj import Proj
+
+        lon, lat = Transformer.from_crs(crs_, "EPSG:4326", always_xy=True).transform(*at)
+        factors = Proj(crs_).get_factors(lon, lat)
+        scale = math.sqrt(factors.meridional_scale * factors.parallel_scale)
+        if math.isfinite(scale) and scale > 0 and abs(scale - 1) > 0.01:
+            size /= scale
+    return float(size)
+
+
+def scene_centre(transform: Any, height: int, width: int) -> tuple[float, float]:
+    """The centre of a ``height`` x ``width`` grid, in its CRS."""
+    x, y = transform * (width / 2, height / 2)
+    return float(x), float(y)
 
 
 #: Pixel values of :func:`local_classes`.
@@ -1025,7 +1047,7 @@ def extract_footprint(
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
         raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
-    pixel_m = pixel_size_m(transform, crs)
+    pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     windows = [
         bands[:, r:r + h, c:c + w]
         for r, c, h, w in sample_windows(bands.shape[1], bands.shape[2], sample, seed)

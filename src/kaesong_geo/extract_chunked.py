@@ -63,6 +63,7 @@ from kaesong_geo.extract import (
     pixel_polygons,
     pixel_size_m,
     sample_windows,
+    scene_centre,
     scene_statistics,
 )
 from kaesong_geo.site import Site
@@ -147,7 +148,7 @@ cloud_reflectance, sample, seed
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if prepare is None and bands.shape[0] != len(band_names):
         raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
-    pixel_m = pixel_size_m(transform, crs)
+    pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     index_name_for(band_names)
     bands = bands.rechunk({0: -1})
     height, width = int(bands.shape[1]), int(bands.shape[2])
