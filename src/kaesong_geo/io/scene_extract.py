@@ -147,17 +147,19 @@ def _to_bands(
 ) -> np.ndarray:
     """Raw pixels ``(bands, rows, cols)`` of the file to float bands: nodata NaN, scaled."""
     data = raw[list(keep)].astype(WORK_DTYPE)
-    invalid = np.zeros(raw.shape[1:], dtype=bool)
+    invalid: np.ndarray | None = None
     for i in keep:
         value = nodata[i]
         if value is not None:
-            invalid |= np.isnan(raw[i]) if np.isnan(value) else raw[i] == value
+            bad = np.isnan(raw[i]) if np.isnan(value) else raw[i] == value
+            invalid = bad if invalid is None else invalid | bad
     for i in alpha:
-        invalid |= raw[i] == 0
+        invalid = raw[i] == 0 if invalid is None else invalid | (raw[i] == 0)
     if any(scales[i] != 1.0 or offsets[i] != 0.0 for i in keep):
         for j, i in enumerate(keep):
             data[j] = data[j] * WORK_DTYPE(scales[i]) + WORK_DTYPE(offsets[i])
-    data[:, invalid] = np.nan
+    if invalid is not None and invalid.any():
+        data[:, invalid] = np.nan
     return data
 
 
