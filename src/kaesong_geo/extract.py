@@ -321,31 +321,61 @@ def _smooth(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     pixel is a sum over its own window, added in the same order wherever it lies (unlike a
     running sum, whose rounding depends on where a row starts), so a chunk with enough
     overlap gives bit for bit the values of the whole raster; whole-array NumPy operations
-    release the GIL, so chunks are filtered in parallel threads.
+    release the GIL, so chunks are filtered in parallel threads. Only the edges are padded,
+    not the whole array.
     """
     r = len(weights) // 2
     w = np.asarray(weights, dtype=WORK_DTYPE)
     out = np.asarray(values, dtype=WORK_DTYPE)
     for axis in (0, 1):
         n = out.shape[axis]
-        pad = [(0, 0), (0, 0)]
-        pad[axis] = (r, r)
-        padded = np.pad(out, pad, mode="symmetric")
-
-        def shifted(k: int, axis: int = axis, n: int = n, padded: np.ndarray = padded) -> Any:
-            return padded[k : k + n] if axis == 0 else padded[:, k : k + n]
-
-        if np.all(w == w[0]):  # a box: sum, then scale once
-            acc = shifted(0).copy()
-            for k in range(1, 2 * r + 1):
-                acc += shifted(k)
-            acc *= w[0]
+        result = np.empty_like(out)
+        if n > 4 * r:
+            _put(result, axis, r, n - r, _window_sum(out, w, axis))
+            top = np.pad(_take(out, axis, 0, 3 * r), _pad(axis, r, 0), mode="symmetric")
+            bottom = np.pad(_take(out, axis, n - 3 * r, n), _pad(axis, 0, r), mode="symmetric")
+            _put(result, axis, 0, r, _take(_window_sum(top, w, axis), axis, 0, r))
+            _put(result, axis, n - r, n, _take(_window_sum(bottom, w, axis), axis, r, 2 * r))
         else:
-            acc = shifted(r) * w[r]
-            for k in range(1, r + 1):
-                acc += (shifted(r - k) + shifted(r + k)) * w[r + k]
-        out = acc
+            result[...] = _window_sum(np.pad(out, _pad(axis, r, r), mode="symmetric"), w, axis)
+        out = result
     return out
+
+
+def _pad(axis: int, before: int, after: int) -> list[tuple[int, int]]:
+    widths = [(0, 0), (0, 0)]
+    widths[axis] = (before, after)
+    return widths
+
+
+def _take(x: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    return x[start:stop] if axis == 0 else x[:, start:stop]
+
+
+def _put(x: np.ndarray, axis: int, start: int, stop: int, value: np.ndarray) -> None:
+    if axis == 0:
+        x[start:stop] = value
+    else:
+        x[:, start:stop] = value
+
+
+def _window_sum(x: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` filtered along ``axis`` with the symmetric weights ``w`` where the window fits.
+
+    The result has ``len(w) - 1`` fewer values along ``axis``.
+    """
+    r = len(w) // 2
+    m = x.shape[axis] - 2 * r
+    if np.all(w == w[0]):  # a box: sum, then scale once
+        acc = _take(x, axis, 0, m).copy()
+        for k in range(1, 2 * r + 1):
+            acc += _take(x, axis, k, k + m)
+        acc *= w[0]
+    else:
+        acc = _take(x, axis, r, r + m) * w[r]
+        for k in range(1, r + 1):
+            acc += (_take(x, axis, r - k, r - k + m) + _take(x, axis, r + k, r + k + m)) * w[r + k]
+    return np.asarray(acc)
 
 
 def median_brightness(windows: Iterable[np.ndarray], band_names: Sequence[str]) -> float:
