@@ -288,6 +288,8 @@ BAD = [
      r"zone\.kml: output folder '.*missing' does not exist"),
     ("neither output nor epoch", _scene_of("rgb"), ["--data-dir", "{ws}"], 2,
      r"nothing to do: give --output FILE, --epoch DATE, or both"),
+    ("output in the workspace", _scene_of("rgb"), ["-o", "{ws}/boundaries/z.geojson"], 2,
+     r"z\.geojson: is inside the data directory .*: choose another folder"),
     ("replace without epoch", _scene_of("rgb"), ["-o", "{tmp}/z.kml", "--replace"], 2,
      r"--replace describe the epoch added: give --epoch DATE"),
 ]  # fmt: skip
@@ -349,14 +351,24 @@ def test_epoch_with_the_bundled_data_is_refused(cli, scenes, tmp_path: Path) -> 
     assert not (tmp_path / "z.geojson").exists()
 
 
-def test_a_failed_epoch_writes_no_output_either(cli, scenes, ws: Path, tmp_path: Path) -> None:
-    """The epoch overlaps one of the workspace (refused inside add_epoch, after extraction)."""
+def test_an_overlapping_epoch_is_refused_before_reading(cli, scenes, ws: Path) -> None:
     scene, _ = scenes["rgb"]
+    before = tree_digest(ws)
+    r = cli("extract", str(scene), "--epoch", "2009-09-14", "--data-dir", str(ws))
+    assert r.code == 2, r.err
+    assert "--epoch 2009-09-14 overlaps epoch 2009-09 (2009-09-14 lies within 2009-09)" in r.err
+    assert tree_digest(ws) == before
+
+
+def test_a_failed_epoch_writes_no_output_either(cli, scenes, ws: Path, tmp_path: Path) -> None:
+    """The scene is already the image of another epoch: refused by add_epoch, after extraction."""
+    scene, _ = scenes["rgb"]
+    assert cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws)).code == 0
     out = tmp_path / "zone.geojson"
     before = tree_digest(ws)
-    r = cli("extract", str(scene), "--epoch", "2009-09-14", "--data-dir", str(ws), "-o", str(out))
+    r = cli("extract", str(scene), "--epoch", "2020-06", "--data-dir", str(ws), "-o", str(out))
     assert r.code == 2, r.err
-    assert "overlaps epoch 2009-09" in r.err
+    assert r.err.count("\n") == 1 and "is already in the workspace as imagery/" in r.err
     assert tree_digest(ws) == before
     assert not out.exists()
 
@@ -372,3 +384,24 @@ def test_the_installed_command_exits_with_one_line(scenes, tmp_path: Path) -> No
     p = run_process("extract", str(scene), "-o", str(tmp_path / "z.kml"))
     assert p.returncode == 0, p.stderr
     assert "ndbi-ndvi" in p.stdout and (tmp_path / "z.kml").is_file()
+
+
+# -- the library function ---------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["zone.geojson", "zone.JSON", "zone.gpkg", "zone.kml"])
+def test_write_extraction_by_suffix_atomically(scenes, tmp_path: Path, name: str) -> None:
+    from kaesong_geo.errors import OutputExistsError
+    from kaesong_geo.io.extraction_file import write_extraction
+    from kaesong_geo.io.scene_extract import extract_scene
+
+    scene, truth = scenes["sentinel2"]
+    result = extract_scene(scene)
+    out = tmp_path / name
+    size = write_extraction(result, out, epoch=EPOCH)
+    assert size == out.stat().st_size
+    geom, props = read_footprint(out)
+    assert props["epoch"] == EPOCH and iou(geom, truth) >= 0.85
+    with pytest.raises(OutputExistsError, match="already exists; use --overwrite"):
+        write_extraction(result, out)
+    assert write_extraction(result, out, overwrite=True) == out.stat().st_size
+    assert read_footprint(out)[1].get("epoch") in (None, "")  # no epoch given this time
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left

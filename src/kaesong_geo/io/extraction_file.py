@@ -276,10 +276,19 @@ def _check_epoch(
             "KAESONG_GEO_DATA)",
             path=root,
         )
-    if not replace and any(e.label == label for e in list_epochs(root)):
+    labels = [e.label for e in list_epochs(root)]
+    if not replace and label in labels:
         raise UsageError(
             f"epoch {label} exists; give --replace to replace its footprint", path=root
         )
+    for other in labels:
+        if other != label and (other.startswith(label + "-") or label.startswith(other + "-")):
+            inner, outer = (label, other) if label.startswith(other) else (other, label)
+            raise UsageError(
+                f"--epoch {label} overlaps epoch {other} ({inner} lies within {outer}): use "
+                f"--epoch {other} --replace, or remove {other} first",
+                path=root,
+            )
 
 
 def run_extract(
@@ -340,8 +349,7 @@ def run_extract(
         raise UsageError("nothing to do: give --output FILE, --epoch DATE, or both")
     if output is not None:
         fmt = extraction_format(output)
-        protected = resolve_data_dir(data_dir) if epoch is not None else None
-        check_output_path(output, overwrite, protected=protected)
+        check_output_path(output, overwrite, protected=resolve_data_dir(data_dir))
     if epoch is not None:
         _check_epoch(epoch, data_dir, replace_epoch, today or dt.date.today())
     site = read_site(resolve_data_dir(data_dir))
