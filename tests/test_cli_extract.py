@@ -115,6 +115,7 @@ def test_epoch_is_added_and_accepted_by_growth_list_and_validate(
     assert r.code == 0, r.err
     assert f"added epoch {EPOCH} in {ws}" in r.out
     assert "  scene      imagery/" in r.out  # the scene, clipped, as the epoch's image
+    assert f", extracted from {EPOCH}-{scene.stem}\n" in r.out and "--traced-on" not in r.out
     fp = json.loads((ws / "boundaries" / f"{EPOCH}.geojson").read_text())
     props = fp["features"][0]["properties"]
     assert props["method"] == "extracted" and props["uncertainty_m"] == 10.0

@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from kaesong_geo.cli.options import add_command, add_data_dir, add_output, user_path, write_stdout
+from kaesong_geo.cli.options import add_command, add_data_dir, user_path, write_stdout
 
 if TYPE_CHECKING:
     from kaesong_geo.io.extraction_file import ExtractRun
@@ -32,8 +32,9 @@ reads back. --epoch adds it to a workspace (never the bundled data) with method 
 its provenance and the scene clipped as the epoch's image (--no-imagery: without it).
 
 It is a proposal from an automatic classification: check it against the image (e.g.
-'kaesong-geo map --data-dir WS') before relying on it; haze, shadows, bare fields and
-clouds can be misread. Nothing is written unless every step succeeds."""
+'kaesong-geo map --data-dir WS') before relying on it: haze, shadows and bare fields can be
+misread, and a cloud over the zone hides what lies under it. Nothing is written unless every
+step succeeds."""
 
 FORMATS = ("table", "json")
 
@@ -105,7 +106,18 @@ def register(sub: Any) -> None:
     parser = add_command(sub, "extract", HELP, EPILOG)
     parser.usage = "%(prog)s IMAGE [--output FILE] [--epoch DATE --data-dir WS] ..."
     parser.add_argument("image", metavar="IMAGE", type=user_path, help="the scene (GeoTIFF, COG)")
-    add_output(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=user_path,
+        help="write the footprint to FILE: .geojson, .json, .gpkg or .kml (by the suffix)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace FILE if it is an existing regular file (refused otherwise)",
+    )
     parser.add_argument(
         "--epoch", metavar="DATE", help="add the footprint as this epoch of the workspace"
     )
@@ -146,7 +158,8 @@ def register(sub: Any) -> None:
         "--no-imagery",
         dest="with_imagery",
         action="store_false",
-        help="with --epoch: do not add the scene as the epoch's image",
+        help="with --epoch: do not add the scene as the epoch's image (validate then warns that "
+        "the epoch's imagery is not catalogued)",
     )
     parser.add_argument(
         "--replace", action="store_true", help="with --epoch: replace the epoch's footprint"
@@ -254,8 +267,9 @@ def _table(run: ExtractRun) -> str:
         "relying on it"
     )
     text = terminal_safe("\n".join(lines)) + "\n"
-    if run.added is not None:
-        text += _added_text(run.added)
+    if run.added is not None:  # as 'epochs add' says it; --traced-on is not an option here
+        added = _added_text(run.added).replace(" (--traced-on to say otherwise)", "")
+        text += added.replace(", traced on ", ", extracted from ")
     return text
 
 
