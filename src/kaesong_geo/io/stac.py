@@ -255,7 +255,10 @@ def read_stac_scenes(catalog: str | os.PathLike[str]) -> list[CatalogScene]:
         pystac.STACError,
         pystac.STACTypeError,
     ) as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, KeyError):
+            text = f"no field {exc.args[0]!r}" if exc.args else "a field is missing"
+        else:
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"is not a readable STAC catalog: {text}", path=path) from None
     if not items:
         raise DataError("has no items: a series needs at least one scene", path=path)
