@@ -16,7 +16,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.io.epochs import list_epochs
-from kaesong_geo.io.series import _plan
+from kaesong_geo.io.series import _plan, extract_series
 from kaesong_geo.io.stac import CatalogScene, read_stac_scenes
 from kaesong_geo.io.workspace import make_workspace
 from kaesong_geo.measure import to_utm
@@ -175,7 +175,8 @@ def test_a_series_on_a_local_cluster(cli, series, tmp_path: Path) -> None:  # ty
     rows = {line.split()[2]: line.split() for line in r.out.splitlines() if "  scene-" in line}
     assert [rows[i][0] for i, *_ in SCENES] == ["added"] * 3 + ["failed"] + ["added"] * 2
     assert rows["scene-0"][1] == "2019-04-02"
-    assert f"scene {CORRUPT} (2020-10-30)" in r.err
+    (line,) = r.err.splitlines()  # no log of the cluster, no bar (not a terminal)
+    assert line.startswith(f"kaesong-geo: error: scene {CORRUPT} (2020-10-30): ")
     _check_added(ws, truths)
     assert tree_digest(ws / "imagery") == imagery  # --no-imagery: the footprints only
     assert cli("validate", "--data-dir", str(ws)).code == 0
@@ -197,7 +198,7 @@ def _fields_only(path: Path) -> None:
 
 
 def test_scenes_refused_when_added_are_reported_and_nothing_written(  # type: ignore[no-untyped-def]
-    cli, series, scheduler: str, tmp_path: Path
+    cli, series, scheduler: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     catalog, _ = series
     good = str(catalog.parent / "scene-0" / "scene-0.tif")
@@ -221,6 +222,12 @@ def test_scenes_refused_when_added_are_reported_and_nothing_written(  # type: ig
     )
     assert {s["status"] for s in (future, overlap, fields)} == {"failed"}
     assert r.err.count("kaesong-geo: error: scene ") == 3
+    assert tree_digest(ws) == before
+    # the library, with a progress bar: on standard error, never on standard output
+    result = extract_series(refused, ws, scheduler=scheduler, progress=True)
+    assert [s.status for s in result.scenes] == ["failed"] * 3 and not result.ok
+    out, err = capsys.readouterr()
+    assert out == "" and "scenes: 100%" in err and "3/3" in err
     assert tree_digest(ws) == before
 
 
