@@ -355,8 +355,12 @@ def extract_series(
                 i = futures.pop(future)
                 scene = scenes[i]
                 assert scene.date is not None and scene.path is not None
-                if future.status == "error":
-                    reason = failure_reason(future.exception())
+                if future.status != "finished":  # an error, or lost with its worker
+                    reason = (
+                        failure_reason(future.exception())
+                        if future.status == "error"
+                        else f"the task was {future.status} (a worker died?)"
+                    )
                     outcomes[i] = SceneOutcome(scene.id, scene.date, "failed", message=reason)
                 else:
                     result = future.result()
