@@ -12,7 +12,7 @@ from kaesong_geo.cli.options import add_command, add_data_dir, user_path, write_
 if TYPE_CHECKING:
     from kaesong_geo.io.series import SeriesResult
 
-HELP = "extract a footprint from every scene of a STAC catalog on Dask, each added as an epoch"
+HELP = "extract every scene of a STAC catalog on Dask and add each as an epoch"
 EPILOG = """\
 examples:
   $ kaesong-geo extract-series scenes/catalog.json --data-dir ~/kaesong-data
