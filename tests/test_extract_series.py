@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from kaesong_geo.errors import DataError
 from kaesong_geo.io.epochs import list_epochs
-from kaesong_geo.io.series import _plan, extract_series
+from kaesong_geo.io.series import _plan, extract_series, failure_reason
 from kaesong_geo.io.stac import CatalogScene, read_stac_scenes
 from kaesong_geo.io.workspace import make_workspace
 from kaesong_geo.measure import to_utm
@@ -382,3 +385,11 @@ def test_a_catalog_that_moved_keeps_working(series, tmp_path: Path) -> None:
     assert [s.path for s in scenes] == [copy / i / f"{i}.tif" for i, *_ in SCENES]
     assert {s.band_names for s in scenes} == {tuple(c for _, c in EO_BANDS)}
     assert [s.date for s in scenes] == [w.date().isoformat() for _, w, *_ in SCENES]
+
+
+@given(st.text(), st.sampled_from([Exception, ValueError, OSError, DataError]))
+def test_a_failure_is_always_one_line(text: str, kind: type[Exception]) -> None:
+    for exc in (kind(text), Exception(f"RasterioIOError({text!r})")):
+        reason = failure_reason(exc)
+        assert reason and len(reason.splitlines()) == 1
+        assert " ".join(text.split()) in reason

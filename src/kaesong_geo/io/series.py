@@ -22,6 +22,7 @@ unless ``replace``); ``failed`` (with the reason).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import logging
 import os
@@ -142,20 +143,25 @@ def failure_reason(exc: BaseException) -> str:
     'RasterioIOError: x.tif: not recognized'
     >>> failure_reason(Exception("DataError('x.tif: no built-up area found')"))
     'x.tif: no built-up area found'
+    >>> failure_reason(Exception(repr(OSError("it's\tgone"))))
+    "OSError: it's gone"
     >>> failure_reason(MemoryError())
     'MemoryError'
     """
     from kaesong_geo import errors
 
     text = " ".join(str(exc).split())
-    if isinstance(exc, KaesongGeoError):
-        return text
     name = type(exc).__name__
     wrapped = _WRAPPED.match(text) if type(exc) is Exception else None
     if wrapped:
         name, text = wrapped.group(1).rsplit(".", 1)[-1], wrapped.group(3)
-        if name in errors.__all__:  # ours, re-wrapped: its message names the file already
+        with contextlib.suppress(ValueError, SyntaxError, MemoryError, RecursionError):
+            quoted = ast.literal_eval(wrapped.group(2) + wrapped.group(3) + wrapped.group(2))
+            text = " ".join(str(quoted).split())  # the repr's escapes undone (\\n, \\')
+        if name in errors.__all__ and text:  # ours, re-wrapped: its message names the file
             return text
+    if isinstance(exc, KaesongGeoError) and text:
+        return text
     return f"{name}: {text}" if text else name
 
 
