@@ -307,14 +307,14 @@ def extract_series(
     KaesongGeoError
         The scheduler cannot be reached, or has no workers (exit code 1).
     """
-    from kaesong_geo.io.epochs import _workspace, list_epochs
+    from kaesong_geo.io.epochs import list_epochs, writable_workspace
     from kaesong_geo.io.scene_extract import add_extracted_epoch, extract_scene
     from kaesong_geo.io.sitefile import read_site
 
     start = time.perf_counter()
     catalog_path = Path(catalog).expanduser()
     scenes = read_stac_scenes(catalog_path)
-    root = _workspace(data_dir)
+    root = writable_workspace(data_dir)
     site = read_site(root)
     listing = list_epochs(root)
     existing = {e.label for e in listing}
