@@ -621,6 +621,62 @@ def pixel_size_m(transform: Any, crs: Any, at: tuple[float, float] | None = None
     return float(size)
 
 
+def site_window(
+    transform: Any, crs: Any, height: int, width: int, site: Site
+) -> tuple[int, int, int, int]:
+    """The part of the scene that can hold the site's footprint: ``(row0, row1, col0, col1)``.
+
+    The box around the site's outline widened by ``site.outline_margin_km``, or, without an
+    outline, around the circle of ``site.max_distance_km``, in the scene's pixels (rounded
+    outwards, within the scene). Only this part is classified and polygonized; the threshold
+    is still chosen from the whole scene. Polygons reaching beyond it are cut at its edge.
+
+    Raises
+    ------
+    ValueError
+        The scene does not cover any of it.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> from kaesong_geo.site import KAESONG
+    >>> t = Affine(100, 0, 250000, 0, -100, 4250000)  # 100 km of UTM 52N at 100 m
+    >>> site_window(t, "EPSG:32652", 1000, 1000, KAESONG)  # the 40 km around the point
+    (282, 697, 212, 627)
+    """
+    if site.outline is not None and not site.outline.is_empty:
+        margin = site.outline_margin_km * 1000.0
+        w, s, e, n = site.outline.bounds
+        corners = [(w, s, 225.0), (w, n, 315.0), (e, n, 45.0), (e, s, 135.0)]
+        lons, lats, _ = GEOD.fwd(
+            [c[0] for c in corners],
+            [c[1] for c in corners],
+            [c[2] for c in corners],
+            [margin * math.sqrt(2)] * 4,
+        )
+        box = (min(lons), min(lats), max(lons), max(lats))
+    else:
+        r = site.max_distance_km * 1000.0 * 1.01  # the circle's box, with slack
+        lons, lats, _ = GEOD.fwd([site.lon] * 4, [site.lat] * 4, [0, 90, 180, 270], [r] * 4)
+        box = (min(lons), min(lats), max(lons), max(lats))
+    to_scene = Transformer.from_crs("EPSG:4326", CRS.from_user_input(crs), always_xy=True)
+    x0, y0, x1, y1 = to_scene.transform_bounds(*box, densify_pts=21)
+    inverse = ~transform
+    cols, rows = zip(*(inverse * (x, y) for x in (x0, x1) for y in (y0, y1)), strict=True)
+    row0, row1 = max(0, math.floor(min(rows))), min(height, math.ceil(max(rows)))
+    col0, col1 = max(0, math.floor(min(cols))), min(width, math.ceil(max(cols)))
+    if row0 >= row1 or col0 >= col1:
+        raise ValueError(f"the scene does not cover the site {site.name!r}")
+    return row0, row1, col0, col1
+
+
+def window_transform(transform: Any, row0: int, col0: int) -> Any:
+    """The transform of a window of the scene starting at ``(row0, col0)``."""
+    from affine import Affine
+
+    return transform * Affine.translation(col0, row0)
+
+
 def scene_centre(transform: Any, height: int, width: int) -> tuple[float, float]:
     """The centre of a ``height`` x ``width`` grid, in its CRS."""
     x, y = transform * (width / 2, height / 2)
@@ -987,6 +1043,7 @@ def extraction_parameters(
     sample: int,
     seed: int,
     unknown_px: int,
+    window_px: tuple[int, int, int, int],
 ) -> dict[str, Any]:
     """Every parameter of an extraction, for its provenance."""
     name = index_name_for(band_names)
@@ -1006,6 +1063,7 @@ def extraction_parameters(
     else:
         parameters["cloud_reflectance"] = cloud_reflectance
     parameters["unknown_px"] = unknown_px  # nodata or cloud
+    parameters["window_px"] = list(window_px)  # rows, then columns, classified
     return parameters
 
 
@@ -1031,7 +1089,8 @@ def extract_footprint(
 
     1. :func:`sample_windows` and :func:`scene_statistics`: Otsu's threshold of the index
        on a sample of the scene (and the RGB nodata fill).
-    2. :func:`local_classes`: index, threshold, opening, closing.
+    2. :func:`site_window`: the part of the scene around the site; there,
+       :func:`local_classes`: index, threshold, opening, closing.
     3. :func:`pixel_polygons` of the built-up pixels.
     4. :func:`footprint_from_parts`: small patches and holes removed, (RGB) eroded by half
        the texture window, simplified to the pixel size, in WGS 84, kept within the site.
@@ -1086,17 +1145,21 @@ def extract_footprint(
         windows, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
         sample=sample, seed=seed,
     )  # fmt: skip
+    row0, row1, col0, col1 = site_window(transform, crs, bands.shape[1], bands.shape[2], site)
     classes = local_classes(
-        bands, band_names, threshold, pixel_m, fill=fill, opening_m=opening_m,
-        closing_m=closing_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        bands[:, row0:row1, col0:col1], band_names, threshold, pixel_m, fill=fill,
+        opening_m=opening_m, closing_m=closing_m, texture_px=texture_px,
+        cloud_reflectance=cloud_reflectance,
     )  # fmt: skip
     geometry = footprint_from_parts(
-        pixel_polygons(classes == BUILT), transform, crs, site, pixel_m=pixel_m,
+        pixel_polygons(classes == BUILT), window_transform(transform, row0, col0), crs, site,
+        pixel_m=pixel_m,
         min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
     )  # fmt: skip
     parameters = extraction_parameters(
         band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
         opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
         sample=sample, seed=seed, unknown_px=int((classes == UNKNOWN).sum()),
+        window_px=(row0, row1, col0, col1),
     )  # fmt: skip
     return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m)

@@ -7,7 +7,8 @@ polygon for polygon, whatever the chunking:
 
 1. The threshold (and the RGB nodata fill) from the same sample windows
    (:func:`~kaesong_geo.extract.sample_windows`): a few chunks are read for it.
-2. :func:`~kaesong_geo.extract.local_classes` per chunk with ``dask.array.map_overlap`` and
+2. Only the part of the scene around the site (:func:`~kaesong_geo.extract.site_window`) is
+   read on: :func:`~kaesong_geo.extract.local_classes` per chunk with ``dask.array.map_overlap`` and
    an overlap of :func:`~kaesong_geo.extract.local_reach_px` pixels (``boundary="none"``: a
    chunk on the scene's edge sees the edge as the whole raster does).
 3. :func:`~kaesong_geo.extract.pixel_polygons` per chunk (``map_blocks`` on the classes, in
@@ -65,6 +66,8 @@ from kaesong_geo.extract import (
     sample_windows,
     scene_centre,
     scene_statistics,
+    site_window,
+    window_transform,
 )
 from kaesong_geo.site import Site
 
@@ -161,9 +164,10 @@ cloud_reflectance, sample, seed
         texture_px=texture_px, cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
     )  # fmt: skip
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
+    row0, row1, col0, col1 = site_window(transform, crs, height, width, site)
     classes = da.map_overlap(
         _classes_block,
-        bands,
+        bands[:, row0:row1, col0:col1],
         depth={0: 0, 1: reach, 2: reach},
         boundary="none",
         drop_axis=0,
@@ -189,12 +193,13 @@ cloud_reflectance, sample, seed
     row_seams = np.cumsum(classes.chunks[0])[:-1].tolist()
     col_seams = np.cumsum(classes.chunks[1])[:-1].tolist()
     geometry = footprint_from_parts(
-        merge_at_seams(parts, row_seams, col_seams), transform, crs, site, pixel_m=pixel_m,
+        merge_at_seams(parts, row_seams, col_seams), window_transform(transform, row0, col0),
+        crs, site, pixel_m=pixel_m,
         min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
     )  # fmt: skip
     parameters = extraction_parameters(
         band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
         opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-        sample=sample, seed=seed, unknown_px=unknown_px,
+        sample=sample, seed=seed, unknown_px=unknown_px, window_px=(row0, row1, col0, col1),
     )  # fmt: skip
     return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m)
