@@ -404,3 +404,14 @@ def test_write_extraction_by_suffix_atomically(scenes, tmp_path: Path, name: str
     assert write_extraction(result, out, overwrite=True) == out.stat().st_size
     assert read_footprint(out)[1].get("epoch") in (None, "")  # no epoch given this time
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left
+
+
+def test_output_inside_another_data_directory_is_refused(cli, scenes, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # no --data-dir (the bundled data): a workspace elsewhere is protected all the same
+    scene, _ = scenes["rgb"]
+    other = make_workspace(tmp_path / "other")
+    before = tree_digest(other)
+    r = cli("extract", str(scene), "-o", str(other / "boundaries" / "x.geojson"))
+    assert r.code == 2
+    assert re.search(r"x\.geojson: is inside the data directory '.*other'", r.err), r.err
+    assert tree_digest(other) == before

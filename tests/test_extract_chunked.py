@@ -206,3 +206,20 @@ def test_a_web_mercator_scene_is_measured_in_ground_metres(tmp_path: Path) -> No
     result = extract_scene(mercator, KAESONG, progress=False)
     assert result.extraction.pixel_m == pytest.approx(10.0, abs=0.05)
     assert iou_utm(result.extraction.geometry, truth) >= 0.85
+
+
+def test_a_black_border_without_a_nodata_value_is_nodata(tmp_path: Path) -> None:
+    # gdalwarp without -dstnodata leaves black (0 in every band) around a warped scene: with
+    # no nodata value and no alpha band, that black is nodata, not a flat bright "roof"
+    bands, transform, crs, _, truth = make_scene("rgb", seed=0)
+    data = np.round(bands / bands.max() * 254).astype("uint8") + 1
+    data[:, :80, :] = 0
+    data[:, :, :80] = 0
+    path = tmp_path / "warped.tif"
+    profile = {"driver": "GTiff", "width": 400, "height": 400, "count": 3, "dtype": "uint8"}
+    with rasterio.open(path, "w", crs=crs, transform=transform, **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
+    result = extract_scene(path, KAESONG, chunk_px=128, progress=False)
+    assert result.extraction.parameters["unknown_px"] == 80 * 400 + 80 * 320
+    assert iou_utm(result.extraction.geometry, truth) >= 0.85

@@ -164,6 +164,9 @@ def test_a_series_on_a_named_scheduler(cli, series, scheduler: str, tmp_path: Pa
     }
     _check_added(ws, truths)
     assert cli("validate", "--data-dir", str(ws)).code == 0
+    for date in truths:  # each replaced footprint still names the image it was drawn from
+        doc = json.loads((ws / "boundaries" / f"{date}.geojson").read_text())
+        assert doc["features"][0]["properties"].get("imagery"), date
 
 
 def test_a_series_on_a_local_cluster(cli, series, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -372,7 +375,7 @@ def test_usage_errors_and_a_missing_dependency(  # type: ignore[no-untyped-def]
     assert r.code == 1
     assert r.err == (
         "kaesong-geo: error: extract-series needs the Python package 'distributed', which is "
-        "not installed (pip install distributed)\n"
+        'not installed (pip install "kaesong-geo[scale]")\n'
     )
 
 

@@ -141,8 +141,8 @@ cloud_reflectance, sample, seed
 
     from kaesong_geo.deps import require
 
-    dask = require("dask", "extracting in chunks")
-    da = require("dask.array", "extracting in chunks")
+    dask = require("dask", "extracting in chunks", extra="scale")
+    da = require("dask.array", "extracting in chunks", extra="scale")
 
     # rasterio.features.shapes run in several threads at once warns, wrongly, that its
     # in-memory dataset has no geotransform (the polygons are right): silence that one.

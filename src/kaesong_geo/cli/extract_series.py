@@ -104,10 +104,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command."""
-    from kaesong_geo.deps import require
+    from kaesong_geo.deps import SCALE_MODULES, require_all
 
-    for module in ("dask", "distributed", "pystac"):
-        require(module, "extract-series")
+    require_all(SCALE_MODULES, "extract-series", "scale")
     from kaesong_geo.io.series import extract_series
     from kaesong_geo.render import terminal_safe
 

@@ -296,6 +296,7 @@ def run_extract(
     DataError
         The scene cannot be extracted, or nothing built-up was found within the site.
     """
+    from kaesong_geo.deps import require_all
     from kaesong_geo.io.datadir import resolve_data_dir
     from kaesong_geo.io.epochs import check_new_epoch
     from kaesong_geo.io.output import check_output_path, write_bytes
@@ -303,6 +304,7 @@ def run_extract(
 
     if output is None and epoch is None:
         raise UsageError("nothing to do: give --output FILE, --epoch DATE, or both")
+    require_all(("skimage", "dask.array", "rioxarray", "xarray"), "extract", "scale")
     if output is not None:
         fmt = extraction_format(output)
         check_output_path(output, overwrite, protected=resolve_data_dir(data_dir))

@@ -106,8 +106,10 @@ def check_output_path(
 ) -> Path:
     """Check that ``path`` can be written: its folder exists, and it is new or may be replaced.
 
-    ``~`` is expanded. With ``protected`` (a data directory), a path inside that folder is
-    refused: no command writes into its data.
+    ``~`` is expanded. With ``protected`` (a data directory), a path inside that folder, or
+    inside any other data directory (a folder holding a ``site.toml``), is refused: no
+    command writes into data (a footprint file in another workspace's ``boundaries/`` would
+    break it).
 
     Returns
     -------
@@ -129,9 +131,12 @@ def check_output_path(
     if protected is not None:
         guarded = Path(os.path.realpath(os.path.expanduser(os.fspath(protected))))
         where = Path(os.path.realpath(parent)) / p.name
-        if where == guarded or guarded in where.parents:
+        # the data directory given, or any other (a folder with a site.toml) around the output
+        other = next((d for d in where.parents if (d / "site.toml").is_file()), None)
+        if where == guarded or guarded in where.parents or other is not None:
+            inside = guarded if (where == guarded or guarded in where.parents) else other
             raise UsageError(
-                f"is inside the data directory {str(guarded)!r}; kaesong-geo never writes "
+                f"is inside the data directory {str(inside)!r}; kaesong-geo never writes "
                 "into its data: choose another folder",
                 path=p,
             )

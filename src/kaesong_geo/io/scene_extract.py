@@ -92,13 +92,13 @@ def scene_band_names(
     DataError
         The file's bands are not named and are not a red/green/blue image.
     """
-    name = Path(src.name).name
+    name = src.name
     count = src.count if count is None else count
     if band_names is not None:
         names = tuple(b.strip() for b in band_names)
         if len(names) != count:
             raise UsageError(
-                f"{name}: {len(names)} band names given ({', '.join(names)}) for {count} bands"
+                f"{len(names)} band names given ({', '.join(names)}) for {count} bands", path=name
             )
         return names
     described = tuple(d or "" for d in src.descriptions)[:count]
@@ -111,8 +111,9 @@ def scene_band_names(
     if interp[:3] == rgb:
         return ("red", "green", "blue", *(f"band{i}" for i in range(4, count + 1)))
     raise DataError(
-        f"{name}: its {count} bands have no names: name them with --bands (e.g. "
-        "--bands B02,B03,B04,B08,B11 or --bands red,green,blue)"
+        f"its {count} bands have no names: name them with --bands (e.g. "
+        "--bands B02,B03,B04,B08,B11 or --bands red,green,blue)",
+        path=name,
     )
 
 
@@ -144,8 +145,13 @@ def _to_bands(
     alpha: tuple[int, ...],
     scales: tuple[float, ...],
     offsets: tuple[float, ...],
+    zero_is_nodata: bool = False,
 ) -> np.ndarray:
-    """Raw pixels ``(bands, rows, cols)`` of the file to float bands: nodata NaN, scaled."""
+    """Raw pixels ``(bands, rows, cols)`` of the file to float bands: nodata NaN, scaled.
+
+    With ``zero_is_nodata``, a pixel that is 0 in every band is nodata too (the black fill
+    ``gdalwarp`` leaves around a reprojected scene when no nodata value was set).
+    """
     data = raw[list(keep)].astype(WORK_DTYPE)
     invalid: np.ndarray | None = None
     for i in keep:
@@ -155,6 +161,9 @@ def _to_bands(
             invalid = bad if invalid is None else invalid | bad
     for i in alpha:
         invalid = raw[i] == 0 if invalid is None else invalid | (raw[i] == 0)
+    if zero_is_nodata:
+        black = np.all(raw[list(keep)] == 0, axis=0)
+        invalid = black if invalid is None else invalid | black
     if any(scales[i] != 1.0 or offsets[i] != 0.0 for i in keep):
         for j, i in enumerate(keep):
             data[j] = data[j] * WORK_DTYPE(scales[i]) + WORK_DTYPE(offsets[i])
@@ -167,13 +176,15 @@ def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
     """The file's raw pixels as a lazy Dask array, and the function that makes bands of them.
 
     The raw pixels (e.g. 8-bit) are what Dask holds between steps, a quarter of the memory
-    of floating-point bands; each chunk is turned into bands where it is used.
+    of floating-point bands; each chunk is turned into bands where it is used. A file that
+    declares no nodata value and has no alpha band has its pixels black in every band taken
+    as nodata: no land surface is exactly 0 in every band, but the fill of a warped scene is.
     """
     import functools
 
     from kaesong_geo.deps import require
 
-    rioxarray = require("rioxarray", "extracting in chunks")
+    rioxarray = require("rioxarray", "extracting in chunks", extra="scale")
     from rasterio.enums import ColorInterp
 
     alpha = tuple(i for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha)
@@ -181,8 +192,10 @@ def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
         path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, lock=False, cache=False,
         driver=src.driver,
     ).data  # fmt: skip
+    declared = any(v is not None for v in src.nodatavals) or bool(alpha)
     prepare = functools.partial(
         _to_bands,
+        zero_is_nodata=not declared,
         keep=tuple(i for i in range(src.count) if i not in alpha),
         nodata=tuple(src.nodatavals),
         alpha=alpha,
@@ -267,7 +280,7 @@ def extract_scene(
                 prepare=prepare,
             )  # fmt: skip
         except ValueError as exc:
-            raise DataError(f"{p.name}: {exc}") from exc
+            raise DataError(str(exc), path=p) from exc
     return SceneExtraction(extraction, p, names, crs, width, height)
 
 

@@ -168,7 +168,7 @@ def failure_reason(exc: BaseException) -> str:
 @contextlib.contextmanager
 def _local_client(n_workers: int) -> Iterator[Any]:
     """A client of a new ``LocalCluster``: ``n_workers`` processes of one thread each."""
-    distributed = require("distributed", "extract-series")
+    distributed = require("distributed", "extract-series", extra="scale")
     memory = int(distributed.system.MEMORY_LIMIT // max(n_workers, 1))
     with (
         tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch,
@@ -189,7 +189,7 @@ def _local_client(n_workers: int) -> Iterator[Any]:
 @contextlib.contextmanager
 def _remote_client(address: str, n_workers: int | None, timeout_s: float) -> Iterator[Any]:
     """A client of the scheduler at ``address``, once ``n_workers`` (default 1) have joined."""
-    distributed = require("distributed", "extract-series")
+    distributed = require("distributed", "extract-series", extra="scale")
     try:
         client = distributed.Client(address, timeout=f"{timeout_s:g}s")
     except ValueError as exc:  # no port, an unknown scheme
@@ -319,16 +319,16 @@ def extract_series(
     listing = list_epochs(root)
     existing = {e.label for e in listing}
     # --replace swaps an epoch's footprint; its images stay (the same scene is refused twice).
-    with_images = {e.label for e in listing if e.images}
+    images_of = {e.label: [img.id for img in e.images] for e in listing if e.images}
     outcomes, todo = _plan(scenes, existing, replace)
     if not todo:
         return SeriesResult(
             catalog_path, root, "", 0, tuple(outcomes[i] for i in range(len(scenes))), 0.0
         )
-    distributed = require("distributed", "extract-series")
+    distributed = require("distributed", "extract-series", extra="scale")
     tqdm = require("tqdm").tqdm
     if scheduler is None:
-        cpus = int(require("dask.system", "extract-series").CPU_COUNT)
+        cpus = int(require("dask.system", "extract-series", extra="scale").CPU_COUNT)
         workers = max(1, min(n_workers or cpus, len(todo)))
         client_cm = _local_client(workers)
     else:
@@ -376,7 +376,13 @@ def extract_series(
                             root,
                             scene.date,
                             result,
-                            with_imagery=with_imagery and scene.date not in with_images,
+                            with_imagery=with_imagery and scene.date not in images_of,
+                            # a replaced footprint keeps the link to the epoch's one image
+                            traced_on_given=(
+                                images_of[scene.date][0]
+                                if len(images_of.get(scene.date, [])) == 1
+                                else None
+                            ),
                             replace_epoch=replace,
                             progress=False,
                             image_source=f"{scene.path.name} (STAC item {scene.id} of "

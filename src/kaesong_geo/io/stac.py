@@ -240,7 +240,7 @@ def read_stac_scenes(catalog: str | os.PathLike[str]) -> list[CatalogScene]:
     """
     path = _catalog_file(Path(catalog).expanduser())
     _check_json(path)
-    pystac = require("pystac", "reading a STAC catalog")
+    pystac = require("pystac", "reading a STAC catalog", extra="scale")
     try:
         root = pystac.read_file(str(path))
         items: Sequence[Any] = (
