@@ -223,3 +223,26 @@ def test_a_black_border_without_a_nodata_value_is_nodata(tmp_path: Path) -> None
     result = extract_scene(path, KAESONG, chunk_px=128, progress=False)
     assert result.extraction.parameters["unknown_px"] == 80 * 400 + 80 * 320
     assert iou_utm(result.extraction.geometry, truth) >= 0.85
+
+
+def test_a_polygon_across_the_whole_scene_is_flagged(tmp_path: Path) -> None:
+    # a 60 m concrete runway across a Sentinel-2 scene survives the 20 m opening: the
+    # footprint is kept (a proposal) but flagged, with the option that removes it
+    from kaesong_geo.errors import SuspectExtractionWarning
+
+    bands, transform, crs, names, _ = make_scene("sentinel2", seed=0)
+    bands[:, 300:306, :] = np.array([0.18, 0.19, 0.20, 0.23, 0.30])[:, None, None]
+    path = tmp_path / "runway.tif"
+    profile = {"driver": "GTiff", "width": 400, "height": 400, "count": 5, "dtype": "float32"}
+    with rasterio.open(path, "w", crs=crs, transform=transform, **profile) as dst:
+        dst.write(bands)
+        dst.descriptions = tuple(names)
+    with pytest.warns(
+        SuspectExtractionWarning,
+        match=r"runway\.tif: a built-up polygon of .* "
+        r"runs across the whole area classified \(400 px, 4,000 m\).*now 20 m",
+    ):
+        flagged = extract_scene(path, KAESONG, progress=False)
+    assert len(flagged.extraction.warnings) == 1
+    clean = extract_scene(path, KAESONG, opening_m=40.0, progress=False)
+    assert clean.extraction.warnings == ()

@@ -39,6 +39,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "PlacemarksSkippedWarning",
+    "SuspectExtractionWarning",
     "UsageError",
 ]
 
@@ -122,4 +123,11 @@ class InputSlipWarning(KaesongGeoWarning):
 
     ``scene 2013-06-20.tif`` added as epoch ``2009-09`` (a slip of DATE); a GeoTIFF with its
     own georeference given as a screenshot (``--image``, whose GCPs replace it).
+    """
+
+
+class SuspectExtractionWarning(KaesongGeoWarning):
+    """An extracted footprint shows a sign of misclassification (a polygon across the scene).
+
+    The footprint is still written or added: it is a proposal to be checked against the image.
     """

@@ -67,6 +67,7 @@ from kaesong_geo.extract import (
     scene_centre,
     scene_statistics,
     site_window,
+    spanning_warnings,
     window_transform,
 )
 from kaesong_geo.site import Site
@@ -192,8 +193,9 @@ cloud_reflectance, sample, seed
     unknown_px = sum(cell[1] for cell in computed_cells.ravel())
     row_seams = np.cumsum(classes.chunks[0])[:-1].tolist()
     col_seams = np.cumsum(classes.chunks[1])[:-1].tolist()
+    merged = merge_at_seams(parts, row_seams, col_seams)
     geometry = footprint_from_parts(
-        merge_at_seams(parts, row_seams, col_seams), window_transform(transform, row0, col0),
+        merged, window_transform(transform, row0, col0),
         crs, site, pixel_m=pixel_m,
         min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
     )  # fmt: skip
@@ -202,4 +204,7 @@ cloud_reflectance, sample, seed
         opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
         sample=sample, seed=seed, unknown_px=unknown_px, window_px=(row0, row1, col0, col1),
     )  # fmt: skip
-    return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m)
+    flags = spanning_warnings(
+        merged, row1 - row0, col1 - col0, pixel_m, min_patch_m2, parameters["opening_m"]
+    )
+    return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m, flags)

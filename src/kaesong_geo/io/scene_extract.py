@@ -46,6 +46,7 @@ __all__ = [
     "extract_scene",
     "extraction_geojson",
     "scene_band_names",
+    "warn_suspect",
 ]
 
 #: Side of the square chunks a scene is read and processed in, in pixels.
@@ -281,7 +282,18 @@ def extract_scene(
             )  # fmt: skip
         except ValueError as exc:
             raise DataError(str(exc), path=p) from exc
+    warn_suspect(p, extraction)
     return SceneExtraction(extraction, p, names, crs, width, height)
+
+
+def warn_suspect(path: Path, extraction: Extraction) -> None:
+    """Warn (:class:`SuspectExtractionWarning`) of each sign of misclassification."""
+    import warnings
+
+    from kaesong_geo.errors import SuspectExtractionWarning
+
+    for text in extraction.warnings:
+        warnings.warn(SuspectExtractionWarning(f"{path}: {text}"), stacklevel=2)
 
 
 def describe_extraction(result: SceneExtraction) -> str:

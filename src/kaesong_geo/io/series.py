@@ -308,7 +308,7 @@ def extract_series(
         The scheduler cannot be reached, or has no workers (exit code 1).
     """
     from kaesong_geo.io.epochs import list_epochs, writable_workspace
-    from kaesong_geo.io.scene_extract import add_extracted_epoch, extract_scene
+    from kaesong_geo.io.scene_extract import add_extracted_epoch, extract_scene, warn_suspect
     from kaesong_geo.io.sitefile import read_site
 
     start = time.perf_counter()
@@ -371,6 +371,7 @@ def extract_series(
                 else:
                     result = future.result()
                     future.release()
+                    warn_suspect(result.path, result.extraction)  # raised on the worker
                     try:
                         added = add_extracted_epoch(
                             root,
