@@ -47,18 +47,34 @@ from kaesong_geo.site import Site
 
 __all__ = [
     "BAND_ALIASES",
+    "BUILT",
+    "NOT_BUILT",
+    "SAMPLE_WINDOW_PX",
+    "UNKNOWN",
     "Extraction",
     "built_up_index",
     "classify",
     "clean_mask",
+    "erode_px_for",
     "extract_footprint",
+    "extraction_parameters",
+    "footprint_from_parts",
+    "index_name_for",
     "index_overlap_px",
     "keep_within",
+    "local_classes",
+    "local_reach_px",
+    "median_brightness",
+    "merge_at_seams",
     "merge_parts",
     "otsu_threshold",
+    "pixel_polygons",
     "pixel_size_m",
     "polygonize",
     "polygons_in_crs",
+    "sample_windows",
+    "scene_statistics",
+    "smooth_mask",
 ]
 
 #: Band names recognised for each role (case-insensitive). Landsat 8/9 OLI: B2 blue, B3 green,
@@ -189,6 +205,8 @@ def built_up_index(
     *,
     texture_px: int = TEXTURE_PX,
     cloud_reflectance: float = CLOUD_REFLECTANCE,
+    fill: float | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     """A per-pixel built-up index, high on built-up and bare ground; NaN where unknown.
 
@@ -226,6 +244,12 @@ def built_up_index(
         Odd window of the RGB texture, in pixels.
     cloud_reflectance : float
         Red reflectance above which a pixel falling from NIR to SWIR1 is cloud (multispectral).
+    fill : float, optional
+        RGB only: the brightness given to nodata pixels before filtering (default: the median
+        brightness of the valid pixels). A chunked run passes the scene's, so that every chunk
+        fills alike.
+    check : bool
+        Refuse digital numbers where reflectance is needed (a chunked run checks a sample once).
 
     Raises
     ------
@@ -253,7 +277,8 @@ def built_up_index(
     roles = _roles(band_names)
     if name == "ndbi-ndvi":
         red, nir, swir1 = (bands[roles[r]] for r in ("red", "nir", "swir1"))
-        _check_reflectance(bands[[roles["red"], roles["nir"], roles["swir1"]]])
+        if check:
+            _check_reflectance(bands[[roles["red"], roles["nir"], roles["swir1"]]])
         ndbi = _normalized_difference(swir1, nir)
         ndvi = _normalized_difference(nir, red)
         index = ndbi - ndvi
@@ -265,15 +290,52 @@ def built_up_index(
     rgb = bands[[roles["red"], roles["green"], roles["blue"]]]
     valid = np.isfinite(rgb).all(axis=0)
     brightness = rgb.mean(axis=0)
-    fill = float(np.median(brightness[valid])) if valid.any() else 0.0
+    if fill is None:
+        fill = median_brightness([bands], band_names)
     brightness = np.where(valid, brightness, fill)
     detail = brightness - ndimage.gaussian_filter(brightness, HIGHPASS_SIGMA_PX, mode="reflect")
-    texture = np.sqrt(ndimage.uniform_filter(detail * detail, size=texture_px, mode="reflect"))
-    mean = ndimage.uniform_filter(brightness, size=texture_px, mode="reflect")
+    texture = np.sqrt(_box_mean(detail * detail, texture_px))
+    mean = _box_mean(brightness, texture_px)
     tiny = np.finfo(np.float64).tiny
     index = np.log(np.maximum(texture, tiny)) + 0.5 * np.log(np.maximum(mean, tiny))
     index[~valid] = np.nan
     return np.asarray(index)
+
+
+def _box_mean(values: np.ndarray, size: int) -> np.ndarray:
+    """The mean over a ``size`` x ``size`` window (edges reflected).
+
+    Unlike ``scipy.ndimage.uniform_filter`` (a running sum, whose rounding depends on where a
+    row starts), every output pixel is summed from its own window, so a chunk with enough
+    overlap gives bit-for-bit the values of the whole raster.
+    """
+    from scipy import ndimage
+
+    weights = np.full(size, 1.0 / size)
+    rows = ndimage.correlate1d(values, weights, axis=0, mode="reflect")
+    return np.asarray(ndimage.correlate1d(rows, weights, axis=1, mode="reflect"))
+
+
+def median_brightness(windows: Iterable[np.ndarray], band_names: Sequence[str]) -> float:
+    """The median brightness (mean of red, green, blue) of the valid pixels of ``windows``.
+
+    What nodata pixels are filled with before the RGB texture is filtered (0 without any
+    valid pixel).
+
+    Examples
+    --------
+    >>> w = np.array([[[1.0, 3.0, np.nan]], [[1.0, 3.0, 5.0]], [[1.0, 3.0, 5.0]]])
+    >>> median_brightness([w], ["red", "green", "blue"])
+    2.0
+    """
+    roles = _roles(band_names)
+    values = []
+    for window in windows:
+        rgb = np.asarray(window, dtype=np.float64)[[roles["red"], roles["green"], roles["blue"]]]
+        valid = np.isfinite(rgb).all(axis=0)
+        values.append(rgb.mean(axis=0)[valid])
+    pooled = np.concatenate(values) if values else np.empty(0)
+    return float(np.median(pooled)) if pooled.size else 0.0
 
 
 def otsu_threshold(index: np.ndarray, sample: int = 1_000_000, seed: int = 0) -> float:
@@ -341,6 +403,46 @@ def _drop_small(mask: np.ndarray, min_px: int) -> np.ndarray:
     return np.asarray(keep[labels])
 
 
+def _radii_px(pixel_m: float, opening_m: float | None, closing_m: float | None) -> tuple[int, int]:
+    if not pixel_m > 0:
+        raise ValueError(f"pixel_m must be positive, got {pixel_m}")
+    open_px = round((2 * pixel_m if opening_m is None else opening_m) / pixel_m)
+    close_px = round((2 * pixel_m if closing_m is None else closing_m) / pixel_m)
+    if open_px < 0 or close_px < 0:
+        raise ValueError("opening_m and closing_m must not be negative")
+    return open_px, close_px
+
+
+def _min_px(min_patch_m2: float, pixel_m: float) -> int:
+    return max(1, math.ceil(min_patch_m2 / (pixel_m * pixel_m)))
+
+
+def smooth_mask(mask: np.ndarray, open_px: int, close_px: int, erode_px: int = 0) -> np.ndarray:
+    """The neighbourhood part of the clean-up: opening, closing, erosion (squares).
+
+    Every output pixel depends only on input pixels within ``2 * open_px + 2 * close_px +
+    erode_px``, so a chunk with that much overlap gives exactly the whole raster's values.
+
+    Examples
+    --------
+    >>> m = np.zeros((9, 9), bool); m[2:7, 2:7] = True; m[0, 8] = True
+    >>> int(smooth_mask(m, 1, 1).sum()), int(smooth_mask(m, 1, 1, erode_px=1).sum())
+    (25, 9)
+    """
+    from scipy import ndimage
+
+    out = np.asarray(mask, dtype=bool)
+    if open_px > 0:
+        out = ndimage.binary_opening(out, _square(open_px), border_value=0)
+    if close_px > 0:
+        padded = np.pad(out, close_px, mode="edge")
+        closed = ndimage.binary_closing(padded, _square(close_px), border_value=0)
+        out = closed[close_px:-close_px, close_px:-close_px]
+    if erode_px > 0:
+        out = ndimage.binary_erosion(out, _square(erode_px), border_value=1)
+    return np.asarray(out, dtype=bool)
+
+
 def clean_mask(
     mask: np.ndarray,
     pixel_m: float,
@@ -357,8 +459,12 @@ def clean_mask(
     default 2 pixels) joins buildings across yards and narrow streets. Patches and holes
     (4-connected, as :func:`polygons_in_crs` traces them) below ``min_patch_m2`` are removed.
     Last, an erosion by ``erode_px`` (a square) takes back what a neighbourhood index added
-    around the edges (:func:`extract_footprint` passes half the RGB texture window), and
-    patches it leaves below ``min_patch_m2`` are removed.
+    around the edges, and patches it leaves below ``min_patch_m2`` are removed.
+
+    This is the pixel-level form of what :func:`extract_footprint` does: it applies the
+    opening and closing per chunk (:func:`smooth_mask`) and removes small patches and holes
+    and erodes on the merged polygons (:func:`footprint_from_parts`), which needs no
+    whole-raster labelling (there, the scene's edge erodes too).
 
     Examples
     --------
@@ -372,18 +478,9 @@ def clean_mask(
     """
     from scipy import ndimage
 
-    if not pixel_m > 0:
-        raise ValueError(f"pixel_m must be positive, got {pixel_m}")
-    out = np.asarray(mask, dtype=bool)
-    open_px = round((2 * pixel_m if opening_m is None else opening_m) / pixel_m)
-    close_px = round((2 * pixel_m if closing_m is None else closing_m) / pixel_m)
-    if open_px > 0:
-        out = ndimage.binary_opening(out, _square(open_px), border_value=0)
-    if close_px > 0:
-        padded = np.pad(out, close_px, mode="edge")
-        closed = ndimage.binary_closing(padded, _square(close_px), border_value=0)
-        out = closed[close_px:-close_px, close_px:-close_px]
-    min_px = max(1, math.ceil(min_patch_m2 / (pixel_m * pixel_m)))
+    open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
+    out = smooth_mask(mask, open_px, close_px)
+    min_px = _min_px(min_patch_m2, pixel_m)
     out = _drop_small(out, min_px)
     out = ~_drop_small(~out, min_px)
     if erode_px > 0:
@@ -422,6 +519,255 @@ def pixel_size_m(transform: Any, crs: Any) -> float:
     if not (dx > 0 and dy > 0) or abs(dx - dy) > 0.01 * max(dx, dy):
         raise ValueError(f"pixels must be square, got {dx:g} x {dy:g} m")
     return float((dx + dy) / 2)
+
+
+#: Pixel values of :func:`local_classes`.
+NOT_BUILT, BUILT, UNKNOWN = 0, 1, 2
+
+#: Side of the windows the threshold's sample is drawn from, in pixels.
+SAMPLE_WINDOW_PX = 256
+
+
+def sample_windows(
+    height: int,
+    width: int,
+    sample: int = 1_000_000,
+    seed: int = 0,
+    window: int = SAMPLE_WINDOW_PX,
+) -> list[tuple[int, int, int, int]]:
+    """Windows ``(row, col, rows, cols)`` whose pixels the threshold is chosen from.
+
+    The whole scene when it has at most ``sample`` pixels; else ``ceil(sample / window²)``
+    cells of a ``window``-pixel grid, drawn at random with ``seed`` (the same scene gives the
+    same windows). Cells on a fixed grid fall inside one chunk when the chunk side is a
+    multiple of ``window``, so the sample costs a few chunk reads.
+
+    Examples
+    --------
+    >>> sample_windows(300, 200)
+    [(0, 0, 300, 200)]
+    >>> len(sample_windows(4096, 4096, sample=200_000))
+    4
+    >>> sample_windows(600, 600, sample=70_000, seed=1)
+    [(256, 0, 256, 256), (256, 256, 256, 256)]
+    """
+    if height * width <= sample:
+        return [(0, 0, height, width)]
+    rows, cols = -(-height // window), -(-width // window)
+    count = min(rows * cols, max(1, math.ceil(sample / (window * window))))
+    cells = np.sort(np.random.default_rng(seed).choice(rows * cols, size=count, replace=False))
+    out = []
+    for cell in cells.tolist():
+        r, c = divmod(cell, cols)
+        r0, c0 = r * window, c * window
+        out.append((r0, c0, min(window, height - r0), min(window, width - c0)))
+    return out
+
+
+def scene_statistics(
+    windows: Sequence[np.ndarray],
+    band_names: Sequence[str],
+    *,
+    texture_px: int = TEXTURE_PX,
+    cloud_reflectance: float = CLOUD_REFLECTANCE,
+    sample: int = 1_000_000,
+    seed: int = 0,
+) -> tuple[float, float | None]:
+    """The threshold (Otsu) and the RGB nodata fill, from the pixels of the sample windows.
+
+    Returns
+    -------
+    threshold : float
+    fill : float or None
+        The brightness nodata is filled with (RGB), None for multispectral band sets.
+
+    Raises
+    ------
+    ValueError
+        Digital numbers where reflectance is needed, no valid pixel, nothing to separate.
+    """
+    name = index_name_for(band_names)
+    fill: float | None = None
+    if name == "rgb-texture":
+        fill = median_brightness(windows, band_names)
+    else:
+        roles = _roles(band_names)
+        used = [roles["red"], roles["nir"], roles["swir1"]]
+        _check_reflectance(
+            np.concatenate([np.asarray(w, np.float64)[used].reshape(3, -1) for w in windows], 1)
+        )
+    values = [
+        built_up_index(
+            w, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+            fill=fill, check=False,
+        ).ravel()
+        for w in windows
+    ]  # fmt: skip
+    return otsu_threshold(np.concatenate(values), sample=sample, seed=seed), fill
+
+
+def erode_px_for(band_names: Sequence[str], texture_px: int = TEXTURE_PX) -> int:
+    """Pixels the RGB texture window widens textured areas by (0 for spectral indices)."""
+    return texture_px // 2 if index_name_for(band_names) == "rgb-texture" else 0
+
+
+def local_reach_px(
+    band_names: Sequence[str],
+    pixel_m: float,
+    opening_m: float | None = None,
+    closing_m: float | None = None,
+    texture_px: int = TEXTURE_PX,
+) -> int:
+    """The overlap a chunk needs for :func:`local_classes` to match the whole raster exactly.
+
+    Examples
+    --------
+    >>> local_reach_px(["red", "green", "blue"], 4.0), local_reach_px(["B4", "B5", "B6"], 30.0)
+    (14, 8)
+    """
+    open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
+    return index_overlap_px(band_names, texture_px) + 2 * open_px + 2 * close_px
+
+
+def local_classes(
+    bands: np.ndarray,
+    band_names: Sequence[str],
+    threshold: float,
+    pixel_m: float,
+    *,
+    fill: float | None = None,
+    opening_m: float | None = None,
+    closing_m: float | None = None,
+    texture_px: int = TEXTURE_PX,
+    cloud_reflectance: float = CLOUD_REFLECTANCE,
+) -> np.ndarray:
+    """Classes of every pixel after the neighbourhood clean-up: BUILT, NOT_BUILT or UNKNOWN.
+
+    Index, threshold, opening and closing: all local, so this runs per chunk
+    with an overlap of :func:`local_reach_px` pixels. UNKNOWN (nodata, cloud) is never
+    built-up unless the closing bridges it.
+
+    Examples
+    --------
+    >>> b = np.full((3, 20, 20), [[[0.05]], [[0.35]], [[0.18]]])
+    >>> b[:, 5:15, 5:15] = [[[0.2]], [[0.24]], [[0.32]]]
+    >>> c = local_classes(b, ["B4", "B5", "B6"], -0.5, 10.0)
+    >>> int((c == BUILT).sum()), int((c == UNKNOWN).sum())
+    (100, 0)
+    """
+    index = built_up_index(
+        bands, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        fill=fill, check=False,
+    )  # fmt: skip
+    open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
+    mask = smooth_mask(classify(index, threshold), open_px, close_px)
+    out = np.where(np.isnan(index), UNKNOWN, NOT_BUILT).astype(np.uint8)
+    out[mask] = BUILT
+    return out
+
+
+def pixel_polygons(mask: np.ndarray, row0: int = 0, col0: int = 0) -> list[Polygon]:
+    """Polygons of the True pixels (4-connected), in pixel coordinates ``(col, row)``.
+
+    A chunk at ``(row0, col0)`` gives its polygons in the whole raster's pixel coordinates;
+    they are whole numbers, exact in floating point, so pieces from neighbouring chunks meet
+    exactly and :func:`merge_at_seams` joins them without slivers.
+
+    Examples
+    --------
+    >>> m = np.zeros((4, 4), bool); m[1:3, 1:3] = True
+    >>> pixel_polygons(m, row0=10, col0=20)[0].bounds
+    (21.0, 11.0, 23.0, 13.0)
+    """
+    from affine import Affine
+
+    return polygons_in_crs(mask, Affine.translation(col0, row0))
+
+
+def merge_at_seams(
+    parts: Sequence[Polygon], row_seams: Sequence[int], col_seams: Sequence[int]
+) -> list[Polygon]:
+    """Join the polygons cut by chunk edges (rows ``row_seams``, columns ``col_seams``).
+
+    Only the parts that touch a seam are unioned; the others are kept as they are.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> parts = [box(0, 0, 4, 2), box(4, 0, 6, 2), box(8, 0, 9, 1)]
+    >>> sorted(p.area for p in merge_at_seams(parts, [], [4]))
+    [1.0, 12.0]
+    """
+    from shapely.geometry import LineString
+
+    if not parts:
+        return []
+    geoms = np.asarray(parts, dtype=object)
+    right = max(p.bounds[2] for p in parts) + 1
+    bottom = max(p.bounds[3] for p in parts) + 1
+    seams = [LineString([(c, -1), (c, bottom)]) for c in col_seams]
+    seams += [LineString([(-1, r), (right, r)]) for r in row_seams]
+    if not seams:
+        return list(parts)
+    _, cut = shapely.STRtree(geoms).query(seams, predicate="intersects")
+    cut_set = set(cut.tolist())
+    kept = [p for i, p in enumerate(parts) if i not in cut_set]
+    merged = shapely.union_all(geoms[sorted(cut_set)]) if cut_set else MultiPolygon()
+    return kept + polygons_of(merged)
+
+
+def _without_small_holes(poly: Polygon, min_px: int) -> Polygon:
+    holes = [ring for ring in poly.interiors if Polygon(ring).area >= min_px]
+    return poly if len(holes) == len(poly.interiors) else Polygon(poly.exterior, holes)
+
+
+def footprint_from_parts(
+    parts: Iterable[Polygon],
+    transform: Any,
+    crs: Any,
+    site: Site | None,
+    *,
+    pixel_m: float,
+    min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
+    erode_px: int = 0,
+) -> MultiPolygon:
+    """The footprint in WGS 84 from merged pixel polygons (pixel coordinates).
+
+    Patches and holes below ``min_patch_m2`` are removed; the outlines are put in a canonical
+    form (collinear vertices dropped, rings and parts ordered); ``erode_px`` pixels are taken
+    off every edge (an inward buffer with square corners: the erosion by a square) and parts
+    left below ``min_patch_m2`` dropped; the rest is simplified with a tolerance of one pixel
+    (keeping topology), parts still above ``min_patch_m2`` kept, placed with
+    ``transform``, reprojected to WGS 84 and, with a ``site``, kept within it
+    (:func:`keep_within`). The canonical form makes the result independent of how the raster
+    was cut into chunks.
+    """
+    min_px = _min_px(min_patch_m2, pixel_m)
+    polys = [_without_small_holes(p, min_px) for p in parts if p.area >= min_px]
+    if not polys:
+        return MultiPolygon()
+    canonical = shapely.normalize(shapely.simplify(MultiPolygon(polys), 0.0))
+    if erode_px > 0:
+        eroded = shapely.buffer(canonical, -erode_px, join_style="mitre")
+        big = [p for p in polygons_of(eroded) if p.area >= min_px]
+        canonical = shapely.normalize(shapely.simplify(MultiPolygon(big), 0.0))
+    simple = shapely.make_valid(shapely.simplify(canonical, 1.0, preserve_topology=True))
+    kept = MultiPolygon([p for p in polygons_of(simple) if p.area >= min_px])
+    if kept.is_empty:
+        return MultiPolygon()
+    to_wgs84 = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+    t = transform
+
+    def to_lonlat(cr: np.ndarray) -> np.ndarray:
+        x = t.a * cr[:, 0] + t.b * cr[:, 1] + t.c
+        y = t.d * cr[:, 0] + t.e * cr[:, 1] + t.f
+        return np.column_stack(to_wgs84.transform(x, y))
+
+    lonlat = shapely.make_valid(shapely.transform(kept, to_lonlat))
+    out = [p for p in polygons_of(lonlat) if not p.is_empty and p.area > 0]
+    if site is not None:
+        out = keep_within(out, site)
+    return dissolve(out) if out else MultiPolygon()
 
 
 def polygons_in_crs(mask: np.ndarray, transform: Any) -> list[Polygon]:
@@ -469,14 +815,13 @@ def polygonize(
     *,
     pixel_m: float | None = None,
     min_area_m2: float = 0.0,
-    parts: Iterable[BaseGeometry] | None = None,
 ) -> list[Polygon]:
     """Polygons of ``mask`` in WGS 84, simplified to the pixel size.
 
-    The pixel polygons (or the given chunk ``parts``, in the scene's CRS) are merged, simplified
-    with a tolerance of one pixel in the scene's CRS (which removes the staircase of pixel
-    edges, keeping topology), parts smaller than ``min_area_m2`` after simplification are
-    dropped, and the rest reprojected to WGS 84 lon/lat.
+    The pixel polygons are simplified with a tolerance of one pixel (which removes the
+    staircase of pixel edges, keeping topology), parts smaller than ``min_area_m2`` before or
+    after simplification are dropped (and holes smaller than it filled), and the rest
+    reprojected to WGS 84 lon/lat (:func:`footprint_from_parts` without a site).
 
     Examples
     --------
@@ -487,15 +832,10 @@ def polygonize(
     [126.633, 37.933]
     """
     pixel = pixel_size_m(transform, crs) if pixel_m is None else pixel_m
-    pieces = polygons_in_crs(mask, transform) if parts is None else list(parts)
-    merged = merge_parts(pieces)
-    simple = shapely.make_valid(merged.simplify(pixel, preserve_topology=True))
-    simple = MultiPolygon([p for p in polygons_of(simple) if p.area >= min_area_m2 and p.area > 0])
-    to_wgs84 = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
-    out = shapely.transform(
-        simple, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))
+    found = footprint_from_parts(
+        pixel_polygons(mask), transform, crs, None, pixel_m=pixel, min_patch_m2=min_area_m2
     )
-    return [p for p in polygons_of(out) if not p.is_empty and p.area > 0]
+    return list(found.geoms)
 
 
 def keep_within(polygons: Iterable[BaseGeometry], site: Site) -> list[Polygon]:
@@ -528,6 +868,41 @@ def keep_within(polygons: Iterable[BaseGeometry], site: Site) -> list[Polygon]:
     return kept
 
 
+def extraction_parameters(
+    band_names: Sequence[str],
+    threshold: float,
+    pixel_m: float,
+    *,
+    min_patch_m2: float,
+    closing_m: float | None,
+    opening_m: float | None,
+    texture_px: int,
+    cloud_reflectance: float,
+    sample: int,
+    seed: int,
+    unknown_px: int,
+) -> dict[str, Any]:
+    """Every parameter of an extraction, for its provenance."""
+    name = index_name_for(band_names)
+    parameters: dict[str, Any] = {
+        "index": name,
+        "threshold": threshold,
+        "min_patch_m2": min_patch_m2,
+        "closing_m": 2 * pixel_m if closing_m is None else closing_m,
+        "opening_m": 2 * pixel_m if opening_m is None else opening_m,
+        "sample": sample,
+        "seed": seed,
+        "bands": list(band_names),
+    }
+    if name == "rgb-texture":
+        parameters["texture_px"] = texture_px
+        parameters["erode_px"] = erode_px_for(band_names, texture_px)
+    else:
+        parameters["cloud_reflectance"] = cloud_reflectance
+    parameters["unknown_px"] = unknown_px  # nodata or cloud
+    return parameters
+
+
 def extract_footprint(
     bands: np.ndarray,
     transform: Any,
@@ -544,6 +919,16 @@ def extract_footprint(
     seed: int = 0,
 ) -> Extraction:
     """Propose a footprint from one scene (the whole raster in memory).
+
+    The steps, each also run per chunk by :func:`kaesong_geo.extract_chunked.extract_chunked`
+    (which gives the same result for a raster larger than memory):
+
+    1. :func:`sample_windows` and :func:`scene_statistics`: Otsu's threshold of the index
+       on a sample of the scene (and the RGB nodata fill).
+    2. :func:`local_classes`: index, threshold, opening, closing.
+    3. :func:`pixel_polygons` of the built-up pixels.
+    4. :func:`footprint_from_parts`: small patches and holes removed, (RGB) eroded by half
+       the texture window, simplified to the pixel size, in WGS 84, kept within the site.
 
     Parameters
     ----------
@@ -562,7 +947,7 @@ def extract_footprint(
     closing_m, opening_m : float, optional
         Radii of the closing and the opening (default 2 pixels each).
     texture_px, cloud_reflectance : see :func:`built_up_index`.
-    sample, seed : see :func:`otsu_threshold`.
+    sample, seed : see :func:`sample_windows` and :func:`otsu_threshold`.
 
     Raises
     ------
@@ -581,35 +966,31 @@ def extract_footprint(
     >>> e.index_name, len(e.geometry.geoms), round(e.pixel_m)
     ('ndbi-ndvi', 1, 10)
     """
+    bands = np.asarray(bands, dtype=np.float64)
+    if bands.ndim != 3:
+        raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
+    if bands.shape[0] != len(band_names):
+        raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
     pixel_m = pixel_size_m(transform, crs)
-    index = built_up_index(
-        bands, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance
-    )
-    threshold = otsu_threshold(index, sample=sample, seed=seed)
-    name = index_name_for(band_names)
-    # the RGB texture window makes textured areas half a window wider on each side
-    erode_px = texture_px // 2 if name == "rgb-texture" else 0
-    mask = clean_mask(
-        classify(index, threshold), pixel_m, min_patch_m2, closing_m, opening_m, erode_px
-    )
-    polygons = keep_within(
-        polygonize(mask, transform, crs, pixel_m=pixel_m, min_area_m2=min_patch_m2), site
-    )
-    geometry = dissolve(polygons) if polygons else MultiPolygon()
-    parameters: dict[str, Any] = {
-        "index": name,
-        "threshold": threshold,
-        "min_patch_m2": min_patch_m2,
-        "closing_m": 2 * pixel_m if closing_m is None else closing_m,
-        "opening_m": 2 * pixel_m if opening_m is None else opening_m,
-        "sample": sample,
-        "seed": seed,
-        "bands": list(band_names),
-    }
-    if name == "rgb-texture":
-        parameters["texture_px"] = texture_px
-        parameters["erode_px"] = erode_px
-    else:
-        parameters["cloud_reflectance"] = cloud_reflectance
-        parameters["unknown_px"] = int(np.isnan(index).sum())  # nodata or cloud
-    return Extraction(geometry, threshold, name, parameters, pixel_m)
+    windows = [
+        bands[:, r:r + h, c:c + w]
+        for r, c, h, w in sample_windows(bands.shape[1], bands.shape[2], sample, seed)
+    ]  # fmt: skip
+    threshold, fill = scene_statistics(
+        windows, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        sample=sample, seed=seed,
+    )  # fmt: skip
+    classes = local_classes(
+        bands, band_names, threshold, pixel_m, fill=fill, opening_m=opening_m,
+        closing_m=closing_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+    )  # fmt: skip
+    geometry = footprint_from_parts(
+        pixel_polygons(classes == BUILT), transform, crs, site, pixel_m=pixel_m,
+        min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
+    )  # fmt: skip
+    parameters = extraction_parameters(
+        band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
+        opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        sample=sample, seed=seed, unknown_px=int((classes == UNKNOWN).sum()),
+    )  # fmt: skip
+    return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m)

@@ -392,7 +392,7 @@ def _vrt(src: Any, path: Path, window: tuple[int, int, int, int], tags: Mapping[
     return "".join(parts)
 
 
-def _open_georeferenced(path: Path) -> Any:
+def open_georeferenced(path: Path) -> Any:
     """Open a raster for clipping; DataError unless it has a CRS and a geotransform."""
     problem = network_problem(path, path.parent)
     if problem:
@@ -474,7 +474,7 @@ def write_scene(
 
     src, dst = Path(src), Path(dst)
     with offline_env():
-        raster = _open_georeferenced(src)
+        raster = open_georeferenced(src)
         with raster:
             window = _window(raster, region)
             width, height = window[2:]

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ import numpy as np
 
 from kaesong_geo import __version__
 from kaesong_geo.errors import DataError, UsageError
-from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, Extraction, extract_footprint
+from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, Extraction
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = [
@@ -77,8 +78,12 @@ class SceneExtraction:
     height: int
 
 
-def scene_band_names(src: Any, band_names: Sequence[str] | None = None) -> tuple[str, ...]:
+def scene_band_names(
+    src: Any, band_names: Sequence[str] | None = None, count: int | None = None
+) -> tuple[str, ...]:
     """The bands' names: given, else the file's band descriptions, else red/green/blue.
+
+    ``count`` is the number of bands that hold data (an alpha band is a mask, not a band).
 
     Raises
     ------
@@ -88,14 +93,15 @@ def scene_band_names(src: Any, band_names: Sequence[str] | None = None) -> tuple
         The file's bands are not named and are not a red/green/blue image.
     """
     name = Path(src.name).name
+    count = src.count if count is None else count
     if band_names is not None:
         names = tuple(b.strip() for b in band_names)
-        if len(names) != src.count:
+        if len(names) != count:
             raise UsageError(
-                f"{name}: {len(names)} band names given ({', '.join(names)}) for {src.count} bands"
+                f"{name}: {len(names)} band names given ({', '.join(names)}) for {count} bands"
             )
         return names
-    described = tuple(d or "" for d in src.descriptions)
+    described = tuple(d or "" for d in src.descriptions)[:count]
     if all(described):
         return described
     from rasterio.enums import ColorInterp
@@ -103,30 +109,60 @@ def scene_band_names(src: Any, band_names: Sequence[str] | None = None) -> tuple
     interp = tuple(src.colorinterp)
     rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     if interp[:3] == rgb:
-        return ("red", "green", "blue", *(f"band{i}" for i in range(4, src.count + 1)))
+        return ("red", "green", "blue", *(f"band{i}" for i in range(4, count + 1)))
     raise DataError(
-        f"{name}: its {src.count} bands have no names: name them with --bands (e.g. "
+        f"{name}: its {count} bands have no names: name them with --bands (e.g. "
         "--bands B02,B03,B04,B08,B11 or --bands red,green,blue)"
     )
 
 
-def _read(
-    path: Path, band_names: Sequence[str] | None
-) -> tuple[np.ndarray, Any, str, tuple[str, ...], int, int]:
-    from kaesong_geo.io.raster import georeference_problem, open_raster
+def _progress_bar(**kwargs: Any) -> Any:
+    """A Dask callback drawing a tqdm bar of the tasks done (local schedulers), a context."""
+    from dask.callbacks import Callback
+    from tqdm import tqdm
 
-    with open_raster(path) as src:
-        problem = georeference_problem(src)
-        if problem is not None:
-            raise DataError(f"{path.name}: {problem}")
-        names = scene_band_names(src, band_names)
-        data = src.read(masked=True).astype(np.float64)
-        bands = np.ma.filled(data, np.nan)
-        scales = np.asarray(src.scales, dtype=np.float64)
-        offsets = np.asarray(src.offsets, dtype=np.float64)
-        if not (np.all(scales == 1.0) and np.all(offsets == 0.0)):
-            bands = bands * scales[:, None, None] + offsets[:, None, None]
-        return bands, src.transform, src.crs.to_string(), names, src.width, src.height
+    class TqdmCallback(Callback):
+        def _start_state(self, dsk: Any, state: Any) -> None:
+            total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
+            self._bar = tqdm(total=total, **kwargs)
+
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker: Any) -> None:
+            self._bar.update(1)
+
+        def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
+            self._bar.close()
+
+    factory: Any = TqdmCallback  # dask's Callback.__init__ has no annotations
+    return factory()
+
+
+def _scene_array(src: Any, path: Path, names: tuple[str, ...], chunk_px: int) -> Any:
+    """The scene as a lazy float64 Dask array (bands, rows, cols): nodata NaN, scales applied."""
+    from kaesong_geo.deps import require
+
+    rioxarray = require("rioxarray", "extracting in chunks")
+    da = require("dask.array", "extracting in chunks")
+    from rasterio.enums import ColorInterp
+
+    alpha = [i for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha]
+    keep = [i for i in range(src.count) if i not in alpha]
+    lazy = rioxarray.open_rasterio(
+        path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, lock=False, cache=False,
+        driver=src.driver,
+    ).data  # fmt: skip
+    data = lazy[keep].astype(np.float64)
+    invalid = da.zeros(data.shape[1:], dtype=bool, chunks=data.chunks[1:])
+    for i, value in enumerate(src.nodatavals):
+        if value is not None and i in keep:
+            band = lazy[i]
+            invalid |= da.isnan(band) if np.isnan(value) else band == value
+    for i in alpha:
+        invalid |= lazy[i] == 0
+    scales = np.asarray([src.scales[i] for i in keep], dtype=np.float64)
+    offsets = np.asarray([src.offsets[i] for i in keep], dtype=np.float64)
+    if not (np.all(scales == 1.0) and np.all(offsets == 0.0)):
+        data = data * scales[:, None, None] + offsets[:, None, None]
+    return da.where(invalid[None], np.nan, data)
 
 
 def extract_scene(
@@ -138,10 +174,15 @@ def extract_scene(
     closing_m: float | None = None,
     opening_m: float | None = None,
     chunk_px: int = DEFAULT_CHUNK_PX,
-    scheduler: str = "threads",
+    scheduler: Any = None,
     progress: bool | None = None,
 ) -> SceneExtraction:
-    """Propose a footprint from a scene file.
+    """Propose a footprint from a scene file, read and processed in chunks.
+
+    The file is read lazily in ``chunk_px`` squares (rioxarray + Dask, without a lock: each
+    thread has its own file handle) and extracted by
+    :func:`kaesong_geo.extract_chunked.extract_chunked`, which gives the same footprint as the
+    whole raster in memory would. Memory: a few chunks per thread.
 
     Parameters
     ----------
@@ -154,33 +195,51 @@ def extract_scene(
     min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
     chunk_px : int
         Chunk side in pixels.
-    scheduler : str
-        The Dask scheduler for the chunks (``"threads"``, ``"sync"``).
+    scheduler : str or Client, optional
+        The Dask scheduler (default: the active one, else threads); ``"sync"`` on a
+        ``dask.distributed`` worker keeps a scene on that worker.
     progress : bool, optional
-        Show a progress bar on standard error (default: when it is a terminal).
+        Show a progress bar on standard error (default: when it is a terminal; local
+        schedulers only).
 
     Raises
     ------
     DataError
         The file cannot be read, is not georeferenced in metres, or its bands cannot be used.
     UsageError
-        ``band_names`` does not match the bands.
+        ``band_names`` does not match the bands, or ``chunk_px`` is below 64.
     """
+    import sys
+
+    from kaesong_geo.extract_chunked import extract_chunked
+    from kaesong_geo.io.raster import offline_env
+    from kaesong_geo.io.scene import open_georeferenced
+
+    if chunk_px < 64:
+        raise UsageError(f"the chunk size must be at least 64 pixels, got {chunk_px}")
     p = Path(path)
-    bands, transform, crs, names, width, height = _read(p, band_names)
-    try:
-        extraction = extract_footprint(
-            bands,
-            transform,
-            crs,
-            names,
-            site,
-            min_patch_m2=min_patch_m2,
-            closing_m=closing_m,
-            opening_m=opening_m,
+    with offline_env():
+        with open_georeferenced(p) as src:
+            from rasterio.enums import ColorInterp
+
+            count = sum(1 for c in src.colorinterp if c != ColorInterp.alpha)
+            names = scene_band_names(src, band_names, count)
+            transform, crs = src.transform, src.crs.to_string()
+            width, height = src.width, src.height
+            bands = _scene_array(src, p, names, chunk_px)
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = (
+            _progress_bar(file=sys.stderr, desc=f"extract {p.name}", unit="task", mininterval=0.5)
+            if show
+            else contextlib.nullcontext()
         )
-    except ValueError as exc:
-        raise DataError(f"{p.name}: {exc}") from exc
+        try:
+            extraction = extract_chunked(
+                bands, transform, crs, names, site, min_patch_m2=min_patch_m2,
+                closing_m=closing_m, opening_m=opening_m, scheduler=scheduler, progress=bar,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise DataError(f"{p.name}: {exc}") from exc
     return SceneExtraction(extraction, p, names, crs, width, height)
 
 

@@ -1,0 +1,185 @@
+"""Propose a footprint from a scene larger than memory: :mod:`kaesong_geo.extract`, per chunk.
+
+The scene is a Dask array ``(bands, rows, cols)``, e.g. from ``rioxarray.open_rasterio(path,
+chunks=...)``; nothing here reads a file. The steps are those of
+:func:`kaesong_geo.extract.extract_footprint`, arranged so that the result is the same,
+polygon for polygon, whatever the chunking:
+
+1. The threshold (and the RGB nodata fill) from the same sample windows
+   (:func:`~kaesong_geo.extract.sample_windows`): a few chunks are read for it.
+2. :func:`~kaesong_geo.extract.local_classes` per chunk with ``dask.array.map_overlap`` and
+   an overlap of :func:`~kaesong_geo.extract.local_reach_px` pixels (``boundary="none"``: a
+   chunk on the scene's edge sees the edge as the whole raster does).
+3. :func:`~kaesong_geo.extract.pixel_polygons` per chunk (``map_blocks`` on the classes, in
+   whole-raster pixel coordinates), the pieces cut by chunk edges joined
+   (:func:`~kaesong_geo.extract.merge_at_seams`).
+4. :func:`~kaesong_geo.extract.footprint_from_parts` on the merged polygons (removing small
+   patches and holes needs the whole polygon, not the whole raster).
+
+Memory stays near a few chunks per thread; only polygons come back to the caller. The
+computation runs on whatever Dask scheduler is given or active (threads, a
+``dask.distributed`` client); a progress bar is a Dask callback around the call.
+
+Examples
+--------
+>>> import dask.array as da, numpy as np
+>>> from affine import Affine
+>>> from kaesong_geo.site import KAESONG
+>>> b = np.full((3, 60, 60), [[[0.05]], [[0.35]], [[0.18]]])  # fields
+>>> b[:, 20:40, 20:40] = [[[0.2]], [[0.24]], [[0.32]]]  # a 200 m square of concrete
+>>> t = Affine(10, 0, 291700, 0, -10, 4201300)
+>>> e = extract_chunked(da.from_array(b, chunks=(3, 25, 25)), t, "EPSG:32652",
+...                     ["B4", "B5", "B6"], KAESONG, scheduler="sync")
+>>> e.geometry.equals(extract_footprint(b, t, "EPSG:32652", ["B4", "B5", "B6"], KAESONG).geometry)
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import shapely
+
+from kaesong_geo.extract import (
+    BUILT,
+    CLOUD_REFLECTANCE,
+    DEFAULT_MIN_PATCH_M2,
+    TEXTURE_PX,
+    UNKNOWN,
+    Extraction,
+    erode_px_for,
+    extract_footprint,
+    extraction_parameters,
+    footprint_from_parts,
+    index_name_for,
+    local_classes,
+    local_reach_px,
+    merge_at_seams,
+    pixel_polygons,
+    pixel_size_m,
+    sample_windows,
+    scene_statistics,
+)
+from kaesong_geo.site import Site
+
+__all__ = ["extract_chunked", "extract_footprint"]
+
+
+def _classes_block(block: np.ndarray, **kwargs: Any) -> np.ndarray:
+    return local_classes(np.asarray(block, dtype=np.float64), **kwargs)
+
+
+def _parts_block(block: np.ndarray, block_info: Any = None) -> np.ndarray:
+    """The chunk's built-up polygons (WKB, whole-raster pixel coordinates), unknown pixels."""
+    (r0, _), (c0, _) = block_info[0]["array-location"]
+    out = np.empty((1, 1), dtype=object)
+    polygons = pixel_polygons(block == BUILT, int(r0), int(c0))
+    out[0, 0] = ([p.wkb for p in polygons], int((block == UNKNOWN).sum()))
+    return out
+
+
+def extract_chunked(
+    bands: Any,
+    transform: Any,
+    crs: Any,
+    band_names: Sequence[str],
+    site: Site,
+    *,
+    min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
+    closing_m: float | None = None,
+    opening_m: float | None = None,
+    texture_px: int = TEXTURE_PX,
+    cloud_reflectance: float = CLOUD_REFLECTANCE,
+    sample: int = 1_000_000,
+    seed: int = 0,
+    scheduler: Any = None,
+    progress: contextlib.AbstractContextManager[Any] | None = None,
+) -> Extraction:
+    """Propose a footprint from a chunked scene; the same as :func:`extract_footprint`.
+
+    Parameters
+    ----------
+    bands : dask.array.Array, shape (bands, rows, cols)
+        The scene as floating point, nodata as NaN, reflectance 0..1 for multispectral band
+        sets; chunked in rows and columns (the bands are joined into one chunk).
+    transform, crs, band_names, site, min_patch_m2, closing_m, opening_m, texture_px, \
+cloud_reflectance, sample, seed
+        As for :func:`kaesong_geo.extract.extract_footprint`.
+    scheduler : str or Client, optional
+        Passed to ``dask.compute`` (default: the active scheduler, else threads).
+    progress : context manager, optional
+        Entered around the pass over every chunk (e.g. a ``dask.callbacks.Callback``
+        drawing a progress bar).
+
+    Raises
+    ------
+    ValueError
+        Unusable bands, CRS or pixels, or no valid pixel.
+    """
+    from rasterio.errors import NotGeoreferencedWarning
+
+    from kaesong_geo.deps import require
+
+    dask = require("dask", "extracting in chunks")
+    da = require("dask.array", "extracting in chunks")
+
+    # rasterio.features.shapes run in several threads at once warns, wrongly, that its
+    # in-memory dataset has no geotransform (the polygons are right): silence that one.
+    warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module=r"rasterio\b")
+    if bands.ndim != 3:
+        raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
+    if bands.shape[0] != len(band_names):
+        raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
+    pixel_m = pixel_size_m(transform, crs)
+    index_name_for(band_names)
+    bands = bands.rechunk({0: -1})
+    height, width = int(bands.shape[1]), int(bands.shape[2])
+    windows = [
+        bands[:, r : r + h, c : c + w] for r, c, h, w in sample_windows(height, width, sample, seed)
+    ]
+    computed = dask.compute(*windows, scheduler=scheduler)
+    threshold, fill = scene_statistics(
+        [np.asarray(w, dtype=np.float64) for w in computed], band_names,
+        texture_px=texture_px, cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
+    )  # fmt: skip
+    reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
+    classes = da.map_overlap(
+        _classes_block,
+        bands,
+        depth={0: 0, 1: reach, 2: reach},
+        boundary="none",
+        drop_axis=0,
+        dtype=np.uint8,
+        meta=np.empty((0, 0), dtype=np.uint8),
+        band_names=list(band_names),
+        threshold=threshold,
+        pixel_m=pixel_m,
+        fill=fill,
+        opening_m=opening_m,
+        closing_m=closing_m,
+        texture_px=texture_px,
+        cloud_reflectance=cloud_reflectance,
+    )
+    cells = classes.map_blocks(
+        _parts_block, dtype=object, chunks=(1, 1), meta=np.empty((0, 0), dtype=object)
+    )
+    with progress if progress is not None else contextlib.nullcontext():
+        (computed_cells,) = dask.compute(cells, scheduler=scheduler)
+    parts = [shapely.from_wkb(w) for cell in computed_cells.ravel() for w in cell[0]]
+    unknown_px = sum(cell[1] for cell in computed_cells.ravel())
+    row_seams = np.cumsum(classes.chunks[0])[:-1].tolist()
+    col_seams = np.cumsum(classes.chunks[1])[:-1].tolist()
+    geometry = footprint_from_parts(
+        merge_at_seams(parts, row_seams, col_seams), transform, crs, site, pixel_m=pixel_m,
+        min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
+    )  # fmt: skip
+    parameters = extraction_parameters(
+        band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
+        opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        sample=sample, seed=seed, unknown_px=unknown_px,
+    )  # fmt: skip
+    return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m)

@@ -1,0 +1,182 @@
+"""Extraction in chunks (issue #9): the same footprint as the whole raster, polygon for polygon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+import pytest
+import rasterio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rasterio.enums import ColorInterp
+
+from kaesong_geo.errors import DataError, UsageError
+from kaesong_geo.extract import extract_footprint, local_reach_px
+from kaesong_geo.extract_chunked import extract_chunked
+from kaesong_geo.io.scene_extract import extract_scene
+from kaesong_geo.site import KAESONG
+from tests.synthetic_scenes import Kind, make_scene, write_scene_file
+from tests.test_extract import iou_utm
+
+#: Chunkings (rows, cols): square, oblong and ragged, one whose last chunk is narrower than
+#: the overlap (Dask then rechunks; offsets must come from the result's chunks).
+CHUNKINGS = [(128, 128), (97, 151), (300, 45), (395, 395)]
+
+
+def _same(a: object, b: object) -> bool:
+    return bool(a.equals_exact(b, 0.0))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS, ids=lambda c: f"{c[0]}x{c[1]}")
+@pytest.mark.parametrize("kind", ["rgb", "sentinel2", "landsat"])
+def test_chunked_extraction_is_identical_to_the_whole_raster(
+    kind: Kind, chunks: tuple[int, int]
+) -> None:
+    bands, transform, crs, names, truth = make_scene(kind, seed=1)
+    bands = bands.astype(np.float64)
+    whole = extract_footprint(bands, transform, crs, names, KAESONG)
+    lazy = da.from_array(bands, chunks=(len(names), *chunks))
+    chunked = extract_chunked(lazy, transform, crs, names, KAESONG, scheduler="threads")
+    assert _same(chunked.geometry, whole.geometry)
+    assert chunked.threshold == whole.threshold
+    assert chunked.parameters == whole.parameters
+    assert iou_utm(chunked.geometry, truth) >= 0.85
+
+
+def test_a_sampled_threshold_and_nodata_are_the_same_in_chunks() -> None:
+    # a scene larger than the sample (threshold from windows) with a nodata stripe (RGB fill)
+    bands, transform, crs, names, _ = make_scene("rgb", seed=2)
+    bands = bands.astype(np.float64)
+    bands[:, 40:60, :] = np.nan
+    bands[:, :, 380:] = np.nan
+    kwargs = {"sample": 70_000, "seed": 4}
+    whole = extract_footprint(bands, transform, crs, names, KAESONG, **kwargs)
+    for chunks in [(100, 100), (256, 64)]:
+        lazy = da.from_array(bands, chunks=(3, *chunks))
+        chunked = extract_chunked(lazy, transform, crs, names, KAESONG, scheduler="sync", **kwargs)
+        assert _same(chunked.geometry, whole.geometry)
+        assert chunked.threshold == whole.threshold
+    assert whole.parameters["unknown_px"] == int(np.isnan(bands).any(axis=0).sum())
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    kind=st.sampled_from(["rgb", "sentinel2"]),
+    rows=st.integers(16, 200),
+    cols=st.integers(16, 200),
+    min_patch_m2=st.sampled_from([100.0, 5000.0]),
+)
+def test_any_chunking_gives_the_whole_raster_footprint(
+    seed: int, kind: Kind, rows: int, cols: int, min_patch_m2: float
+) -> None:
+    bands, transform, crs, names, _ = make_scene(kind, size=200, seed=seed)
+    bands = bands.astype(np.float64)
+    whole = extract_footprint(bands, transform, crs, names, KAESONG, min_patch_m2=min_patch_m2)
+    lazy = da.from_array(bands, chunks=(len(names), rows, cols))
+    chunked = extract_chunked(
+        lazy, transform, crs, names, KAESONG, scheduler="sync", min_patch_m2=min_patch_m2
+    )
+    assert _same(chunked.geometry, whole.geometry)
+
+
+def test_the_overlap_covers_every_neighbourhood_step() -> None:
+    # one pixel less overlap than local_reach_px (8 px here: opening and closing of 2 px
+    # each) and some chunking differs from the whole raster: the overlap is not too generous
+    import kaesong_geo.extract_chunked as chunked_module
+
+    bands, transform, crs, names, _ = make_scene("sentinel2", size=200, seed=3)
+    bands = bands.astype(np.float64)
+    whole = extract_footprint(bands, transform, crs, names, KAESONG, min_patch_m2=100.0)
+    reach = local_reach_px(names, 10.0)
+    assert reach == 8
+    original = chunked_module.local_reach_px
+    try:
+        chunked_module.local_reach_px = lambda *a, **k: reach - 1  # type: ignore[assignment]
+        differs = [
+            not _same(
+                extract_chunked(
+                    da.from_array(bands, chunks=(5, c, c)), transform, crs, names, KAESONG,
+                    scheduler="sync", min_patch_m2=100.0,
+                ).geometry,
+                whole.geometry,
+            )
+            for c in (23, 37, 50)
+        ]  # fmt: skip
+    finally:
+        chunked_module.local_reach_px = original
+    assert any(differs)
+
+
+@pytest.mark.parametrize(("kind", "dtype"), [("rgb", "uint8"), ("sentinel2", "uint16")])
+def test_a_scene_file_read_in_chunks_gives_the_in_memory_footprint(
+    tmp_path: Path, kind: Kind, dtype: str
+) -> None:
+    path = tmp_path / f"{kind}.tif"
+    truth = write_scene_file(path, kind, size=400, seed=0, tile_px=128, dtype=dtype)
+    with rasterio.open(path) as src:
+        scales = np.asarray(src.scales)[:, None, None]
+        bands = src.read(masked=True).astype(np.float64).filled(np.nan) * scales
+        transform, crs = src.transform, src.crs.to_string()
+    result = extract_scene(path, KAESONG, chunk_px=128, progress=False)
+    whole = extract_footprint(bands, transform, crs, list(result.band_names), KAESONG)
+    assert _same(result.extraction.geometry, whole.geometry)
+    assert iou_utm(result.extraction.geometry, truth) >= 0.85
+    assert (result.width, result.height, result.crs) == (400, 400, "EPSG:32652")
+
+
+def test_nodata_and_an_alpha_band_are_unknown_pixels(tmp_path: Path) -> None:
+    bands, transform, crs, _, truth = make_scene("rgb", seed=0)
+    data = np.round(bands / bands.max() * 254).astype("uint8") + 1
+    data[:, :30, :] = 0  # nodata rows along the top
+    alpha = np.full((1, *data.shape[1:]), 255, dtype="uint8")
+    alpha[:, :, :25] = 0  # transparent columns on the left
+    path = tmp_path / "rgba.tif"
+    profile = {"driver": "GTiff", "width": 400, "height": 400, "count": 4, "dtype": "uint8"}
+    with rasterio.open(path, "w", crs=crs, transform=transform, nodata=0, **profile) as dst:
+        dst.write(np.concatenate([data, alpha]))
+        dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+    result = extract_scene(path, KAESONG, chunk_px=128, progress=False)
+    assert result.band_names == ("red", "green", "blue")
+    assert result.extraction.parameters["unknown_px"] == 30 * 400 + 25 * 370
+    assert iou_utm(result.extraction.geometry, truth) >= 0.85
+
+
+def test_the_progress_bar_goes_to_standard_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s2.tif"
+    write_scene_file(path, "sentinel2", size=300)
+    extract_scene(path, KAESONG, chunk_px=128, progress=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "extract s2.tif" in err and "100%" in err
+
+
+def test_unusable_scene_files_give_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "unnamed.tif"
+    profile = {"driver": "GTiff", "width": 64, "height": 64, "count": 2, "dtype": "float32"}
+    with rasterio.open(
+        path, "w", crs="EPSG:32652", transform=make_scene("landsat", size=64)[1], **profile
+    ) as dst:
+        dst.write(np.zeros((2, 64, 64), dtype="float32"))
+    with pytest.raises(DataError, match=r"unnamed\.tif: its 2 bands have no names: name them"):
+        extract_scene(path, KAESONG)
+    with pytest.raises(UsageError, match=r"unnamed\.tif: 3 band names given \(a, b, c\) for 2"):
+        extract_scene(path, KAESONG, band_names=["a", "b", "c"])
+    with pytest.raises(DataError, match=r"unnamed\.tif: bands \['B4', 'B5'\] have neither"):
+        extract_scene(path, KAESONG, band_names=["B4", "B5"])
+    with pytest.raises(UsageError, match="at least 64 pixels"):
+        extract_scene(path, KAESONG, chunk_px=16)
+    geographic = tmp_path / "lonlat.tif"
+    with rasterio.open(
+        geographic, "w", crs="EPSG:4326",
+        transform=rasterio.transform.from_origin(126.6, 37.95, 1e-4, 1e-4), **profile,
+    ) as dst:  # fmt: skip
+        dst.write(np.zeros((2, 64, 64), dtype="float32"))
+    with pytest.raises(DataError, match=r"lonlat\.tif: the scene's CRS \(EPSG:4326\) is not proj"):
+        extract_scene(geographic, KAESONG, band_names=["red", "nir"])
+    with pytest.raises(DataError, match=r"missing\.tif: cannot be read: No such file"):
+        extract_scene(tmp_path / "missing.tif", KAESONG)
