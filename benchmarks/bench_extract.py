@@ -51,7 +51,8 @@ CHUNK_PX = 1024
 #: The lock extract_scene opens the raster with (rioxarray: False = a rasterio handle per
 #: thread, no lock); the baseline read must use the same, or the ratio compares locks.
 LOCK = False
-DRAW_PX = 1024  # the generator draws and writes windows of this side (a multiple of 512)
+DRAW_PX = 512  # the generator draws and writes windows of this side (a multiple of 512)
+GENERATE_CACHE_MB = 64  # GDAL's block cache while generating
 
 CHILD_EXTRACT = """
 import resource, sys, time
@@ -212,28 +213,43 @@ def make_scene(path: Path, size: int, scene: int = 0) -> Path:
         "BIGTIFF": "IF_SAFER",
     }
     part = path.with_name(path.name + ".part")
-    with rasterio.open(part, "w", **profile) as dst:
+    # a small GDAL block cache: the default (5 % of RAM) would hold the written tiles
+    with rasterio.Env(GDAL_CACHEMAX=GENERATE_CACHE_MB), rasterio.open(part, "w", **profile) as dst:
         dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
         for row in range(0, size, DRAW_PX):
             for col in range(0, size, DRAW_PX):
                 h, w = min(DRAW_PX, size - row), min(DRAW_PX, size - col)
                 dst.write(draw(row, col, h, w, size, scene), window=Window(col, row, w, h))
     factors = [f for f in (2, 4, 8, 16, 32, 64) if size // f >= 256]
-    with rasterio.open(part, "r+") as dst:
+    with rasterio.Env(GDAL_CACHEMAX=GENERATE_CACHE_MB), rasterio.open(part, "r+") as dst:
         dst.build_overviews(factors, Resampling.average)
     part.replace(path)
     return path
+
+
+def _generate(path: Path, size: int, scene: int) -> float:
+    """:func:`make_scene` (in a process of its own); its peak RSS in MB."""
+    make_scene(path, size, scene)
+    return _peak_mb()
 
 
 def scene_file(folder: Path, name: str, size: int, scene: int = 0) -> Path:
     """The scene in ``folder``, generated unless already there."""
     path = folder / f"{name}-{size}.tif"
     if not path.is_file():
+        # In a fresh process: a child's peak RSS starts at its parent's (Linux keeps the
+        # high-water mark across fork and exec), so this one must stay small.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         start = time.perf_counter()
-        make_scene(path, size, scene)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            mb = pool.submit(_generate, path, size, scene).result()
         print(
             f"generated {path.name}: {size:,}² ({size * PIXEL_M / 1000:.1f} km), "
-            f"{path.stat().st_size / 1e6:,.0f} MB on disk, in {time.perf_counter() - start:.0f} s",
+            f"{path.stat().st_size / 1e6:,.0f} MB on disk, in {time.perf_counter() - start:.0f} s, "
+            f"peak RSS {mb:.0f} MB",
             flush=True,
         )
     return path
@@ -453,16 +469,12 @@ def main() -> int:
     if args.quick:
         args.size, args.scene_size = 4096, 2048
 
-    import resource
-
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         if args.only != "series":
             scene = scene_file(folder, "scene", args.size)
-            gen_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"generation peak RSS so far: {gen_mb:.0f} MB", flush=True)
             ok &= bench_extract(scene, args.size, args.repeat)
         if args.only != "extract":
             scratch = Path(tmp) / "dask"
