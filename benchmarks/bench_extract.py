@@ -56,6 +56,7 @@ GENERATE_CACHE_MB = 64  # GDAL's block cache while generating
 
 CHILD_EXTRACT = """
 import resource, sys, time
+import dask.array, rioxarray  # imported before the clock starts, as in the read
 from kaesong_geo.io.scene_extract import extract_scene
 from kaesong_geo.measure import geodesic_area_m2
 from kaesong_geo.site import KAESONG
