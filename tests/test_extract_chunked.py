@@ -180,3 +180,29 @@ def test_unusable_scene_files_give_one_line(tmp_path: Path) -> None:
         extract_scene(geographic, KAESONG, band_names=["red", "nir"])
     with pytest.raises(DataError, match=r"missing\.tif: cannot be read: No such file"):
         extract_scene(tmp_path / "missing.tif", KAESONG)
+
+
+def test_a_web_mercator_scene_is_measured_in_ground_metres(tmp_path: Path) -> None:
+    # QGIS exports of web tiles are in EPSG:3857, whose "metre" is 0.79 m at 38° N: the
+    # pixel size, minimum patch and clean-up radii must be in ground metres
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    path = tmp_path / "s2.tif"
+    truth = write_scene_file(path, "sentinel2", size=400, seed=0)
+    mercator = tmp_path / "s2-3857.tif"
+    with rasterio.open(path) as src:
+        transform, width, height = calculate_default_transform(
+            src.crs, "EPSG:3857", src.width, src.height, *src.bounds, resolution=12.68
+        )
+        profile = {**src.profile, "crs": "EPSG:3857", "transform": transform}
+        profile.update(width=width, height=height)
+        with rasterio.open(mercator, "w", **profile) as dst:
+            for band in range(1, src.count + 1):
+                reproject(
+                    rasterio.band(src, band), rasterio.band(dst, band),
+                    resampling=Resampling.nearest,
+                )  # fmt: skip
+            dst.descriptions = src.descriptions
+    result = extract_scene(mercator, KAESONG, progress=False)
+    assert result.extraction.pixel_m == pytest.approx(10.0, abs=0.05)
+    assert iou_utm(result.extraction.geometry, truth) >= 0.85

@@ -90,10 +90,18 @@ BAND_ALIASES: dict[str, tuple[str, ...]] = {
 #: Window (pixels, odd) of the local texture of RGB scenes.
 TEXTURE_PX = 5
 
-#: Gaussian (sigma, pixels) whose residual is the detail the RGB texture is measured on; its
-#: kernel reaches ``HIGHPASS_RADIUS_PX`` pixels (scipy's default truncation at 4 sigma).
-HIGHPASS_SIGMA_PX = 1.0
-HIGHPASS_RADIUS_PX = 4
+#: The least texture an RGB pixel is given, as a fraction of the scene's median brightness.
+TEXTURE_FLOOR = 1e-3
+
+#: The floating-point type the index is computed in (single precision: half the memory of
+#: double, and far more precise than the imagery).
+WORK_DTYPE = np.float32
+
+#: The blur whose residual is the detail the RGB texture is measured on: the binomial kernel
+#: [1, 4, 6, 4, 1] / 16, the discrete Gaussian of sigma 1 pixel (its variance is exactly 1),
+#: which reaches ``HIGHPASS_RADIUS_PX`` pixels.
+HIGHPASS_WEIGHTS = (1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16)
+HIGHPASS_RADIUS_PX = 2
 
 #: A pixel brighter than this in red whose reflectance falls from NIR to SWIR1 is taken as cloud
 #: in multispectral scenes and left out (see :func:`built_up_index`).
@@ -173,7 +181,7 @@ def index_overlap_px(band_names: Sequence[str], texture_px: int = TEXTURE_PX) ->
     Examples
     --------
     >>> index_overlap_px(["B04", "B08", "B11"]), index_overlap_px(["red", "green", "blue"])
-    (0, 6)
+    (0, 4)
     """
     if index_name_for(band_names) == "ndbi-ndvi":
         return 0
@@ -225,12 +233,12 @@ def built_up_index(
     With only red, green and blue: texture and brightness combined, ``log(T) + 0.5 log(B)``,
     where B is the mean brightness (mean of the three bands) over a ``texture_px`` window and
     T the root mean square, over the same window, of the detail left after subtracting a
-    Gaussian blur (sigma 1 pixel) of the brightness. Built-up areas are textured (roof edges,
-    yards, shadows; Pesaresi et al. 2008 use texture as the built-up cue) and bright; fields
-    are smooth, forest dark. The detail ignores smooth gradients, so a cloud and its thin
-    edges (bright but smooth) rank low; brightness has half the weight of texture so that a
-    cloud's brightness does not outweigh its smoothness. The scale of the bands does not
-    matter (the threshold is chosen from the scene).
+    binomial blur (a Gaussian of sigma 1 pixel) of the brightness. Built-up areas are
+    textured (roof edges, yards, shadows; Pesaresi et al. 2008 use texture as the built-up
+    cue) and bright; fields are smooth, forest dark. The detail ignores smooth gradients, so
+    a cloud and its thin edges (bright but smooth) rank low; brightness has half the weight
+    of texture so that a cloud's brightness does not outweigh its smoothness. The scale of
+    the bands does not matter (the threshold is chosen from the scene).
 
     Pixels where any used band is not finite are NaN.
 
@@ -263,10 +271,10 @@ def built_up_index(
     >>> concrete = [0.20, 0.24, 0.32]
     >>> cloud = [0.55, 0.52, 0.40]
     >>> bands = np.array([veg, concrete, cloud]).T.reshape(3, 1, 3)
-    >>> built_up_index(bands, ["B04", "B08", "B11"]).round(2)
-    array([[-1.07,  0.05,   nan]])
+    >>> np.round(built_up_index(bands, ["B04", "B08", "B11"]).astype(float), 2).tolist()
+    [[-1.07, 0.05, nan]]
     """
-    bands = np.asarray(bands, dtype=np.float64)
+    bands = np.asarray(bands, dtype=WORK_DTYPE)
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
@@ -285,35 +293,89 @@ def built_up_index(
         cloud = (red > cloud_reflectance) & (ndbi < 0)
         index[cloud] = np.nan
         return np.asarray(index)
-    from scipy import ndimage
-
-    rgb = bands[[roles["red"], roles["green"], roles["blue"]]]
-    valid = np.isfinite(rgb).all(axis=0)
-    brightness = rgb.mean(axis=0)
+    red, green, blue = (bands[roles[r]] for r in ("red", "green", "blue"))
+    brightness = (red + green + blue) / WORK_DTYPE(3)
+    valid = np.isfinite(brightness)
     if fill is None:
         fill = median_brightness([bands], band_names)
-    brightness = np.where(valid, brightness, fill)
-    detail = brightness - ndimage.gaussian_filter(brightness, HIGHPASS_SIGMA_PX, mode="reflect")
-    texture = np.sqrt(_box_mean(detail * detail, texture_px))
-    mean = _box_mean(brightness, texture_px)
-    tiny = np.finfo(np.float64).tiny
-    index = np.log(np.maximum(texture, tiny)) + 0.5 * np.log(np.maximum(mean, tiny))
+    brightness[~valid] = fill
+    detail = brightness - _smooth(brightness, np.asarray(HIGHPASS_WEIGHTS))
+    box = np.full(texture_px, 1.0 / texture_px)
+    texture2 = _smooth(detail * detail, box)
+    mean = _smooth(brightness, box)
+    # a flat area (a saturated roof, a nodata fill) has no texture: floor it at a thousandth
+    # of the typical brightness rather than at 0, whose log would dwarf every other value.
+    # log(T) + 0.5 log(B) = 0.5 log(T² B): one logarithm, no square root.
+    floor = max(TEXTURE_FLOOR * float(fill), float(np.finfo(WORK_DTYPE).tiny) ** 0.25)
+    np.maximum(texture2, WORK_DTYPE(floor * floor), out=texture2)
+    np.maximum(mean, WORK_DTYPE(floor), out=mean)
+    index = np.log(texture2 * mean) * WORK_DTYPE(0.5)
     index[~valid] = np.nan
     return np.asarray(index)
 
 
-def _box_mean(values: np.ndarray, size: int) -> np.ndarray:
-    """The mean over a ``size`` x ``size`` window (edges reflected).
+def _smooth(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A separable filter with symmetric ``weights`` along both axes (edges mirrored).
 
-    Unlike ``scipy.ndimage.uniform_filter`` (a running sum, whose rounding depends on where a
-    row starts), every output pixel is summed from its own window, so a chunk with enough
-    overlap gives bit-for-bit the values of the whole raster.
+    Edges repeat the edge pixel and mirror on (``scipy.ndimage``'s "reflect"). Every output
+    pixel is a sum over its own window, added in the same order wherever it lies (unlike a
+    running sum, whose rounding depends on where a row starts), so a chunk with enough
+    overlap gives bit for bit the values of the whole raster; whole-array NumPy operations
+    release the GIL, so chunks are filtered in parallel threads. Only the edges are padded,
+    not the whole array.
     """
-    from scipy import ndimage
+    r = len(weights) // 2
+    w = np.asarray(weights, dtype=WORK_DTYPE)
+    out = np.asarray(values, dtype=WORK_DTYPE)
+    for axis in (0, 1):
+        n = out.shape[axis]
+        result = np.empty_like(out)
+        if n > 4 * r:
+            _put(result, axis, r, n - r, _window_sum(out, w, axis))
+            top = np.pad(_take(out, axis, 0, 3 * r), _pad(axis, r, 0), mode="symmetric")
+            bottom = np.pad(_take(out, axis, n - 3 * r, n), _pad(axis, 0, r), mode="symmetric")
+            _put(result, axis, 0, r, _take(_window_sum(top, w, axis), axis, 0, r))
+            _put(result, axis, n - r, n, _take(_window_sum(bottom, w, axis), axis, r, 2 * r))
+        else:
+            result[...] = _window_sum(np.pad(out, _pad(axis, r, r), mode="symmetric"), w, axis)
+        out = result
+    return out
 
-    weights = np.full(size, 1.0 / size)
-    rows = ndimage.correlate1d(values, weights, axis=0, mode="reflect")
-    return np.asarray(ndimage.correlate1d(rows, weights, axis=1, mode="reflect"))
+
+def _pad(axis: int, before: int, after: int) -> list[tuple[int, int]]:
+    widths = [(0, 0), (0, 0)]
+    widths[axis] = (before, after)
+    return widths
+
+
+def _take(x: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    return x[start:stop] if axis == 0 else x[:, start:stop]
+
+
+def _put(x: np.ndarray, axis: int, start: int, stop: int, value: np.ndarray) -> None:
+    if axis == 0:
+        x[start:stop] = value
+    else:
+        x[:, start:stop] = value
+
+
+def _window_sum(x: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` filtered along ``axis`` with the symmetric weights ``w`` where the window fits.
+
+    The result has ``len(w) - 1`` fewer values along ``axis``.
+    """
+    r = len(w) // 2
+    m = x.shape[axis] - 2 * r
+    if np.all(w == w[0]):  # a box: sum, then scale once
+        acc = _take(x, axis, 0, m).copy()
+        for k in range(1, 2 * r + 1):
+            acc += _take(x, axis, k, k + m)
+        acc *= w[0]
+    else:
+        acc = _take(x, axis, r, r + m) * w[r]
+        for k in range(1, r + 1):
+            acc += (_take(x, axis, r - k, r - k + m) + _take(x, axis, r + k, r + k + m)) * w[r + k]
+    return np.asarray(acc)
 
 
 def median_brightness(windows: Iterable[np.ndarray], band_names: Sequence[str]) -> float:
@@ -386,10 +448,6 @@ def classify(index: np.ndarray, threshold: float) -> np.ndarray:
         return np.asarray(np.asarray(index) > threshold)
 
 
-def _square(radius_px: int) -> np.ndarray:
-    return np.ones((2 * radius_px + 1, 2 * radius_px + 1), dtype=bool)
-
-
 def _drop_small(mask: np.ndarray, min_px: int) -> np.ndarray:
     """``mask`` without its 4-connected patches of fewer than ``min_px`` pixels."""
     from scipy import ndimage
@@ -429,18 +487,46 @@ def smooth_mask(mask: np.ndarray, open_px: int, close_px: int, erode_px: int = 0
     >>> int(smooth_mask(m, 1, 1).sum()), int(smooth_mask(m, 1, 1, erode_px=1).sum())
     (25, 9)
     """
-    from scipy import ndimage
-
     out = np.asarray(mask, dtype=bool)
     if open_px > 0:
-        out = ndimage.binary_opening(out, _square(open_px), border_value=0)
+        out = _dilate(_erode(out, open_px, 0), open_px)
     if close_px > 0:
         padded = np.pad(out, close_px, mode="edge")
-        closed = ndimage.binary_closing(padded, _square(close_px), border_value=0)
+        closed = _erode(_dilate(padded, close_px), close_px, 0)
         out = closed[close_px:-close_px, close_px:-close_px]
     if erode_px > 0:
-        out = ndimage.binary_erosion(out, _square(erode_px), border_value=1)
+        out = _erode(out, erode_px, 1)
     return np.asarray(out, dtype=bool)
+
+
+def _square_reduce(mask: np.ndarray, radius_px: int, border: bool, erode: bool) -> np.ndarray:
+    """Erosion (all of) or dilation (any of) over a square, outside the array ``border``.
+
+    Separable: along rows, then columns, as AND / OR of shifted views (NumPy, no GIL).
+    """
+    op = np.logical_and if erode else np.logical_or
+    out = np.asarray(mask, dtype=bool)
+    size = 2 * radius_px + 1
+    for axis in (0, 1):
+        n = out.shape[axis]
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (radius_px, radius_px)
+        padded = np.pad(out, pad, mode="constant", constant_values=border)
+        acc = (padded[:n] if axis == 0 else padded[:, :n]).copy()
+        for k in range(1, size):
+            op(acc, padded[k : k + n] if axis == 0 else padded[:, k : k + n], out=acc)
+        out = acc
+    return out
+
+
+def _erode(mask: np.ndarray, radius_px: int, border: int) -> np.ndarray:
+    """Binary erosion by a square (outside the array: ``border``)."""
+    return _square_reduce(mask, radius_px, bool(border), erode=True)
+
+
+def _dilate(mask: np.ndarray, radius_px: int) -> np.ndarray:
+    """Binary dilation by a square (outside the array: 0)."""
+    return _square_reduce(mask, radius_px, False, erode=False)
 
 
 def clean_mask(
@@ -476,21 +562,24 @@ def clean_mask(
     >>> int(clean_mask(m, 10.0, 20000.0).sum())
     0
     """
-    from scipy import ndimage
-
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     out = smooth_mask(mask, open_px, close_px)
     min_px = _min_px(min_patch_m2, pixel_m)
     out = _drop_small(out, min_px)
     out = ~_drop_small(~out, min_px)
     if erode_px > 0:
-        out = ndimage.binary_erosion(out, _square(erode_px), border_value=1)
+        out = _erode(out, erode_px, 1)
         out = _drop_small(out, min_px)
     return np.asarray(out, dtype=bool)
 
 
-def pixel_size_m(transform: Any, crs: Any) -> float:
-    """The pixel size in metres of a north-up grid in a projected CRS (the mean of both axes).
+def pixel_size_m(transform: Any, crs: Any, at: tuple[float, float] | None = None) -> float:
+    """The pixel size in metres on the ground (the mean of both axes) in a projected CRS.
+
+    Where the CRS's scale at ``at`` (a point in the CRS, e.g. the scene's centre) differs
+    from 1 by more than 1 %, the size is divided by it: a Web Mercator "metre" at 38° N is
+    0.79 m on the ground (scale 1.27), so a 1 m Web Mercator pixel there is 0.79 m. A UTM
+    zone's scale (within 0.1 % of 1) is left as it is.
 
     Raises
     ------
@@ -506,6 +595,8 @@ def pixel_size_m(transform: Any, crs: Any) -> float:
     Traceback (most recent call last):
     ...
     ValueError: the scene's CRS (EPSG:4326) is not projected in metres: reproject it (...) first
+    >>> round(pixel_size_m(Affine(1, 0, 0, 0, -1, 0), "EPSG:3857", at=(14096000, 4570000)), 3)
+    0.789
     """
     crs_ = CRS.from_user_input(crs)
     units = {axis.unit_name for axis in crs_.axis_info}
@@ -518,7 +609,22 @@ def pixel_size_m(transform: Any, crs: Any) -> float:
     dy = math.hypot(transform.b, transform.e)
     if not (dx > 0 and dy > 0) or abs(dx - dy) > 0.01 * max(dx, dy):
         raise ValueError(f"pixels must be square, got {dx:g} x {dy:g} m")
-    return float((dx + dy) / 2)
+    size = (dx + dy) / 2
+    if at is not None:
+        from pyproj import Proj
+
+        lon, lat = Transformer.from_crs(crs_, "EPSG:4326", always_xy=True).transform(*at)
+        factors = Proj(crs_).get_factors(lon, lat)
+        scale = math.sqrt(factors.meridional_scale * factors.parallel_scale)
+        if math.isfinite(scale) and scale > 0 and abs(scale - 1) > 0.01:
+            size /= scale
+    return float(size)
+
+
+def scene_centre(transform: Any, height: int, width: int) -> tuple[float, float]:
+    """The centre of a ``height`` x ``width`` grid, in its CRS."""
+    x, y = transform * (width / 2, height / 2)
+    return float(x), float(y)
 
 
 #: Pixel values of :func:`local_classes`.
@@ -623,7 +729,7 @@ def local_reach_px(
     Examples
     --------
     >>> local_reach_px(["red", "green", "blue"], 4.0), local_reach_px(["B4", "B5", "B6"], 30.0)
-    (14, 8)
+    (12, 8)
     """
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     return index_overlap_px(band_names, texture_px) + 2 * open_px + 2 * close_px
@@ -966,12 +1072,12 @@ def extract_footprint(
     >>> e.index_name, len(e.geometry.geoms), round(e.pixel_m)
     ('ndbi-ndvi', 1, 10)
     """
-    bands = np.asarray(bands, dtype=np.float64)
+    bands = np.asarray(bands, dtype=WORK_DTYPE)
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
         raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
-    pixel_m = pixel_size_m(transform, crs)
+    pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     windows = [
         bands[:, r:r + h, c:c + w]
         for r, c, h, w in sample_windows(bands.shape[1], bands.shape[2], sample, seed)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,7 @@ from kaesong_geo.extract import (
     DEFAULT_MIN_PATCH_M2,
     TEXTURE_PX,
     UNKNOWN,
+    WORK_DTYPE,
     Extraction,
     erode_px_for,
     extract_footprint,
@@ -62,6 +63,7 @@ from kaesong_geo.extract import (
     pixel_polygons,
     pixel_size_m,
     sample_windows,
+    scene_centre,
     scene_statistics,
 )
 from kaesong_geo.site import Site
@@ -69,8 +71,14 @@ from kaesong_geo.site import Site
 __all__ = ["extract_chunked", "extract_footprint"]
 
 
-def _classes_block(block: np.ndarray, **kwargs: Any) -> np.ndarray:
-    return local_classes(np.asarray(block, dtype=np.float64), **kwargs)
+def _bands(block: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    return np.asarray(block if prepare is None else prepare(block), dtype=WORK_DTYPE)
+
+
+def _classes_block(
+    block: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None, **kwargs: Any
+) -> np.ndarray:
+    return local_classes(_bands(block, prepare), **kwargs)
 
 
 def _parts_block(block: np.ndarray, block_info: Any = None) -> np.ndarray:
@@ -98,6 +106,7 @@ def extract_chunked(
     seed: int = 0,
     scheduler: Any = None,
     progress: contextlib.AbstractContextManager[Any] | None = None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Extraction:
     """Propose a footprint from a chunked scene; the same as :func:`extract_footprint`.
 
@@ -114,6 +123,11 @@ cloud_reflectance, sample, seed
     progress : context manager, optional
         Entered around the pass over every chunk (e.g. a ``dask.callbacks.Callback``
         drawing a progress bar).
+    prepare : callable, optional
+        Turns a chunk of ``bands`` (as stored: e.g. 8-bit, with a nodata value) into the
+        floating-point bands, nodata NaN, that the steps take; run per chunk, so that Dask
+        holds the compact stored values between steps. ``bands[0]`` then need not be the
+        first band (an alpha band may be dropped by ``prepare``).
 
     Raises
     ------
@@ -132,9 +146,9 @@ cloud_reflectance, sample, seed
     warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module=r"rasterio\b")
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
-    if bands.shape[0] != len(band_names):
+    if prepare is None and bands.shape[0] != len(band_names):
         raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
-    pixel_m = pixel_size_m(transform, crs)
+    pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     index_name_for(band_names)
     bands = bands.rechunk({0: -1})
     height, width = int(bands.shape[1]), int(bands.shape[2])
@@ -143,7 +157,7 @@ cloud_reflectance, sample, seed
     ]
     computed = dask.compute(*windows, scheduler=scheduler)
     threshold, fill = scene_statistics(
-        [np.asarray(w, dtype=np.float64) for w in computed], band_names,
+        [_bands(w, prepare) for w in computed], band_names,
         texture_px=texture_px, cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
     )  # fmt: skip
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
@@ -155,6 +169,7 @@ cloud_reflectance, sample, seed
         drop_axis=0,
         dtype=np.uint8,
         meta=np.empty((0, 0), dtype=np.uint8),
+        prepare=prepare,
         band_names=list(band_names),
         threshold=threshold,
         pixel_m=pixel_m,

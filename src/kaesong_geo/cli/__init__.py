@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kaesong_geo import __version__
-from kaesong_geo.cli import chart, compare, epochs, growth, init, validate
+from kaesong_geo.cli import chart, compare, epochs, extract, growth, init, validate
 from kaesong_geo.cli import map as map_command
 from kaesong_geo.cli import report as report_command
 from kaesong_geo.cli.options import common_parser, quiet_stdout
@@ -67,7 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (growth, map_command, chart, report_command, validate, init, epochs, compare):
+    for module in (
+        growth,
+        map_command,
+        chart,
+        report_command,
+        validate,
+        init,
+        epochs,
+        compare,
+        extract,
+    ):
         module.register(sub)
     return parser
 

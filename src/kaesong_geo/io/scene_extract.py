@@ -35,7 +35,7 @@ import numpy as np
 
 from kaesong_geo import __version__
 from kaesong_geo.errors import DataError, UsageError
-from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, Extraction
+from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, WORK_DTYPE, Extraction
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = [
@@ -136,33 +136,60 @@ def _progress_bar(**kwargs: Any) -> Any:
     return factory()
 
 
-def _scene_array(src: Any, path: Path, names: tuple[str, ...], chunk_px: int) -> Any:
-    """The scene as a lazy float64 Dask array (bands, rows, cols): nodata NaN, scales applied."""
+def _to_bands(
+    raw: np.ndarray,
+    *,
+    keep: tuple[int, ...],
+    nodata: tuple[float | None, ...],
+    alpha: tuple[int, ...],
+    scales: tuple[float, ...],
+    offsets: tuple[float, ...],
+) -> np.ndarray:
+    """Raw pixels ``(bands, rows, cols)`` of the file to float bands: nodata NaN, scaled."""
+    data = raw[list(keep)].astype(WORK_DTYPE)
+    invalid: np.ndarray | None = None
+    for i in keep:
+        value = nodata[i]
+        if value is not None:
+            bad = np.isnan(raw[i]) if np.isnan(value) else raw[i] == value
+            invalid = bad if invalid is None else invalid | bad
+    for i in alpha:
+        invalid = raw[i] == 0 if invalid is None else invalid | (raw[i] == 0)
+    if any(scales[i] != 1.0 or offsets[i] != 0.0 for i in keep):
+        for j, i in enumerate(keep):
+            data[j] = data[j] * WORK_DTYPE(scales[i]) + WORK_DTYPE(offsets[i])
+    if invalid is not None and invalid.any():
+        data[:, invalid] = np.nan
+    return data
+
+
+def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
+    """The file's raw pixels as a lazy Dask array, and the function that makes bands of them.
+
+    The raw pixels (e.g. 8-bit) are what Dask holds between steps, a quarter of the memory
+    of floating-point bands; each chunk is turned into bands where it is used.
+    """
+    import functools
+
     from kaesong_geo.deps import require
 
     rioxarray = require("rioxarray", "extracting in chunks")
-    da = require("dask.array", "extracting in chunks")
     from rasterio.enums import ColorInterp
 
-    alpha = [i for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha]
-    keep = [i for i in range(src.count) if i not in alpha]
+    alpha = tuple(i for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha)
     lazy = rioxarray.open_rasterio(
         path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, lock=False, cache=False,
         driver=src.driver,
     ).data  # fmt: skip
-    data = lazy[keep].astype(np.float64)
-    invalid = da.zeros(data.shape[1:], dtype=bool, chunks=data.chunks[1:])
-    for i, value in enumerate(src.nodatavals):
-        if value is not None and i in keep:
-            band = lazy[i]
-            invalid |= da.isnan(band) if np.isnan(value) else band == value
-    for i in alpha:
-        invalid |= lazy[i] == 0
-    scales = np.asarray([src.scales[i] for i in keep], dtype=np.float64)
-    offsets = np.asarray([src.offsets[i] for i in keep], dtype=np.float64)
-    if not (np.all(scales == 1.0) and np.all(offsets == 0.0)):
-        data = data * scales[:, None, None] + offsets[:, None, None]
-    return da.where(invalid[None], np.nan, data)
+    prepare = functools.partial(
+        _to_bands,
+        keep=tuple(i for i in range(src.count) if i not in alpha),
+        nodata=tuple(src.nodatavals),
+        alpha=alpha,
+        scales=tuple(float(v) for v in src.scales),
+        offsets=tuple(float(v) for v in src.offsets),
+    )
+    return lazy, prepare
 
 
 def extract_scene(
@@ -226,7 +253,7 @@ def extract_scene(
             names = scene_band_names(src, band_names, count)
             transform, crs = src.transform, src.crs.to_string()
             width, height = src.width, src.height
-            bands = _scene_array(src, p, names, chunk_px)
+            raw, prepare = _scene_array(src, p, chunk_px)
         show = sys.stderr.isatty() if progress is None else progress
         bar = (
             _progress_bar(file=sys.stderr, desc=f"extract {p.name}", unit="task", mininterval=0.5)
@@ -235,8 +262,9 @@ def extract_scene(
         )
         try:
             extraction = extract_chunked(
-                bands, transform, crs, names, site, min_patch_m2=min_patch_m2,
+                raw, transform, crs, names, site, min_patch_m2=min_patch_m2,
                 closing_m=closing_m, opening_m=opening_m, scheduler=scheduler, progress=bar,
+                prepare=prepare,
             )  # fmt: skip
         except ValueError as exc:
             raise DataError(f"{p.name}: {exc}") from exc
