@@ -159,7 +159,7 @@ def test_an_existing_epoch_needs_replace(cli, scenes, ws: Path) -> None:
     before = tree_digest(ws)
     r = cli("extract", str(s2), "--epoch", EPOCH, "--data-dir", str(ws))
     assert r.code == 2
-    assert f"epoch {EPOCH} exists; give --replace" in r.err
+    assert f"epoch {EPOCH} exists ({EPOCH}.geojson); give --replace" in r.err
     assert tree_digest(ws) == before
     r = cli(
         "extract", str(s2), "--epoch", EPOCH, "--data-dir", str(ws), "--replace", "--no-imagery"
@@ -345,9 +345,7 @@ def test_epoch_with_the_bundled_data_is_refused(cli, scenes, tmp_path: Path) -> 
     before = tree_digest(bundled_data_dir())
     r = cli("extract", str(scene), "--epoch", EPOCH, "-o", str(tmp_path / "z.geojson"))
     assert r.code == 2
-    assert (
-        "is the bundled data, which kaesong-geo never changes: --epoch needs a workspace" in r.err
-    )
+    assert "is the bundled data, which kaesong-geo never changes; make a workspace" in r.err
     assert tree_digest(bundled_data_dir()) == before
     assert not (tmp_path / "z.geojson").exists()
 

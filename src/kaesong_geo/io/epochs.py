@@ -71,8 +71,10 @@ __all__ = [
     "EpochListing",
     "RemovedEpoch",
     "add_epoch",
+    "check_new_epoch",
     "list_epochs",
     "remove_epoch",
+    "writable_workspace",
 ]
 
 #: A screenshot whose leave-one-out RMSE exceeds this many of its pixels is refused unless
@@ -142,8 +144,16 @@ class RemovedEpoch:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _workspace(data_dir: str | os.PathLike[str] | None) -> Path:
-    """The workspace to write; never the bundled data."""
+def writable_workspace(data_dir: str | os.PathLike[str] | None) -> Path:
+    """The workspace to write; never the bundled data.
+
+    Raises
+    ------
+    UsageError
+        ``data_dir`` is (or resolves to) the bundled data.
+    DataError
+        The workspace is not writable.
+    """
     root = resolve_data_dir(data_dir)
     if root.resolve() == bundled_data_dir().resolve():
         raise UsageError(
@@ -156,20 +166,75 @@ def _workspace(data_dir: str | os.PathLike[str] | None) -> Path:
     return root
 
 
-def _label(text: str, today: dt.date) -> EpochDate:
+def _label(text: str, today: dt.date, what: str = "DATE") -> EpochDate:
     try:
         date = parse_epoch(text)
     except ValueError as exc:
-        raise UsageError(f"DATE {text!r}: {exc}") from None
+        raise UsageError(f"{what} {text!r}: {exc}") from None
     parts = [int(x) for x in date.label.split("-")] + [1, 1]
     if parts[0] < _EARLIEST_YEAR:
         raise UsageError(
-            f"DATE {text!r} is before {_EARLIEST_YEAR}: no aerial or satellite image is that old "
-            "(a typo?)"
+            f"{what} {text!r} is before {_EARLIEST_YEAR}: no aerial or satellite image is that "
+            "old (a typo?)"
         )
     if dt.date(parts[0], parts[1], parts[2]) > today:  # begins after today
-        raise UsageError(f"DATE {text!r} is in the future (today is {today.isoformat()})")
+        raise UsageError(f"{what} {text!r} is in the future (today is {today.isoformat()})")
     return date
+
+
+def _refuse_conflicts(
+    label: str,
+    epochs: Sequence[tuple[str, Sequence[str]]],
+    root: Path,
+    replace_epoch: bool,
+    what: str = "DATE",
+) -> None:
+    """Refuse an epoch that overlaps another (a day within a month) or exists, unless replaced.
+
+    ``epochs`` are the workspace's (label, footprint files).
+    """
+    for other, _ in epochs:
+        if other != label and (other.startswith(label + "-") or label.startswith(other + "-")):
+            inner, outer = (label, other) if label.startswith(other) else (other, label)
+            raise UsageError(
+                f"{what} {label} overlaps epoch {other} ({inner} lies within {outer}); an image "
+                f"of a day is of its month's epoch: use {other} (with --replace to replace its "
+                f"footprint), or remove {other} first",
+                path=root,
+            )
+    for other, files in epochs:
+        if other == label and not replace_epoch:
+            raise UsageError(
+                f"epoch {label} exists ({', '.join(Path(f).name for f in files)}); "
+                "give --replace to replace its footprint",
+                path=root,
+            )
+
+
+def check_new_epoch(
+    data_dir: str | os.PathLike[str] | None,
+    date: str,
+    *,
+    replace_epoch: bool = False,
+    today: dt.date | None = None,
+    what: str = "DATE",
+) -> tuple[Path, str]:
+    """Refuse, before any input is read, a footprint that :func:`add_epoch` would refuse.
+
+    A bad, too old or future date; the bundled data or a read-only workspace; an epoch that
+    overlaps another or exists (without ``replace_epoch``). ``what`` names the date in
+    messages (``"--epoch"`` for ``kaesong-geo extract``).
+
+    Returns
+    -------
+    (Path, str)
+        The workspace and the epoch's label.
+    """
+    label = _label(date, today or dt.date.today(), what).label
+    root = writable_workspace(data_dir)
+    epochs = [(e.label, e.files) for e in list_epochs(root) if e.area_m2 is not None]
+    _refuse_conflicts(label, epochs, root, replace_epoch, what)
+    return root, label
 
 
 def _slug(text: str) -> str:
@@ -621,30 +686,17 @@ def add_epoch(
         if given is not None and not Path(given).expanduser().is_file():
             what = "does not exist" if not Path(given).expanduser().exists() else "is not a file"
             raise UsageError(what, path=Path(given))
-    root = _workspace(data_dir)
+    root = writable_workspace(data_dir)
     recover(root)
     before = inspect_data_dir(root)
     site = before.site
     existing = next((e for e in before.epochs if e.label == label), None)
-    overlapping = [
-        e.label
-        for e in before.epochs
-        if e.label != label and (e.label.startswith(label + "-") or label.startswith(e.label + "-"))
-    ]
-    if overlapping:
-        other = overlapping[0]
-        inner, outer = (label, other) if label.startswith(other) else (other, label)
-        raise UsageError(
-            f"DATE {label} overlaps epoch {other} ({inner} lies within {outer}); an image of a "
-            f"day is of its month's epoch: use 'epochs add {other} ...', or remove {other} first",
-            path=root,
-        )
-    if existing is not None and footprint is not None and not replace_epoch:
-        raise UsageError(
-            f"epoch {label} exists ({', '.join(Path(f).name for f in existing.files)}); "
-            "give --replace to replace its footprint",
-            path=root,
-        )
+    _refuse_conflicts(
+        label,
+        [(e.label, e.files) for e in before.epochs],
+        root,
+        replace_epoch or footprint is None,  # images alone join an existing epoch
+    )
     to_remove: list[Path] = []
     if existing is not None and footprint is not None:
         to_remove = _own_files(existing, root, before.epochs, "replace")
@@ -927,7 +979,7 @@ def remove_epoch(
     or file name) only that image goes, and the footprint stays; refused when the footprint
     was traced on it.
     """
-    root = _workspace(data_dir)
+    root = writable_workspace(data_dir)
     try:
         epoch_date = parse_epoch(date)
     except ValueError as exc:

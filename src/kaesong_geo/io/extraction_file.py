@@ -67,8 +67,6 @@ FORMATS: Mapping[str, str] = {
 }
 #: The GeoPackage layer the footprint is written to.
 GPKG_LAYER = "footprint"
-#: Same as ``epochs add``: no aerial or satellite image is older.
-_EARLIEST_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -248,49 +246,6 @@ def check_scene(path: str | os.PathLike[str], site: Site | None = None) -> None:
             )
 
 
-def _check_epoch(
-    date: str, data_dir: str | os.PathLike[str] | None, replace: bool, today: dt.date
-) -> None:
-    """Refuse what ``epochs add`` would refuse, before the scene is read (it says it again)."""
-    from kaesong_geo.dates import parse_epoch
-    from kaesong_geo.io.datadir import bundled_data_dir, resolve_data_dir
-    from kaesong_geo.io.epochs import list_epochs
-
-    try:
-        label = parse_epoch(date).label
-    except ValueError as exc:
-        raise UsageError(f"--epoch {date!r}: {exc}") from None
-    parts = [int(x) for x in label.split("-")] + [1, 1]
-    if parts[0] < _EARLIEST_YEAR:
-        raise UsageError(
-            f"--epoch {date!r} is before {_EARLIEST_YEAR}: no aerial or satellite image is that "
-            "old (a typo?)"
-        )
-    if dt.date(parts[0], parts[1], parts[2]) > today:
-        raise UsageError(f"--epoch {date!r} is in the future (today is {today.isoformat()})")
-    root = resolve_data_dir(data_dir)
-    if root.resolve() == bundled_data_dir().resolve():
-        raise UsageError(
-            "is the bundled data, which kaesong-geo never changes: --epoch needs a workspace; "
-            "make one with 'kaesong-geo init DIR' and give it with --data-dir DIR (or "
-            "KAESONG_GEO_DATA)",
-            path=root,
-        )
-    labels = [e.label for e in list_epochs(root)]
-    if not replace and label in labels:
-        raise UsageError(
-            f"epoch {label} exists; give --replace to replace its footprint", path=root
-        )
-    for other in labels:
-        if other != label and (other.startswith(label + "-") or label.startswith(other + "-")):
-            inner, outer = (label, other) if label.startswith(other) else (other, label)
-            raise UsageError(
-                f"--epoch {label} overlaps epoch {other} ({inner} lies within {outer}): use "
-                f"--epoch {other} --replace, or remove {other} first",
-                path=root,
-            )
-
-
 def run_extract(
     image: str | os.PathLike[str],
     *,
@@ -342,6 +297,7 @@ def run_extract(
         The scene cannot be extracted, or nothing built-up was found within the site.
     """
     from kaesong_geo.io.datadir import resolve_data_dir
+    from kaesong_geo.io.epochs import check_new_epoch
     from kaesong_geo.io.output import check_output_path, write_bytes
     from kaesong_geo.io.sitefile import read_site
 
@@ -350,8 +306,8 @@ def run_extract(
     if output is not None:
         fmt = extraction_format(output)
         check_output_path(output, overwrite, protected=resolve_data_dir(data_dir))
-    if epoch is not None:
-        _check_epoch(epoch, data_dir, replace_epoch, today or dt.date.today())
+    if epoch is not None:  # what add_epoch would refuse, before the long read
+        check_new_epoch(data_dir, epoch, replace_epoch=replace_epoch, today=today, what="--epoch")
     site = read_site(resolve_data_dir(data_dir))
     check_scene(image, site)
 

@@ -1,0 +1,406 @@
+"""Extract a series of scenes on Dask and add each as an epoch (``kaesong-geo extract-series``).
+
+Every item of a local STAC catalog (:mod:`kaesong_geo.io.stac`) is one scene. The scenes are
+extracted in parallel on a ``dask.distributed`` cluster, one task per scene
+(:func:`~kaesong_geo.io.scene_extract.extract_scene` with the ``"sync"`` scheduler, so a
+scene stays on its worker), and each result is added on the client, as it arrives, with
+:func:`~kaesong_geo.io.scene_extract.add_extracted_epoch`: one transaction per epoch, one
+after another. A scene that fails (unreadable, nothing built-up within the site, an epoch that
+overlaps another, a date in the future...) is reported with a one-line reason and the others
+are kept.
+
+The cluster: without ``scheduler`` a ``LocalCluster`` sized to the machine (one worker
+process per CPU, one thread each, the memory shared out among them; never more workers than
+scenes); with ``scheduler="tcp://host:8786"`` an existing cluster (``dask scheduler`` and
+``dask worker``). The workers read the scene files, so their paths must be the same on every
+worker (a shared file system); the client reads them too unless ``with_imagery=False``
+(it clips each scene into the workspace).
+
+Statuses: ``added``; ``skipped`` (the epoch is already in the workspace: not extracted again
+unless ``replace``); ``failed`` (with the reason).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kaesong_geo.deps import require
+from kaesong_geo.errors import KaesongGeoError, UsageError
+from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2
+from kaesong_geo.io.stac import CatalogScene, read_stac_scenes
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "SceneOutcome",
+    "SeriesResult",
+    "extract_series",
+    "failure_reason",
+]
+
+#: Seconds to wait for a scheduler to answer, and for its workers to join.
+DEFAULT_TIMEOUT_S = 10.0
+
+Status = Literal["added", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class SceneOutcome:
+    """What became of one scene of the series.
+
+    Attributes
+    ----------
+    id : str
+        The STAC item's id.
+    date : str or None
+        The epoch it was (or would have been) added as, ``YYYY-MM-DD``.
+    status : {"added", "skipped", "failed"}
+    area_m2 : float or None
+        The added footprint's geodesic area.
+    message : str
+        Why it failed or was skipped (one line); what was added.
+    replaced : bool
+        The epoch existed and was replaced.
+    """
+
+    id: str
+    date: str | None
+    status: Status
+    area_m2: float | None = None
+    message: str = ""
+    replaced: bool = False
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """The outcome of :func:`extract_series`.
+
+    Attributes
+    ----------
+    catalog : Path
+        The catalog read.
+    data_dir : Path
+        The workspace written.
+    cluster : str
+        Where the scenes were extracted (``"local cluster"`` or the scheduler's address;
+        empty when nothing needed extracting).
+    workers : int
+        The number of workers (0 when no cluster was needed).
+    scenes : tuple of SceneOutcome
+        One per item, in the catalog's order.
+    seconds : float
+        Wall time, from reading the catalog to the last epoch added.
+    """
+
+    catalog: Path
+    data_dir: Path
+    cluster: str
+    workers: int
+    scenes: tuple[SceneOutcome, ...]
+    seconds: float
+    counts: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        counts = {s: 0 for s in ("added", "skipped", "failed")}
+        for scene in self.scenes:
+            counts[scene.status] += 1
+        object.__setattr__(self, "counts", counts)
+
+    @property
+    def ok(self) -> bool:
+        """No scene failed."""
+        return self.counts["failed"] == 0
+
+
+_WRAPPED = re.compile(r"^([A-Za-z_][\w.]*)\((['\"])(.*)\2,?\)$", re.DOTALL)
+
+
+def failure_reason(exc: BaseException) -> str:
+    r"""One line saying why a scene failed: kaesong-geo's own message, else ``type: message``.
+
+    Exceptions that do not survive the trip back from a worker arrive re-wrapped as a plain
+    ``Exception("RasterioIOError('...')")`` (kaesong-geo's too, when raised while handling a
+    rasterio error: its context does not unpickle); the original type is put back in front.
+
+    Examples
+    --------
+    >>> from kaesong_geo.errors import DataError
+    >>> failure_reason(DataError("not a raster", path="a.tif"))
+    'a.tif: not a raster'
+    >>> failure_reason(ValueError("bad\nvalue"))
+    'ValueError: bad value'
+    >>> failure_reason(Exception("RasterioIOError('x.tif: not recognized')"))
+    'RasterioIOError: x.tif: not recognized'
+    >>> failure_reason(Exception("DataError('x.tif: no built-up area found')"))
+    'x.tif: no built-up area found'
+    >>> failure_reason(Exception(repr(OSError("it's\tgone"))))
+    "OSError: it's gone"
+    >>> failure_reason(MemoryError())
+    'MemoryError'
+    """
+    from kaesong_geo import errors
+
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    wrapped = _WRAPPED.match(text) if type(exc) is Exception else None
+    if wrapped:
+        name, text = wrapped.group(1).rsplit(".", 1)[-1], wrapped.group(3)
+        with contextlib.suppress(ValueError, SyntaxError, MemoryError, RecursionError):
+            quoted = ast.literal_eval(wrapped.group(2) + wrapped.group(3) + wrapped.group(2))
+            text = " ".join(str(quoted).split())  # the repr's escapes undone (\\n, \\')
+        if name in errors.__all__ and text:  # ours, re-wrapped: its message names the file
+            return text
+    if isinstance(exc, KaesongGeoError) and text:
+        return text
+    return f"{name}: {text}" if text else name
+
+
+@contextlib.contextmanager
+def _local_client(n_workers: int) -> Iterator[Any]:
+    """A client of a new ``LocalCluster``: ``n_workers`` processes of one thread each."""
+    distributed = require("distributed", "extract-series")
+    memory = int(distributed.system.MEMORY_LIMIT // max(n_workers, 1))
+    with (
+        tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch,
+        distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+            local_directory=scratch,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+@contextlib.contextmanager
+def _remote_client(address: str, n_workers: int | None, timeout_s: float) -> Iterator[Any]:
+    """A client of the scheduler at ``address``, once ``n_workers`` (default 1) have joined."""
+    distributed = require("distributed", "extract-series")
+    try:
+        client = distributed.Client(address, timeout=f"{timeout_s:g}s")
+    except ValueError as exc:  # no port, an unknown scheme
+        raise UsageError(
+            f"--scheduler {address}: {exc} (give the scheduler's address, e.g. tcp://host:8786)"
+        ) from None
+    except OSError as exc:
+        raise KaesongGeoError(
+            f"cannot reach the Dask scheduler at {address} within {timeout_s:g} s ({exc}); "
+            f"is 'dask scheduler' running there?"
+        ) from None
+    try:
+        wanted = n_workers or 1
+        try:
+            client.wait_for_workers(wanted, timeout=timeout_s)
+        except TimeoutError:
+            raise KaesongGeoError(
+                f"the Dask scheduler at {address} has fewer than {wanted} worker"
+                f"{'s' if wanted > 1 else ''} after {timeout_s:g} s: start some with "
+                f"'dask worker {address} --nthreads 1'"
+            ) from None
+        yield client
+    finally:
+        client.close()
+
+
+def _worker_count(client: Any) -> int:
+    return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+
+
+def _plan(
+    scenes: list[CatalogScene], existing: set[str], replace: bool
+) -> tuple[dict[int, SceneOutcome], list[int]]:
+    """Outcomes known before any extraction, and the indices of the scenes to extract."""
+    decided: dict[int, SceneOutcome] = {}
+    todo: list[int] = []
+    first_of_day: dict[str, str] = {}
+    for i, scene in enumerate(scenes):
+        if scene.problem is not None or scene.date is None or scene.path is None:
+            reason = scene.problem or "no date"
+            decided[i] = SceneOutcome(scene.id, scene.date, "failed", message=reason)
+        elif scene.date in first_of_day:
+            decided[i] = SceneOutcome(
+                scene.id,
+                scene.date,
+                "failed",
+                message=f"same day as item {first_of_day[scene.date]}: one epoch per day "
+                "(mosaic the scenes of a day into one file first)",
+            )
+        elif scene.date in existing and not replace:
+            first_of_day[scene.date] = scene.id
+            decided[i] = SceneOutcome(
+                scene.id,
+                scene.date,
+                "skipped",
+                message=f"epoch {scene.date} is already in the workspace (--replace to "
+                "extract it again)",
+            )
+        else:
+            first_of_day[scene.date] = scene.id
+            todo.append(i)
+    return decided, todo
+
+
+def extract_series(
+    catalog: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None,
+    *,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    progress: bool | None = None,
+    replace: bool = False,
+    with_imagery: bool = True,
+    min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
+    closing_m: float | None = None,
+    opening_m: float | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> SeriesResult:
+    """Extract every scene of a STAC catalog on Dask and add each as an epoch.
+
+    Parameters
+    ----------
+    catalog : path
+        A local STAC ``catalog.json`` / ``collection.json`` (or a folder holding one).
+    data_dir : path or None
+        The workspace (``None``: ``KAESONG_GEO_DATA``); never the bundled data.
+    scheduler : str, optional
+        The address of a running Dask scheduler (``tcp://host:8786``); default: a local
+        cluster sized to the machine.
+    n_workers : int, optional
+        Workers of the local cluster (default: one per CPU, at most one per scene); with
+        ``scheduler``, the number of workers to wait for (default 1).
+    progress : bool, optional
+        A progress bar of the scenes on standard error (default: when it is a terminal).
+    replace : bool
+        Extract again and replace the footprints of the epochs already in the workspace (else
+        they are skipped); their images stay as they are.
+    with_imagery : bool
+        Add each scene, clipped to the site, as the epoch's image (the client reads it); not
+        to an epoch that has images already.
+    min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
+    timeout_s : float
+        Seconds to wait for the scheduler to answer and for its workers to join.
+
+    Returns
+    -------
+    SeriesResult
+
+    Raises
+    ------
+    DataError
+        The catalog cannot be read (nothing done).
+    UsageError
+        The workspace is the bundled data or missing; a malformed scheduler address.
+    KaesongGeoError
+        The scheduler cannot be reached, or has no workers (exit code 1).
+    """
+    from kaesong_geo.io.epochs import list_epochs, writable_workspace
+    from kaesong_geo.io.scene_extract import add_extracted_epoch, extract_scene
+    from kaesong_geo.io.sitefile import read_site
+
+    start = time.perf_counter()
+    catalog_path = Path(catalog).expanduser()
+    scenes = read_stac_scenes(catalog_path)
+    root = writable_workspace(data_dir)
+    site = read_site(root)
+    listing = list_epochs(root)
+    existing = {e.label for e in listing}
+    # --replace swaps an epoch's footprint; its images stay (the same scene is refused twice).
+    with_images = {e.label for e in listing if e.images}
+    outcomes, todo = _plan(scenes, existing, replace)
+    if not todo:
+        return SeriesResult(
+            catalog_path, root, "", 0, tuple(outcomes[i] for i in range(len(scenes))), 0.0
+        )
+    distributed = require("distributed", "extract-series")
+    tqdm = require("tqdm").tqdm
+    if scheduler is None:
+        cpus = int(require("dask.system", "extract-series").CPU_COUNT)
+        workers = max(1, min(n_workers or cpus, len(todo)))
+        client_cm = _local_client(workers)
+    else:
+        client_cm = _remote_client(scheduler, n_workers, timeout_s)
+    show = sys.stderr.isatty() if progress is None else progress
+    with client_cm as client:
+        cluster = "local cluster" if scheduler is None else scheduler
+        workers = _worker_count(client)
+        futures = {
+            client.submit(
+                extract_scene,
+                str(scenes[i].path),
+                site,
+                band_names=scenes[i].band_names,
+                min_patch_m2=min_patch_m2,
+                closing_m=closing_m,
+                opening_m=opening_m,
+                scheduler="sync",
+                progress=False,
+                pure=False,
+                key=f"extract-scene-{i}-{os.urandom(4).hex()}",
+            ): i
+            for i in todo
+        }
+        bar = tqdm(
+            total=len(futures), desc="scenes", unit="scene", file=sys.stderr, disable=not show
+        )
+        with bar:
+            for future in distributed.as_completed(futures):
+                i = futures.pop(future)
+                scene = scenes[i]
+                assert scene.date is not None and scene.path is not None
+                if future.status != "finished":  # an error, or lost with its worker
+                    reason = (
+                        failure_reason(future.exception())
+                        if future.status == "error"
+                        else f"the task was {future.status} (a worker died?)"
+                    )
+                    outcomes[i] = SceneOutcome(scene.id, scene.date, "failed", message=reason)
+                else:
+                    result = future.result()
+                    future.release()
+                    try:
+                        added = add_extracted_epoch(
+                            root,
+                            scene.date,
+                            result,
+                            with_imagery=with_imagery and scene.date not in with_images,
+                            replace_epoch=replace,
+                            progress=False,
+                            image_source=f"{scene.path.name} (STAC item {scene.id} of "
+                            f"{catalog_path.name})",
+                        )
+                    except KaesongGeoError as exc:
+                        outcomes[i] = SceneOutcome(
+                            scene.id, scene.date, "failed", message=failure_reason(exc)
+                        )
+                    else:
+                        outcomes[i] = SceneOutcome(
+                            scene.id,
+                            scene.date,
+                            "added",
+                            area_m2=added.area_m2,
+                            message=added.footprint_file or "",
+                            replaced=added.replaced,
+                        )
+                bar.update(1)
+    return SeriesResult(
+        catalog_path,
+        root,
+        cluster,
+        workers,
+        tuple(outcomes[i] for i in range(len(scenes))),
+        time.perf_counter() - start,
+    )
