@@ -372,7 +372,9 @@ def _series_map(client: Any, catalog: Path, workspace: Path) -> list[tuple[str, 
     return sorted((name, f"{polygons} polygons, {km2:.2f} km²") for name, polygons, km2 in done)
 
 
-def _series_library(client: Any, catalog: Path, workspace: Path) -> list[tuple[str, str]]:
+def _series_library(
+    client: Any, catalog: Path, workspace: Path, with_imagery: bool = True
+) -> list[tuple[str, str]]:
     """``extract_series`` on the (warmed) cluster of ``client``, into a new workspace."""
     from kaesong_geo.io import series
     from kaesong_geo.io.workspace import make_workspace
@@ -381,7 +383,12 @@ def _series_library(client: Any, catalog: Path, workspace: Path) -> list[tuple[s
     workers = len(client.scheduler_info(n_workers=-1)["workers"])
     ws = make_workspace(workspace, site=KAESONG)
     result = series.extract_series(
-        catalog, ws, scheduler=client.scheduler.address, n_workers=workers, progress=False
+        catalog,
+        ws,
+        scheduler=client.scheduler.address,
+        n_workers=workers,
+        progress=False,
+        with_imagery=with_imagery,
     )
     return sorted(
         (s.id, f"{s.status}, {s.area_m2 / 1e6:.2f} km²" if s.area_m2 else f"{s.status} {s.message}")
@@ -390,12 +397,11 @@ def _series_library(client: Any, catalog: Path, workspace: Path) -> list[tuple[s
 
 
 def run_series(
-    catalog: Path, warm: Path, workers: int, repeat: int, scratch: Path
+    series: Any, catalog: Path, warm: Path, workers: int, repeat: int, scratch: Path
 ) -> tuple[float, list[float], list[tuple[str, str]]]:
     """Fastest time of ``repeat`` series runs on a fresh LocalCluster of ``workers`` workers."""
     from distributed import Client, LocalCluster
 
-    series = _series_library if has_extract_series() else _series_map
     with (
         LocalCluster(
             n_workers=workers,
@@ -421,21 +427,35 @@ def run_series(
     return best, peaks, results
 
 
-def bench_series(folder: Path, n: int, size: int, repeat: int, scratch: Path) -> bool:
+def bench_series(
+    folder: Path, n: int, size: int, repeat: int, scratch: Path, how: str = "library"
+) -> bool:
+    """The series on 1 then 2 workers; ``how``: library, library-no-imagery or map."""
+    from functools import partial
+
     scenes = [scene_file(folder, f"series-{i}", size, scene=i) for i in range(n)]
     warm = scene_file(folder, "warm", 512)
     catalog = make_catalog(folder, scenes)
-    how = (
-        "kaesong_geo.io.series.extract_series into a new workspace, on the warmed cluster's address"
-        if has_extract_series()
-        else "no extract_series in this tree: client.map(extract_scene, ..., "
-        'scheduler="sync", pure=False) + as_completed, one task per scene, no epochs added'
+    series: Any = _series_map
+    if how.startswith("library") and not has_extract_series():
+        how = "map (no extract_series in this tree)"
+    elif how.startswith("library"):
+        series = partial(_series_library, with_imagery=how == "library")
+    how = {
+        "library": "kaesong_geo.io.series.extract_series into a new workspace (each scene "
+        "added as an epoch with its image clipped), on the warmed cluster's address",
+        "library-no-imagery": "kaesong_geo.io.series.extract_series into a new workspace, "
+        "with_imagery=False, on the warmed cluster's address",
+    }.get(
+        how,
+        f"{how}: client.map(extract_scene, ..., "
+        'scheduler="sync", pure=False) + as_completed, one task per scene, no epochs added',
     )
     print(f"series: {n} scenes of {size:,}² in {catalog}\n  ({how})", flush=True)
     times: dict[int, float] = {}
     outputs = []
     for workers in (1, 2):
-        seconds, peaks, results = run_series(catalog, warm, workers, repeat, scratch)
+        seconds, peaks, results = run_series(series, catalog, warm, workers, repeat, scratch)
         times[workers] = seconds
         outputs.append(results)
         print(
@@ -465,6 +485,12 @@ def main() -> int:
     parser.add_argument("--scenes", type=int, default=6, help="scenes in the series")
     parser.add_argument("--scene-size", type=int, default=4096, help="side of each")
     parser.add_argument("--only", choices=("extract", "series"))
+    parser.add_argument(
+        "--series",
+        choices=("library", "library-no-imagery", "map"),
+        default="library",
+        help="extract_series (default; without the scenes' images), or extract_scene tasks only",
+    )
     parser.add_argument("--keep", help="folder to keep the generated scenes in (reused if there)")
     args = parser.parse_args()
     if args.quick:
@@ -480,7 +506,9 @@ def main() -> int:
         if args.only != "extract":
             scratch = Path(tmp) / "dask"
             scratch.mkdir()
-            ok &= bench_series(folder, args.scenes, args.scene_size, args.repeat, scratch)
+            ok &= bench_series(
+                folder, args.scenes, args.scene_size, args.repeat, scratch, args.series
+            )
     return 0 if ok else 1
 
 
