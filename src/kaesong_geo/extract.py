@@ -55,6 +55,7 @@ __all__ = [
     "built_up_index",
     "classify",
     "clean_mask",
+    "drop_small_inside",
     "erode_px_for",
     "extract_footprint",
     "extraction_parameters",
@@ -67,6 +68,7 @@ __all__ = [
     "median_brightness",
     "merge_at_seams",
     "merge_parts",
+    "min_patch_px",
     "otsu_threshold",
     "pixel_polygons",
     "pixel_size_m",
@@ -474,7 +476,14 @@ def _radii_px(pixel_m: float, opening_m: float | None, closing_m: float | None) 
     return open_px, close_px
 
 
-def _min_px(min_patch_m2: float, pixel_m: float) -> int:
+def min_patch_px(min_patch_m2: float, pixel_m: float) -> int:
+    """The smallest patch kept, in pixels (at least 1).
+
+    Examples
+    --------
+    >>> min_patch_px(5000.0, 10.0)
+    50
+    """
     return max(1, math.ceil(min_patch_m2 / (pixel_m * pixel_m)))
 
 
@@ -573,7 +582,7 @@ def clean_mask(
     """
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     out = smooth_mask(mask, open_px, close_px)
-    min_px = _min_px(min_patch_m2, pixel_m)
+    min_px = min_patch_px(min_patch_m2, pixel_m)
     out = _drop_small(out, min_px)
     out = ~_drop_small(~out, min_px)
     if erode_px > 0:
@@ -837,6 +846,33 @@ def local_classes(
     return out
 
 
+def drop_small_inside(mask: np.ndarray, min_px: int) -> np.ndarray:
+    """``mask`` without its patches below ``min_px`` pixels that do not touch its edge.
+
+    Run on a chunk before its polygons are traced: such a patch is whole (no other chunk
+    holds part of it) and :func:`footprint_from_parts` would drop it, so dropping it first
+    changes nothing but the work (a field of speckle traces thousands of polygons). Patches
+    touching the chunk's edge may continue in the next chunk and are kept.
+
+    Examples
+    --------
+    >>> m = np.zeros((6, 6), bool); m[2, 2] = True; m[0, 5] = True
+    >>> np.argwhere(drop_small_inside(m, 2)).tolist()
+    [[0, 5]]
+    """
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return mask
+    sizes = np.bincount(labels.ravel())
+    keep = sizes >= min_px
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    keep[edge] = True
+    keep[0] = False
+    return np.asarray(keep[labels])
+
+
 def pixel_polygons(mask: np.ndarray, row0: int = 0, col0: int = 0) -> list[Polygon]:
     """Polygons of the True pixels (4-connected), in pixel coordinates ``(col, row)``.
 
@@ -913,7 +949,7 @@ def footprint_from_parts(
     (:func:`keep_within`). The canonical form makes the result independent of how the raster
     was cut into chunks.
     """
-    min_px = _min_px(min_patch_m2, pixel_m)
+    min_px = min_patch_px(min_patch_m2, pixel_m)
     polys = [_without_small_holes(p, min_px) for p in parts if p.area >= min_px]
     if not polys:
         return MultiPolygon()
@@ -1197,7 +1233,7 @@ def extract_footprint(
         opening_m=opening_m, closing_m=closing_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance,
     )  # fmt: skip
-    parts = pixel_polygons(classes == BUILT)
+    parts = pixel_polygons(drop_small_inside(classes == BUILT, min_patch_px(min_patch_m2, pixel_m)))
     geometry = footprint_from_parts(
         parts, window_transform(transform, row0, col0), crs, site,
         pixel_m=pixel_m,

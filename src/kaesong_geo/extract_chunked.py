@@ -53,6 +53,7 @@ from kaesong_geo.extract import (
     UNKNOWN,
     WORK_DTYPE,
     Extraction,
+    drop_small_inside,
     erode_px_for,
     extract_footprint,
     extraction_parameters,
@@ -61,6 +62,7 @@ from kaesong_geo.extract import (
     local_classes,
     local_reach_px,
     merge_at_seams,
+    min_patch_px,
     pixel_polygons,
     pixel_size_m,
     sample_windows,
@@ -85,11 +87,11 @@ def _classes_block(
     return local_classes(_bands(block, prepare), **kwargs)
 
 
-def _parts_block(block: np.ndarray, block_info: Any = None) -> np.ndarray:
+def _parts_block(block: np.ndarray, min_px: int, block_info: Any = None) -> np.ndarray:
     """The chunk's built-up polygons (WKB, whole-raster pixel coordinates), unknown pixels."""
     (r0, _), (c0, _) = block_info[0]["array-location"]
     out = np.empty((1, 1), dtype=object)
-    polygons = pixel_polygons(block == BUILT, int(r0), int(c0))
+    polygons = pixel_polygons(drop_small_inside(block == BUILT, min_px), int(r0), int(c0))
     out[0, 0] = ([p.wkb for p in polygons], int((block == UNKNOWN).sum()))
     return out
 
@@ -185,7 +187,11 @@ cloud_reflectance, sample, seed
         cloud_reflectance=cloud_reflectance,
     )
     cells = classes.map_blocks(
-        _parts_block, dtype=object, chunks=(1, 1), meta=np.empty((0, 0), dtype=object)
+        _parts_block,
+        min_px=min_patch_px(min_patch_m2, pixel_m),
+        dtype=object,
+        chunks=(1, 1),
+        meta=np.empty((0, 0), dtype=object),
     )
     with progress if progress is not None else contextlib.nullcontext():
         (computed_cells,) = dask.compute(cells, scheduler=scheduler)
