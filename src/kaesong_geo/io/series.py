@@ -125,6 +125,18 @@ class SeriesResult:
 _WRAPPED = re.compile(r"^([A-Za-z_][\w.]*)\((['\"])(.*)\2,?\)$", re.DOTALL)
 
 
+def _extract_on_worker(path: str, site: Any, **kwargs: Any) -> Any:
+    """``extract_scene`` on a worker, its warnings kept for the client to show (once)."""
+    import warnings
+
+    from kaesong_geo.errors import SuspectExtractionWarning
+    from kaesong_geo.io.scene_extract import extract_scene
+
+    with warnings.catch_warnings():  # one thread per task: safe here
+        warnings.simplefilter("ignore", SuspectExtractionWarning)
+        return extract_scene(path, site, **kwargs)
+
+
 def failure_reason(exc: BaseException) -> str:
     r"""One line saying why a scene failed: kaesong-geo's own message, else ``type: message``.
 
@@ -308,7 +320,7 @@ def extract_series(
         The scheduler cannot be reached, or has no workers (exit code 1).
     """
     from kaesong_geo.io.epochs import list_epochs, writable_workspace
-    from kaesong_geo.io.scene_extract import add_extracted_epoch, extract_scene, warn_suspect
+    from kaesong_geo.io.scene_extract import add_extracted_epoch, warn_suspect
     from kaesong_geo.io.sitefile import read_site
 
     start = time.perf_counter()
@@ -339,7 +351,7 @@ def extract_series(
         workers = _worker_count(client)
         futures = {
             client.submit(
-                extract_scene,
+                _extract_on_worker,
                 str(scenes[i].path),
                 site,
                 band_names=scenes[i].band_names,
