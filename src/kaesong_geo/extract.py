@@ -58,6 +58,7 @@ __all__ = [
     "drop_small_inside",
     "erode_px_for",
     "extract_footprint",
+    "extraction_from_parts",
     "extraction_parameters",
     "footprint_from_parts",
     "index_name_for",
@@ -1234,16 +1235,47 @@ def extract_footprint(
         cloud_reflectance=cloud_reflectance,
     )  # fmt: skip
     parts = pixel_polygons(drop_small_inside(classes == BUILT, min_patch_px(min_patch_m2, pixel_m)))
+    return extraction_from_parts(
+        parts, (row0, row1, col0, col1), transform, crs, band_names, site, threshold,
+        pixel_m, int((classes == UNKNOWN).sum()), min_patch_m2=min_patch_m2,
+        closing_m=closing_m, opening_m=opening_m, texture_px=texture_px,
+        cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
+    )  # fmt: skip
+
+
+def extraction_from_parts(
+    parts: Sequence[Polygon],
+    window: tuple[int, int, int, int],
+    transform: Any,
+    crs: Any,
+    band_names: Sequence[str],
+    site: Site,
+    threshold: float,
+    pixel_m: float,
+    unknown_px: int,
+    *,
+    min_patch_m2: float,
+    closing_m: float | None,
+    opening_m: float | None,
+    texture_px: int,
+    cloud_reflectance: float,
+    sample: int,
+    seed: int,
+) -> Extraction:
+    """The :class:`Extraction` from the merged built-up polygons of the ``window`` classified.
+
+    The last step of :func:`extract_footprint` and of the chunked version:
+    :func:`footprint_from_parts`, the parameters, the :func:`spanning_warnings`.
+    """
+    row0, row1, col0, col1 = window
     geometry = footprint_from_parts(
-        parts, window_transform(transform, row0, col0), crs, site,
-        pixel_m=pixel_m,
+        parts, window_transform(transform, row0, col0), crs, site, pixel_m=pixel_m,
         min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
     )  # fmt: skip
     parameters = extraction_parameters(
         band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
         opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-        sample=sample, seed=seed, unknown_px=int((classes == UNKNOWN).sum()),
-        window_px=(row0, row1, col0, col1),
+        sample=sample, seed=seed, unknown_px=unknown_px, window_px=window,
     )  # fmt: skip
     flags = spanning_warnings(
         parts, row1 - row0, col1 - col0, pixel_m, min_patch_m2, parameters["opening_m"]

@@ -54,10 +54,8 @@ from kaesong_geo.extract import (
     WORK_DTYPE,
     Extraction,
     drop_small_inside,
-    erode_px_for,
     extract_footprint,
-    extraction_parameters,
-    footprint_from_parts,
+    extraction_from_parts,
     index_name_for,
     local_classes,
     local_reach_px,
@@ -69,8 +67,6 @@ from kaesong_geo.extract import (
     scene_centre,
     scene_statistics,
     site_window,
-    spanning_warnings,
-    window_transform,
 )
 from kaesong_geo.site import Site
 
@@ -199,18 +195,9 @@ cloud_reflectance, sample, seed
     unknown_px = sum(cell[1] for cell in computed_cells.ravel())
     row_seams = np.cumsum(classes.chunks[0])[:-1].tolist()
     col_seams = np.cumsum(classes.chunks[1])[:-1].tolist()
-    merged = merge_at_seams(parts, row_seams, col_seams)
-    geometry = footprint_from_parts(
-        merged, window_transform(transform, row0, col0),
-        crs, site, pixel_m=pixel_m,
-        min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
+    return extraction_from_parts(
+        merge_at_seams(parts, row_seams, col_seams), (row0, row1, col0, col1), transform, crs,
+        band_names, site, threshold, pixel_m, unknown_px, min_patch_m2=min_patch_m2,
+        closing_m=closing_m, opening_m=opening_m, texture_px=texture_px,
+        cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
     )  # fmt: skip
-    parameters = extraction_parameters(
-        band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
-        opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-        sample=sample, seed=seed, unknown_px=unknown_px, window_px=(row0, row1, col0, col1),
-    )  # fmt: skip
-    flags = spanning_warnings(
-        merged, row1 - row0, col1 - col0, pixel_m, min_patch_m2, parameters["opening_m"]
-    )
-    return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m, flags)

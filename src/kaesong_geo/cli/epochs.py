@@ -8,7 +8,13 @@ import math
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from kaesong_geo.cli.options import add_command, add_data_dir, user_path, write_stdout
+from kaesong_geo.cli.options import (
+    add_command,
+    add_data_dir,
+    add_provenance_options,
+    user_path,
+    write_stdout,
+)
 from kaesong_geo.errors import UsageError
 
 if TYPE_CHECKING:
@@ -155,17 +161,7 @@ def register(sub: Any) -> None:
         type=_positive,
         help="positional uncertainty of the footprint, m",
     )
-    add.add_argument(
-        "--provider", metavar="TEXT", help="who supplied the images (catalogue's provider)"
-    )
-    add.add_argument(
-        "--licence", "--license", metavar="TEXT", dest="licence", help="the images' licence"
-    )
-    add.add_argument(
-        "--redistributable",
-        action="store_true",
-        help="the images may be passed on (default: no)",
-    )
+    add_provenance_options(add, "the images")
     add.add_argument(
         "--margin-km",
         metavar="KM",

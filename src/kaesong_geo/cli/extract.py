@@ -6,7 +6,13 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from kaesong_geo.cli.options import add_command, add_data_dir, user_path, write_stdout
+from kaesong_geo.cli.options import (
+    add_command,
+    add_data_dir,
+    add_provenance_options,
+    user_path,
+    write_stdout,
+)
 
 if TYPE_CHECKING:
     from kaesong_geo.io.extraction_file import ExtractRun
@@ -164,17 +170,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--replace", action="store_true", help="with --epoch: replace the epoch's footprint"
     )
-    parser.add_argument(
-        "--provider", metavar="TEXT", help="who supplied the scene (catalogue's provider)"
-    )
-    parser.add_argument(
-        "--licence", "--license", metavar="TEXT", dest="licence", help="the scene's licence"
-    )
-    parser.add_argument(
-        "--redistributable",
-        action="store_true",
-        help="the scene may be passed on (default: no)",
-    )
+    add_provenance_options(parser, "the scene")
     parser.add_argument(
         "-f",
         "--format",

@@ -225,3 +225,19 @@ def quiet_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def add_provenance_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--provider``, ``--licence`` and ``--redistributable`` of ``what`` (e.g. "the images")."""
+    parser.add_argument(
+        "--provider", metavar="TEXT", help=f"who supplied {what} (catalogue's provider)"
+    )
+    owner = f"{what}'" if what.endswith("s") else f"{what}'s"
+    parser.add_argument(
+        "--licence", "--license", metavar="TEXT", dest="licence", help=f"{owner} licence"
+    )
+    parser.add_argument(
+        "--redistributable",
+        action="store_true",
+        help=f"{what} may be passed on (default: no)",
+    )
