@@ -93,6 +93,7 @@ def test_json_summary_has_the_figures(cli, scenes, tmp_path: Path) -> None:
     assert data["area_m2"] == pytest.approx(geodesic_area_m2(geom), abs=1)
     assert data["parameters"]["min_patch_m2"] == 8000.0
     assert data["output"] == str(out) and data["epoch"] is None
+    assert data["warnings"] == []  # a clean scene: nothing suspect
     assert data["threshold"] == pytest.approx(data["parameters"]["threshold"])
 
 
@@ -415,3 +416,19 @@ def test_output_inside_another_data_directory_is_refused(cli, scenes, tmp_path: 
     assert r.code == 2
     assert re.search(r"x\.geojson: is inside the data directory '.*other'", r.err), r.err
     assert tree_digest(other) == before
+
+
+def test_replace_keeps_the_epochs_image_and_its_link(cli, ws: Path, scenes) -> None:  # type: ignore[no-untyped-def]
+    # re-extracting an epoch with other settings (the warning's advice) must not trip over
+    # the scene already catalogued, nor drop the footprint's link to it
+    scene, _ = scenes["rgb"]
+    assert cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws)).code == 0
+    imagery = tree_digest(ws / "imagery")
+    for extra in ([], ["--no-imagery"]):
+        r = cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws), "--replace",
+                "--opening-m", "12", *extra)  # fmt: skip
+        assert r.code == 0, r.err
+        doc = json.loads((ws / "boundaries" / f"{EPOCH}.geojson").read_text())
+        assert doc["features"][0]["properties"]["imagery"]
+        assert tree_digest(ws / "imagery") == imagery
+    assert cli("validate", "--data-dir", str(ws)).code == 0

@@ -240,7 +240,7 @@ def test_a_polygon_across_the_whole_scene_is_flagged(tmp_path: Path) -> None:
     with pytest.warns(
         SuspectExtractionWarning,
         match=r"runway\.tif: a built-up polygon of .* "
-        r"runs across the whole area classified \(400 px, 4,000 m\).*now 20 m",
+        r"runs across the area classified \(4,000 m of 4,000 m\).*now 20 m",
     ):
         flagged = extract_scene(path, KAESONG, progress=False)
     assert len(flagged.extraction.warnings) == 1

@@ -978,6 +978,12 @@ def footprint_from_parts(
     return dissolve(out) if out else MultiPolygon()
 
 
+#: A built-up polygon spanning this share of the area classified, edge to edge, is suspect.
+SPAN_SHARE = 0.9
+#: Built-up covering more than this share of the area classified is suspect.
+COVER_SHARE = 0.4
+
+
 def spanning_warnings(
     parts: Sequence[Polygon],
     rows: int,
@@ -986,32 +992,43 @@ def spanning_warnings(
     min_patch_m2: float,
     opening_m: float,
 ) -> tuple[str, ...]:
-    """Warnings for built-up polygons that run across the whole part of the scene classified.
+    """Warnings for signs that roads, field boundaries or haze were taken for built-up.
 
-    A zone ends somewhere; a polygon from edge to opposite edge is roads, field boundaries,
-    haze or a nodata fill taken for built-up (in RGB imagery finer than the clean-up's
-    radii, typically): the footprint needs looking at, or a larger ``opening_m``.
+    A zone ends somewhere: a built-up polygon spanning :data:`SPAN_SHARE` of the area
+    classified from side to side, or built-up covering more than :data:`COVER_SHARE` of it,
+    is typically a road grid or field edges taken for built-up (in RGB imagery finer than the
+    clean-up's radii), or a scene cut tightly around the zone; either way the footprint
+    needs looking at.
 
     Examples
     --------
     >>> from shapely.geometry import box
     >>> road = box(0, 40, 100, 44)  # 100 px long, 4 px wide: 6,400 m² at 4 m
-    >>> spanning_warnings([road, box(10, 10, 30, 30)], 100, 100, 4.0, 5000, 8.0)[0][:60]
-    'a built-up polygon of 6,400 m² runs across the whole area cl'
+    >>> spanning_warnings([road, box(10, 10, 30, 30)], 100, 100, 4.0, 5000, 8.0)[0][:50]
+    'a built-up polygon of 6,400 m² runs across the are'
+    >>> spanning_warnings([box(0, 0, 70, 70)], 100, 100, 4.0, 5000, 8.0)[0][:44]
+    'built-up covers 49 % of the area classified '
     """
+    advice = (
+        "check it against the image; if roads or field boundaries were taken for built-up, "
+        f"raise --opening-m (now {opening_m:g} m)"
+    )
     out = []
     for p in parts:
         x0, y0, x1, y1 = p.bounds
-        if p.area * pixel_m**2 >= min_patch_m2 and (
-            (x0 <= 0 and x1 >= cols) or (y0 <= 0 and y1 >= rows)
-        ):
-            span = cols if (x0 <= 0 and x1 >= cols) else rows
+        across = x1 - x0 >= SPAN_SHARE * cols or y1 - y0 >= SPAN_SHARE * rows
+        if p.area * pixel_m**2 >= min_patch_m2 and across:
+            span = max(x1 - x0, y1 - y0) * pixel_m
             out.append(
-                f"a built-up polygon of {p.area * pixel_m**2:,.0f} m² runs across the whole "
-                f"area classified ({span:,} px, {span * pixel_m:,.0f} m): roads or field "
-                "boundaries taken for built-up? check it against the image, or raise the "
-                f"opening (--opening-m, now {opening_m:g} m)"
+                f"a built-up polygon of {p.area * pixel_m**2:,.0f} m² runs across the area "
+                f"classified ({span:,.0f} m of {max(rows, cols) * pixel_m:,.0f} m): {advice}"
             )
+    covered = sum(p.area for p in parts)
+    if rows * cols and covered > COVER_SHARE * rows * cols:
+        out.append(
+            f"built-up covers {100 * covered / (rows * cols):.0f} % of the area classified "
+            f"({rows * cols * pixel_m**2 / 1e6:,.2f} km²): {advice}"
+        )
     return tuple(dict.fromkeys(out))
 
 

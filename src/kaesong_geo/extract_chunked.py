@@ -189,7 +189,11 @@ cloud_reflectance, sample, seed
         chunks=(1, 1),
         meta=np.empty((0, 0), dtype=object),
     )
-    with progress if progress is not None else contextlib.nullcontext():
+    # warnings.catch_warnings is not thread-safe: used in the chunks' threads (shapely does),
+    # it can leave an "ignore" filter behind that silences every later warning; this one,
+    # in the calling thread, puts the filters back as they were
+    bar = progress if progress is not None else contextlib.nullcontext()
+    with warnings.catch_warnings(), bar:
         (computed_cells,) = dask.compute(cells, scheduler=scheduler)
     parts = [shapely.from_wkb(w) for cell in computed_cells.ravel() for w in cell[0]]
     unknown_px = sum(cell[1] for cell in computed_cells.ravel())

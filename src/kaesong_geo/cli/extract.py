@@ -289,6 +289,7 @@ def _json(run: ExtractRun) -> str:
         "parameters": e.parameters,
         "parts": run.parts,
         "area_m2": round(run.area_m2, 1),
+        "warnings": list(e.warnings),
         "output": None if run.output is None else str(run.output),
         "epoch": None if added is None else added.label,
         "data_dir": None if added is None else str(added.data_dir),

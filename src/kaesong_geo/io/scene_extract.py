@@ -386,8 +386,20 @@ def add_extracted_epoch(
     """
     import tempfile
 
-    from kaesong_geo.io.epochs import add_epoch
+    from kaesong_geo.dates import parse_epoch
+    from kaesong_geo.io.epochs import add_epoch, list_epochs
 
+    # An epoch that has its images keeps them (its scene is not added twice), and its
+    # footprint keeps naming its one image, when replaced or added without imagery.
+    try:
+        label = parse_epoch(date).label
+    except ValueError:  # add_epoch says what is wrong with it
+        label = None
+    images = next((e.images for e in list_epochs(data_dir) if e.label == label), ())
+    if images:
+        with_imagery = False
+        if len(images) == 1 and "traced_on_given" not in provenance:
+            provenance["traced_on_given"] = images[0].id
     data = extraction_geojson(result, epoch=date)
     with tempfile.TemporaryDirectory(prefix="kaesong-geo-extract-") as tmp:
         footprint = Path(tmp) / f"{result.path.stem}.geojson"

@@ -331,7 +331,6 @@ def extract_series(
     listing = list_epochs(root)
     existing = {e.label for e in listing}
     # --replace swaps an epoch's footprint; its images stay (the same scene is refused twice).
-    images_of = {e.label: [img.id for img in e.images] for e in listing if e.images}
     outcomes, todo = _plan(scenes, existing, replace)
     if not todo:
         return SeriesResult(
@@ -389,13 +388,7 @@ def extract_series(
                             root,
                             scene.date,
                             result,
-                            with_imagery=with_imagery and scene.date not in images_of,
-                            # a replaced footprint keeps the link to the epoch's one image
-                            traced_on_given=(
-                                images_of[scene.date][0]
-                                if len(images_of.get(scene.date, [])) == 1
-                                else None
-                            ),
+                            with_imagery=with_imagery,
                             replace_epoch=replace,
                             progress=False,
                             image_source=f"{scene.path.name} (STAC item {scene.id} of "
