@@ -59,7 +59,6 @@ __all__ = [
     "erode_px_for",
     "extract_footprint",
     "extraction_from_parts",
-    "extraction_parameters",
     "footprint_from_parts",
     "index_name_for",
     "index_overlap_px",
@@ -1130,43 +1129,6 @@ def keep_within(polygons: Iterable[BaseGeometry], site: Site) -> list[Polygon]:
     return kept
 
 
-def extraction_parameters(
-    band_names: Sequence[str],
-    threshold: float,
-    pixel_m: float,
-    *,
-    min_patch_m2: float,
-    closing_m: float | None,
-    opening_m: float | None,
-    texture_px: int,
-    cloud_reflectance: float,
-    sample: int,
-    seed: int,
-    unknown_px: int,
-    window_px: tuple[int, int, int, int],
-) -> dict[str, Any]:
-    """Every parameter of an extraction, for its provenance."""
-    name = index_name_for(band_names)
-    parameters: dict[str, Any] = {
-        "index": name,
-        "threshold": threshold,
-        "min_patch_m2": min_patch_m2,
-        "closing_m": 2 * pixel_m if closing_m is None else closing_m,
-        "opening_m": 2 * pixel_m if opening_m is None else opening_m,
-        "sample": sample,
-        "seed": seed,
-        "bands": list(band_names),
-    }
-    if name == "rgb-texture":
-        parameters["texture_px"] = texture_px
-        parameters["erode_px"] = erode_px_for(band_names, texture_px)
-    else:
-        parameters["cloud_reflectance"] = cloud_reflectance
-    parameters["unknown_px"] = unknown_px  # nodata or cloud
-    parameters["window_px"] = list(window_px)  # rows, then columns, classified
-    return parameters
-
-
 def extract_footprint(
     bands: np.ndarray,
     transform: Any,
@@ -1289,12 +1251,25 @@ def extraction_from_parts(
         parts, window_transform(transform, row0, col0), crs, site, pixel_m=pixel_m,
         min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
     )  # fmt: skip
-    parameters = extraction_parameters(
-        band_names, threshold, pixel_m, min_patch_m2=min_patch_m2, closing_m=closing_m,
-        opening_m=opening_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-        sample=sample, seed=seed, unknown_px=unknown_px, window_px=window,
-    )  # fmt: skip
+    name = index_name_for(band_names)
+    parameters: dict[str, Any] = {  # every parameter, for the provenance
+        "index": name,
+        "threshold": threshold,
+        "min_patch_m2": min_patch_m2,
+        "closing_m": 2 * pixel_m if closing_m is None else closing_m,
+        "opening_m": 2 * pixel_m if opening_m is None else opening_m,
+        "sample": sample,
+        "seed": seed,
+        "bands": list(band_names),
+    }
+    if name == "rgb-texture":
+        parameters["texture_px"] = texture_px
+        parameters["erode_px"] = erode_px_for(band_names, texture_px)
+    else:
+        parameters["cloud_reflectance"] = cloud_reflectance
+    parameters["unknown_px"] = unknown_px  # nodata or cloud
+    parameters["window_px"] = list(window)  # rows, then columns, classified
     flags = spanning_warnings(
         parts, row1 - row0, col1 - col0, pixel_m, min_patch_m2, parameters["opening_m"]
     )
-    return Extraction(geometry, threshold, index_name_for(band_names), parameters, pixel_m, flags)
+    return Extraction(geometry, threshold, name, parameters, pixel_m, flags)
