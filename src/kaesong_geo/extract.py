@@ -955,8 +955,11 @@ def footprint_from_parts(
         return MultiPolygon()
     canonical = shapely.normalize(shapely.simplify(MultiPolygon(polys), 0.0))
     if erode_px > 0:
-        eroded = shapely.buffer(canonical, -erode_px, join_style="mitre")
-        big = [p for p in polygons_of(eroded) if p.area >= min_px]
+        # part by part (parts meet at most at a point, where there is nothing to erode):
+        # the same as the whole, and far faster than one buffer of a large multipolygon
+        parts = np.asarray(polygons_of(canonical), dtype=object)
+        eroded = shapely.buffer(parts, -erode_px, join_style="mitre")
+        big = [p for g in eroded for p in polygons_of(g) if p.area >= min_px]
         canonical = shapely.normalize(shapely.simplify(MultiPolygon(big), 0.0))
     simple = shapely.make_valid(shapely.simplify(canonical, 1.0, preserve_topology=True))
     kept = MultiPolygon([p for p in polygons_of(simple) if p.area >= min_px])
