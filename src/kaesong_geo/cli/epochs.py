@@ -12,6 +12,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_data_dir,
     add_provenance_options,
+    number,
     user_path,
     write_stdout,
 )
@@ -83,16 +84,6 @@ def _gcp(text: str) -> GCP:
     return GCP(px, py, lon, lat)
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 0 or more")
-    return value
-
-
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "epochs", HELP, EPILOG)
@@ -141,7 +132,7 @@ def register(sub: Any) -> None:
     add.add_argument(
         "--max-error-px",
         metavar="PX",
-        type=_positive,
+        type=number(),
         default=None,
         help="refuse a screenshot whose leave-one-out RMSE exceeds this (default: 3 px)",
     )
@@ -158,14 +149,14 @@ def register(sub: Any) -> None:
     add.add_argument(
         "--uncertainty-m",
         metavar="M",
-        type=_positive,
+        type=number(),
         help="positional uncertainty of the footprint, m",
     )
     add_provenance_options(add, "the images")
     add.add_argument(
         "--margin-km",
         metavar="KM",
-        type=_positive,
+        type=number(),
         default=None,
         help="keep this much of a scene around the site's footprints (default: 1)",
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import math
 from typing import TYPE_CHECKING, Any
 
 from kaesong_geo.cli.options import (
     add_command,
     add_data_dir,
     add_provenance_options,
+    number,
     user_path,
+    whole_number,
     write_stdout,
 )
 
@@ -43,48 +44,6 @@ misread, and a cloud over the zone hides what lies under it. Nothing is written 
 step succeeds."""
 
 FORMATS = ("table", "json")
-
-
-def _non_negative(text: str) -> float:
-    """A number of 0 or more (metres, square metres).
-
-    Examples
-    --------
-    >>> _non_negative("5000")
-    5000.0
-    >>> _non_negative("-1")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: '-1' is not a number of 0 or more
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 0 or more")
-    return value
-
-
-def _chunk_px(text: str) -> int:
-    """A chunk side of at least 64 pixels.
-
-    Examples
-    --------
-    >>> _chunk_px("2048")
-    2048
-    >>> _chunk_px("10")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: '10' is not a whole number of pixels of 64 or more
-    """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 64:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels of 64 or more")
-    return value
 
 
 def _bands(text: str) -> list[str]:
@@ -137,26 +96,26 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--min-patch-m2",
         metavar="M2",
-        type=_non_negative,
+        type=number(),
         default=None,
         help="drop built-up patches smaller than this (default: 5000 m²)",
     )
     parser.add_argument(
         "--closing-m",
         metavar="M",
-        type=_non_negative,
+        type=number(),
         help="radius of the closing that fills gaps such as streets (default: 2 pixels)",
     )
     parser.add_argument(
         "--opening-m",
         metavar="M",
-        type=_non_negative,
+        type=number(),
         help="radius of the opening that removes strands such as roads (default: 2 pixels)",
     )
     parser.add_argument(
         "--chunk-px",
         metavar="PX",
-        type=_chunk_px,
+        type=whole_number(64, "pixels"),
         default=None,
         help="read and process the scene in chunks of this side (default: 1024)",
     )

@@ -7,7 +7,14 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from kaesong_geo.cli.options import add_command, add_data_dir, user_path, write_stdout
+from kaesong_geo.cli.options import (
+    add_command,
+    add_data_dir,
+    number,
+    user_path,
+    whole_number,
+    write_stdout,
+)
 
 if TYPE_CHECKING:
     from kaesong_geo.io.series import SeriesResult
@@ -40,26 +47,6 @@ malformed scheduler address, the bundled data, a missing data directory)."""
 FORMATS = ("table", "json")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
-    return value
-
-
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "extract-series", HELP, EPILOG)
@@ -75,14 +62,14 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--workers",
         metavar="N",
-        type=_positive_int,
+        type=whole_number(1),
         help="workers of the local cluster (default: one per CPU); with --scheduler, the "
         "number of workers to wait for (default 1)",
     )
     parser.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=_seconds,
+        type=number(above=True, unit="seconds"),
         default=10.0,
         help="wait this long for the scheduler and its workers (default: 10)",
     )

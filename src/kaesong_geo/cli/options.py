@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -241,3 +243,60 @@ def add_provenance_options(parser: argparse.ArgumentParser, what: str) -> None:
         action="store_true",
         help=f"{what} may be passed on (default: no)",
     )
+
+
+def number(minimum: float = 0.0, *, above: bool = False, unit: str = "") -> Callable[[str], float]:
+    """An argparse ``type``: a finite number of ``minimum`` or more (``above``: more than it).
+
+    Examples
+    --------
+    >>> number()("5000")
+    5000.0
+    >>> number()("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '-1' is not a number of 0 or more
+    >>> number(above=True, unit="seconds")("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '0' is not a number of seconds above 0
+    """
+    noun = f"a number of {unit}" if unit else "a number"
+    bound = f"above {minimum:g}" if above else f"of {minimum:g} or more"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < minimum or (above and value == minimum):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun} {bound}")
+        return value
+
+    return parse
+
+
+def whole_number(minimum: int, unit: str = "") -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of ``minimum`` or more.
+
+    Examples
+    --------
+    >>> whole_number(64, "pixels")("2048")
+    2048
+    >>> whole_number(64, "pixels")("10")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: '10' is not a whole number of pixels of 64 or more
+    """
+    noun = f"a whole number of {unit}" if unit else "a whole number"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun} of {minimum} or more")
+        return value
+
+    return parse
