@@ -22,6 +22,7 @@ from kaesong_geo.extract import (
     keep_within,
     merge_parts,
     otsu_threshold,
+    pixel_polygons,
     polygonize,
     polygons_in_crs,
 )
@@ -207,6 +208,41 @@ def test_polygons_of_chunks_merge_into_the_whole_raster_polygons(
     whole = merge_parts(polygons_in_crs(mask, transform))
     assert merged.symmetric_difference(whole).area == 0
     assert len(merged.geoms) == len(whole.geoms)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shape=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    density=st.floats(0.0, 1.0),
+    offset=st.tuples(st.integers(0, 5000), st.integers(0, 5000)),
+)
+def test_pixel_polygons_are_gdals_polygons(
+    seed: int, shape: tuple[int, int], density: float, offset: tuple[int, int]
+) -> None:
+    # salt-and-pepper masks: every corner case of 4-connectivity (pixels touching at a
+    # corner, holes touching their shell at a corner, holes within holes)
+    mask = np.random.default_rng(seed).random(shape) < density
+    ours = pixel_polygons(mask, *offset)
+    gdal = polygons_in_crs(mask, Affine.translation(offset[1], offset[0]))
+    assert all(p.is_valid for p in ours)
+    assert sorted(p.area for p in ours) == sorted(p.area for p in gdal)  # patch by patch
+    assert sorted(len(p.interiors) for p in ours) == sorted(len(p.interiors) for p in gdal)
+    union = shapely.union_all(ours) if ours else MultiPolygon()
+    assert union.symmetric_difference(merge_parts(gdal)).area == 0
+    assert union.area == mask.sum()
+
+
+def test_pixel_polygons_leave_out_small_patches_inside_only() -> None:
+    mask = np.zeros((12, 12), bool)
+    mask[0:2, 0:2] = True  # 4 px on the edge
+    mask[5:7, 5:7] = True  # 4 px inside
+    mask[4:10, 9:12] = True  # 18 px on the right edge
+    areas = sorted(p.area for p in pixel_polygons(mask, min_px=5))
+    assert areas == [4.0, 18.0]
+    assert sorted(p.area for p in pixel_polygons(mask)) == [4.0, 4.0, 18.0]
+    assert pixel_polygons(np.zeros((3, 0), bool)) == []
+    assert pixel_polygons(np.zeros((3, 3), bool)) == []
 
 
 def test_the_rgb_index_needs_an_overlap_for_chunks() -> None:

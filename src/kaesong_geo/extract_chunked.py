@@ -53,7 +53,6 @@ from kaesong_geo.extract import (
     UNKNOWN,
     WORK_DTYPE,
     Extraction,
-    drop_small_inside,
     extract_footprint,
     extraction_from_parts,
     index_name_for,
@@ -87,7 +86,7 @@ def _parts_block(block: np.ndarray, min_px: int, block_info: Any = None) -> np.n
     """The chunk's built-up polygons (WKB, whole-raster pixel coordinates), unknown pixels."""
     (r0, _), (c0, _) = block_info[0]["array-location"]
     out = np.empty((1, 1), dtype=object)
-    polygons = pixel_polygons(drop_small_inside(block == BUILT, min_px), int(r0), int(c0))
+    polygons = pixel_polygons(block == BUILT, int(r0), int(c0), min_px=min_px)
     out[0, 0] = ([p.wkb for p in polygons], int((block == UNKNOWN).sum()))
     return out
 
