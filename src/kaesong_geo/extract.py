@@ -914,7 +914,8 @@ def pixel_polygons(
     ends[along_rows:, 0, 1], ends[along_rows:, 1, 1] = y0 + row0, y1 + row0
     if ends.size == 0:
         return []
-    faces = shapely.get_parts(shapely.polygonize(shapely.linestrings(ends)))
+    lines = np.asarray(shapely.linestrings(ends), dtype=object)
+    faces = shapely.get_parts(shapely.polygonize(lines))
     # a face is True or False pixels throughout: look at one of its pixels
     inside = shapely.get_coordinates(shapely.point_on_surface(faces))
     rows = np.floor(inside[:, 1]).astype(np.intp) - row0
