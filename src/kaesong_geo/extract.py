@@ -73,6 +73,9 @@ __all__ = [
     "pixel_size_m",
     "polygonize",
     "polygons_in_crs",
+    "product_threshold",
+    "rgb_texture_product",
+    "rgb_texture_product_numpy",
     "sample_windows",
     "scene_statistics",
     "smooth_mask",
@@ -297,25 +300,114 @@ def built_up_index(
         cloud = (red > cloud_reflectance) & (ndbi < 0)
         index[cloud] = np.nan
         return np.asarray(index)
+    # log(T) + 0.5 log(B) = 0.5 log(T² B): one logarithm, no square root
+    return np.asarray(np.log(_rgb_product(bands, band_names, fill, texture_px)) * WORK_DTYPE(0.5))
+
+
+def _rgb_product(
+    bands: np.ndarray, band_names: Sequence[str], fill: float | None, texture_px: int
+) -> np.ndarray:
+    roles = _roles(band_names)
     red, green, blue = (bands[roles[r]] for r in ("red", "green", "blue"))
-    brightness = (red + green + blue) / WORK_DTYPE(3)
-    valid = np.isfinite(brightness)
     if fill is None:
         fill = median_brightness([bands], band_names)
+    return rgb_texture_product(red, green, blue, fill, texture_px, _texture_floor(fill))
+
+
+def product_threshold(threshold: float) -> np.floating[Any]:
+    """The RGB threshold on T² B: ``exp(2 threshold)`` (the index is half its logarithm).
+
+    :func:`local_classes` compares T² B with it rather than take a logarithm per pixel; the
+    classes are those of ``index > threshold`` but for a pixel within a rounding error of it.
+
+    Examples
+    --------
+    >>> float(product_threshold(0.0)), float(product_threshold(1e6)) == float("inf")
+    (1.0, True)
+    """
+    if 2.0 * threshold > math.log(float(np.finfo(WORK_DTYPE).max)):
+        return WORK_DTYPE(np.inf)  # type: ignore[no-any-return]
+    return WORK_DTYPE(math.exp(2.0 * threshold))  # type: ignore[no-any-return]
+
+
+def _texture_floor(fill: float) -> float:
+    """The least texture (and brightness) an RGB pixel is given.
+
+    A flat area (a saturated roof, a nodata fill) has no texture: it is floored at a
+    thousandth of the typical brightness rather than at 0, whose logarithm would dwarf every
+    other value.
+    """
+    return float(max(TEXTURE_FLOOR * float(fill), float(np.finfo(WORK_DTYPE).tiny) ** 0.25))
+
+
+def rgb_texture_product_numpy(
+    red: np.ndarray,
+    green: np.ndarray,
+    blue: np.ndarray,
+    fill: float,
+    texture_px: int,
+    floor: float,
+) -> np.ndarray:
+    """T² B per pixel, the quantity the RGB index is half the logarithm of (NumPy reference).
+
+    B is the mean brightness ((red + green + blue) / 3) over a ``texture_px`` box, T² the
+    mean square, over the same box, of the brightness minus its binomial blur
+    (:data:`HIGHPASS_WEIGHTS`); pixels where a band is not finite are filled with ``fill``
+    before filtering and are NaN in the result; T² is floored at ``floor²`` and B at
+    ``floor``. :func:`rgb_texture_product` gives the same values, bit for bit, compiled
+    when numba is installed.
+
+    Examples
+    --------
+    >>> flat = np.full((5, 5), 0.3, dtype=np.float32)
+    >>> p = rgb_texture_product_numpy(flat, flat, flat, 0.3, 3, 0.01)
+    >>> float(p[2, 2]) == float(np.float32(0.01 * 0.01) * np.float32(0.3))
+    True
+    """
+    brightness = (red + green + blue) / WORK_DTYPE(3)
+    valid = np.isfinite(brightness)
     brightness[~valid] = fill
     detail = brightness - _smooth(brightness, np.asarray(HIGHPASS_WEIGHTS))
     box = np.full(texture_px, 1.0 / texture_px)
     texture2 = _smooth(detail * detail, box)
     mean = _smooth(brightness, box)
-    # a flat area (a saturated roof, a nodata fill) has no texture: floor it at a thousandth
-    # of the typical brightness rather than at 0, whose log would dwarf every other value.
-    # log(T) + 0.5 log(B) = 0.5 log(T² B): one logarithm, no square root.
-    floor = max(TEXTURE_FLOOR * float(fill), float(np.finfo(WORK_DTYPE).tiny) ** 0.25)
     np.maximum(texture2, WORK_DTYPE(floor * floor), out=texture2)
     np.maximum(mean, WORK_DTYPE(floor), out=mean)
-    index = np.log(texture2 * mean) * WORK_DTYPE(0.5)
-    index[~valid] = np.nan
-    return np.asarray(index)
+    product = texture2 * mean
+    product[~valid] = np.nan
+    return np.asarray(product)
+
+
+def _compiled_texture() -> Any:
+    """:func:`kaesong_geo.extract_kernels.texture_product`, or None without numba."""
+    try:
+        from kaesong_geo.extract_kernels import texture_product
+    except ImportError:
+        return None
+    return texture_product
+
+
+def rgb_texture_product(
+    red: np.ndarray,
+    green: np.ndarray,
+    blue: np.ndarray,
+    fill: float,
+    texture_px: int,
+    floor: float,
+) -> np.ndarray:
+    """T² B per pixel (see :func:`rgb_texture_product_numpy`), compiled when numba is installed.
+
+    Examples
+    --------
+    >>> rgb = np.random.default_rng(1).random((3, 9, 7)).astype(np.float32)
+    >>> a = rgb_texture_product(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-4)
+    >>> bool((a == rgb_texture_product_numpy(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-4)).all())
+    True
+    """
+    compiled = _compiled_texture()
+    if compiled is None:
+        return rgb_texture_product_numpy(red, green, blue, fill, texture_px, floor)
+    return np.asarray(compiled(red, green, blue, fill, texture_px, floor))
 
 
 def _smooth(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -824,7 +916,8 @@ def local_classes(
 
     Index, threshold, opening and closing: all local, so this runs per chunk
     with an overlap of :func:`local_reach_px` pixels. UNKNOWN (nodata, cloud) is never
-    built-up unless the closing bridges it.
+    built-up unless the closing bridges it. RGB pixels are compared on T² B with
+    :func:`product_threshold` (no logarithm per pixel).
 
     Examples
     --------
@@ -834,12 +927,17 @@ def local_classes(
     >>> int((c == BUILT).sum()), int((c == UNKNOWN).sum())
     (100, 0)
     """
-    index = built_up_index(
-        bands, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-        fill=fill, check=False,
-    )  # fmt: skip
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
-    mask = smooth_mask(classify(index, threshold), open_px, close_px)
+    if index_name_for(band_names) == "rgb-texture":
+        index = _rgb_product(np.asarray(bands, dtype=WORK_DTYPE), band_names, fill, texture_px)
+        built = classify(index, float(product_threshold(threshold)))
+    else:
+        index = built_up_index(
+            bands, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+            fill=fill, check=False,
+        )  # fmt: skip
+        built = classify(index, threshold)
+    mask = smooth_mask(built, open_px, close_px)
     out = np.where(np.isnan(index), UNKNOWN, NOT_BUILT).astype(np.uint8)
     out[mask] = BUILT
     return out
