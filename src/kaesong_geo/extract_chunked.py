@@ -76,19 +76,83 @@ def _bands(block: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None
     return np.asarray(block if prepare is None else prepare(block), dtype=WORK_DTYPE)
 
 
-def _classes_block(
-    block: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None, **kwargs: Any
-) -> np.ndarray:
-    return local_classes(_bands(block, prepare), **kwargs)
+def _merge_short(sizes: Sequence[int], depth: int) -> tuple[int, ...]:
+    """Chunk sizes along an axis with none shorter than ``depth`` (short ones join a neighbour).
+
+    A chunk's neighbours lend it ``depth`` pixels each, so each must have that many.
+
+    Examples
+    --------
+    >>> _merge_short([5, 100, 100, 3], 12), _merge_short([7], 12)
+    ((105, 103), (7,))
+    """
+    out = [int(n) for n in sizes if n > 0]
+    while len(out) > 1 and min(out) < depth:
+        i = out.index(min(out))
+        j = i + 1 if i == 0 or (i + 1 < len(out) and out[i + 1] < out[i - 1]) else i - 1
+        out[min(i, j)] += out[max(i, j)]
+        del out[max(i, j)]
+    return tuple(out)
 
 
-def _parts_block(block: np.ndarray, min_px: int, block_info: Any = None) -> np.ndarray:
-    """The chunk's built-up polygons (WKB, whole-raster pixel coordinates), unknown pixels."""
-    (r0, _), (c0, _) = block_info[0]["array-location"]
-    out = np.empty((1, 1), dtype=object)
-    polygons = pixel_polygons(block == BUILT, int(r0), int(c0), min_px=min_px)
-    out[0, 0] = ([p.wkb for p in polygons], int((block == UNKNOWN).sum()))
+_SIDES = {
+    (-1, 0): "bottom", (1, 0): "top", (0, -1): "right", (0, 1): "left",
+    (-1, -1): "bottom-right", (-1, 1): "bottom-left", (1, -1): "top-right", (1, 1): "top-left",
+}  # fmt: skip
+
+
+def _edges(block: np.ndarray, depth: int) -> dict[str, np.ndarray]:
+    """Copies of the strips and corners of a chunk that its neighbours need.
+
+    Copies, not views: a view would keep the whole chunk in memory until the last neighbour
+    has run (Dask's ``map_overlap`` holds whole rows of chunks that way).
+    """
+    d = depth
+    rows = {"top": slice(0, d), "bottom": slice(-d, None), "": slice(None)}
+    cols = {"left": slice(0, d), "right": slice(-d, None), "": slice(None)}
+    out = {}
+    for side in set(_SIDES.values()):
+        r, _, c = side.partition("-")
+        if r in cols:  # "left" / "right" alone
+            r, c = "", r
+        out[side] = block[:, rows[r], cols[c]].copy()
     return out
+
+
+def _with_halo(
+    core: np.ndarray, lent: dict[tuple[int, int], dict[str, np.ndarray]], depth: int
+) -> tuple[np.ndarray, int, int]:
+    """The chunk with ``depth`` pixels of each neighbour around it; its offset in the result."""
+    up = depth if (-1, 0) in lent else 0
+    down = depth if (1, 0) in lent else 0
+    left = depth if (0, -1) in lent else 0
+    right = depth if (0, 1) in lent else 0
+    b, h, w = core.shape
+    out = np.empty((b, up + h + down, left + w + right), dtype=core.dtype)
+    rows = {-1: slice(0, up), 0: slice(up, up + h), 1: slice(up + h, up + h + down)}
+    cols = {-1: slice(0, left), 0: slice(left, left + w), 1: slice(left + w, left + w + right)}
+    out[:, rows[0], cols[0]] = core
+    for (dr, dc), strips in lent.items():
+        out[:, rows[dr], cols[dc]] = strips[_SIDES[(dr, dc)]]
+    return out, up, left
+
+
+def _chunk_parts(
+    core: np.ndarray,
+    lent: dict[tuple[int, int], dict[str, np.ndarray]],
+    depth: int,
+    row0: int,
+    col0: int,
+    min_px: int,
+    prepare: Callable[[np.ndarray], np.ndarray] | None,
+    **kwargs: Any,
+) -> tuple[list[bytes], int]:
+    """One chunk's built-up polygons (WKB, pixel coordinates in the window), unknown pixels."""
+    block, up, left = _with_halo(core, lent, depth)
+    classes = local_classes(_bands(block, prepare), **kwargs)
+    own = classes[up : up + core.shape[1], left : left + core.shape[2]]
+    polygons = pixel_polygons(own == BUILT, row0, col0, min_px=min_px)
+    return [p.wkb for p in polygons], int((own == UNKNOWN).sum())
 
 
 def extract_chunked(
@@ -140,7 +204,8 @@ cloud_reflectance, sample, seed
     from kaesong_geo.deps import require
 
     dask = require("dask", "extracting in chunks", extra="scale")
-    da = require("dask.array", "extracting in chunks", extra="scale")
+    require("dask.array", "extracting in chunks", extra="scale")
+    delayed = dask.delayed
 
     # rasterio.features.shapes run in several threads at once warns, wrongly, that its
     # in-memory dataset has no geotransform (the polygons are right): silence that one.
@@ -163,41 +228,49 @@ cloud_reflectance, sample, seed
     )  # fmt: skip
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
     row0, row1, col0, col1 = site_window(transform, crs, height, width, site)
-    classes = da.map_overlap(
-        _classes_block,
-        bands[:, row0:row1, col0:col1],
-        depth={0: 0, 1: reach, 2: reach},
-        boundary="none",
-        drop_axis=0,
-        dtype=np.uint8,
-        meta=np.empty((0, 0), dtype=np.uint8),
-        prepare=prepare,
-        band_names=list(band_names),
-        threshold=threshold,
-        pixel_m=pixel_m,
-        fill=fill,
-        opening_m=opening_m,
-        closing_m=closing_m,
-        texture_px=texture_px,
+    window = bands[:, row0:row1, col0:col1]
+    row_chunks = _merge_short(window.chunks[1], reach)
+    col_chunks = _merge_short(window.chunks[2], reach)
+    chunks = window.rechunk((window.shape[0], row_chunks, col_chunks)).to_delayed()[0]
+    nr, nc = chunks.shape
+    row_at = np.concatenate([[0], np.cumsum(row_chunks)]).tolist()
+    col_at = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
+    edges = [
+        [delayed(_edges, pure=True)(chunks[i, j], reach) for j in range(nc)] for i in range(nr)
+    ]
+    near = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
+    options = dict(
+        band_names=list(band_names), threshold=threshold, pixel_m=pixel_m, fill=fill,
+        opening_m=opening_m, closing_m=closing_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance,
-    )
-    cells = classes.map_blocks(
-        _parts_block,
-        min_px=min_patch_px(min_patch_m2, pixel_m),
-        dtype=object,
-        chunks=(1, 1),
-        meta=np.empty((0, 0), dtype=object),
-    )
+    )  # fmt: skip
+    cells = [
+        delayed(_chunk_parts, pure=True)(
+            chunks[i, j],
+            {
+                (dr, dc): edges[i + dr][j + dc]
+                for dr, dc in near
+                if 0 <= i + dr < nr and 0 <= j + dc < nc and reach > 0
+            },
+            reach,
+            row_at[i],
+            col_at[j],
+            min_patch_px(min_patch_m2, pixel_m),
+            prepare,
+            **options,
+        )
+        for i in range(nr)
+        for j in range(nc)
+    ]
     # warnings.catch_warnings is not thread-safe: used in the chunks' threads (shapely does),
     # it can leave an "ignore" filter behind that silences every later warning; this one,
     # in the calling thread, puts the filters back as they were
     bar = progress if progress is not None else contextlib.nullcontext()
     with warnings.catch_warnings(), bar:
-        (computed_cells,) = dask.compute(cells, scheduler=scheduler)
-    parts = [shapely.from_wkb(w) for cell in computed_cells.ravel() for w in cell[0]]
-    unknown_px = sum(cell[1] for cell in computed_cells.ravel())
-    row_seams = np.cumsum(classes.chunks[0])[:-1].tolist()
-    col_seams = np.cumsum(classes.chunks[1])[:-1].tolist()
+        computed = dask.compute(*cells, scheduler=scheduler)
+    parts = [shapely.from_wkb(w) for wkbs, _ in computed for w in wkbs]
+    unknown_px = sum(n for _, n in computed)
+    row_seams, col_seams = row_at[1:-1], col_at[1:-1]
     return extraction_from_parts(
         merge_at_seams(parts, row_seams, col_seams), (row0, row1, col0, col1), transform, crs,
         band_names, site, threshold, pixel_m, unknown_px, min_patch_m2=min_patch_m2,

@@ -25,6 +25,8 @@ True
 
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 
@@ -149,41 +151,57 @@ def _texture_product(
     weight: np.float32,
     floor2: np.float32,
     floor: np.float32,
-) -> np.ndarray:
+    scratch: np.ndarray,
+    out: np.ndarray,
+) -> None:
     rows, cols = red.shape
-    bright = np.empty((rows, cols), dtype=np.float32)
-    valid = np.empty((rows, cols), dtype=np.bool_)
+    bright, tmp, detail2 = scratch[0], scratch[1], scratch[2]
     three = _F32(3.0)
+    nan = _F32(np.nan)
     for i in range(rows):
         for j in range(cols):
             b = (red[i, j] + green[i, j] + blue[i, j]) / three
             ok = np.isfinite(b)
-            valid[i, j] = ok
+            out[i, j] = 0.0 if ok else nan  # NaN marks the unknown pixels until the end
             bright[i, j] = b if ok else fill
-    tmp = np.empty_like(bright)
-    detail2 = np.empty_like(bright)
     _binomial_rows(bright, tmp)
     _binomial_cols(tmp, detail2)
     for i in range(rows):
         for j in range(cols):
             d = bright[i, j] - detail2[i, j]
             detail2[i, j] = d * d
-    mean = np.empty_like(bright)
     _box_rows(detail2, tmp, radius, weight)
     _box_cols(tmp, detail2, radius, weight)
     _box_rows(bright, tmp, radius, weight)
-    _box_cols(tmp, mean, radius, weight)
-    nan = _F32(np.nan)
+    _box_cols(tmp, bright, radius, weight)  # bright is the mean brightness from here on
     for i in range(rows):
         for j in range(cols):
             t2 = detail2[i, j]
             if not t2 >= floor2:
                 t2 = floor2
-            m = mean[i, j]
+            m = bright[i, j]
             if not m >= floor:
                 m = floor
-            mean[i, j] = t2 * m if valid[i, j] else nan
-    return mean
+            if out[i, j] == 0.0:
+                out[i, j] = t2 * m
+
+
+#: Per thread: the scratch arrays of the last chunk (a chunk's intermediate arrays are
+#: reused by the next, not allocated afresh: fresh pages cost more than the filters).
+_SCRATCH = threading.local()
+
+
+def _scratch(rows: int, cols: int) -> np.ndarray:
+    held = getattr(_SCRATCH, "arrays", None)
+    if held is None or held.shape[1] < rows * cols:
+        held = np.empty((3, rows * cols), dtype=np.float32)
+        _SCRATCH.arrays = held
+    return held[:, : rows * cols].reshape(3, rows, cols)
+
+
+def release_scratch() -> None:
+    """Free the calling thread's scratch arrays."""
+    _SCRATCH.arrays = None
 
 
 def texture_product(
@@ -196,10 +214,11 @@ def texture_product(
 ) -> np.ndarray:
     """T² B of every pixel, compiled; see :func:`kaesong_geo.extract.rgb_texture_product_numpy`."""
     bands = [np.ascontiguousarray(b, dtype=np.float32) for b in (red, green, blue)]
+    rows, cols = bands[0].shape
+    out = np.empty((rows, cols), dtype=np.float32)
     f32 = np.float32
-    return np.asarray(
-        _texture_product(
-            bands[0], bands[1], bands[2], f32(fill), texture_px // 2, f32(1.0 / texture_px),
-            f32(floor * floor), f32(floor),
-        )
+    _texture_product(
+        bands[0], bands[1], bands[2], f32(fill), texture_px // 2, f32(1.0 / texture_px),
+        f32(floor * floor), f32(floor), _scratch(rows, cols), out,
     )  # fmt: skip
+    return out
