@@ -12,7 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaesong_geo.extract import rgb_texture_product, rgb_texture_product_numpy
+from kaesong_geo.extract import (
+    StoredBands,
+    local_classes,
+    rgb_texture_product,
+    rgb_texture_product_numpy,
+)
 
 kernels = pytest.importorskip("kaesong_geo.extract_kernels")
 
@@ -51,6 +56,58 @@ def test_the_compiled_texture_is_the_numpy_texture(
         rgb_texture_product_numpy(view[0], view[1], view[2], fill, texture_px, floor),
         equal_nan=True,
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shape=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    dtype=st.sampled_from(["uint8", "uint16", "int16", "float32", "float64"]),
+    order=st.permutations([0, 1, 2, 3]),
+    nodata=st.sampled_from([None, 0, 7, "nan"]),
+    alpha=st.booleans(),
+    zero_is_nodata=st.booleans(),
+    scaled=st.booleans(),
+)
+def test_stored_values_are_read_as_their_bands(
+    seed: int,
+    shape: tuple[int, int],
+    dtype: str,
+    order: list[int],
+    nodata: object,
+    alpha: bool,
+    zero_is_nodata: bool,
+    scaled: bool,
+) -> None:
+    # the compiled texture reading a file's stored values (any type, nodata, alpha, black
+    # fill, scales and offsets, bands in any order) gives the classes of the bands made of them
+    rng = np.random.default_rng(seed)
+    raw = (rng.random((4, *shape)) * 40).astype(dtype)
+    raw[:, rng.random(shape) < 0.1] = 0
+    value: float | None = None
+    if nodata == "nan" and raw.dtype.kind == "f":
+        value = float("nan")
+        raw[1, rng.random(shape) < 0.1] = np.nan
+    elif isinstance(nodata, int):
+        value = float(nodata)
+    names = ["red", "green", "blue", "alpha"]
+    band_names = [names[i] for i in order if names[i] != "alpha"]
+    alpha_at = order.index(3)
+    stored = StoredBands(
+        keep=tuple(i for i in range(4) if i != alpha_at) if alpha else (0, 1, 2),
+        nodata=(value,) * 4,
+        scales=(1e-4, 2.5, 1.0, 1.0) if scaled else (1.0,) * 4,
+        offsets=(0.0, -0.1, 0.0, 3.0) if scaled else (0.0,) * 4,
+        alpha=(alpha_at,) if alpha else (),
+        zero_is_nodata=zero_is_nodata,
+    )
+    if not alpha:
+        raw = raw[:3]
+        band_names = ["red", "green", "blue"]
+    kwargs = dict(band_names=band_names, threshold=0.5, pixel_m=3.0, fill=11.0)
+    direct = local_classes(raw, stored=stored, **kwargs)  # type: ignore[arg-type]
+    made = local_classes(stored(raw), **kwargs)  # type: ignore[arg-type]
+    assert np.array_equal(direct, made)
 
 
 def test_extraction_without_numba_is_the_same() -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "SAMPLE_WINDOW_PX",
     "UNKNOWN",
     "Extraction",
+    "StoredBands",
     "built_up_index",
     "classify",
     "clean_mask",
@@ -140,6 +141,69 @@ class Extraction:
     parameters: dict[str, Any] = field(default_factory=dict)
     pixel_m: float = 0.0
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredBands:
+    """How the pixel values stored in a file become the bands the index is computed on.
+
+    Called on stored values ``(bands, rows, cols)`` (e.g. 8-bit), gives the bands as
+    :data:`WORK_DTYPE`: the ``keep`` bands (an alpha band left out), scaled by the file's
+    scales and offsets when any is set (digital numbers to reflectance), NaN where a band
+    holds its nodata value, where an alpha band is 0, and (with ``zero_is_nodata``) where
+    every kept band is 0 (the black fill ``gdalwarp`` leaves around a scene when no nodata
+    value was set). A chunked extraction holds the compact stored values between steps and
+    makes bands of each chunk where it is used; the compiled RGB texture reads the stored
+    values directly (:func:`local_classes`), with the same result.
+
+    Examples
+    --------
+    >>> raw = np.array([[[0, 10]], [[0, 20]], [[0, 30]]], dtype=np.uint8)
+    >>> s = StoredBands(keep=(0, 1, 2), nodata=(None,) * 3, scales=(1.0,) * 3,
+    ...                 offsets=(0.0,) * 3, zero_is_nodata=True)
+    >>> s(raw)[:, 0].tolist()
+    [[nan, 10.0], [nan, 20.0], [nan, 30.0]]
+    """
+
+    keep: tuple[int, ...]
+    nodata: tuple[float | None, ...]
+    scales: tuple[float, ...]
+    offsets: tuple[float, ...]
+    alpha: tuple[int, ...] = ()
+    zero_is_nodata: bool = False
+
+    @property
+    def scaled(self) -> bool:
+        """Whether the kept bands are scaled (every one, when any has a scale or offset)."""
+        return any(self.scales[i] != 1.0 or self.offsets[i] != 0.0 for i in self.keep)
+
+    def invalid(self, raw: np.ndarray) -> np.ndarray | None:
+        """Where the stored values are nodata (None: nowhere), before any scaling."""
+        invalid: np.ndarray | None = None
+        for i in self.keep:
+            value = self.nodata[i]
+            if value is not None:
+                bad = np.isnan(raw[i]) if np.isnan(value) else raw[i] == value
+                invalid = bad if invalid is None else invalid | bad
+        for i in self.alpha:
+            invalid = raw[i] == 0 if invalid is None else invalid | (raw[i] == 0)
+        if self.zero_is_nodata:
+            black = raw[self.keep[0]] == 0
+            for i in self.keep[1:]:
+                black &= raw[i] == 0
+            invalid = black if invalid is None else invalid | black
+        return invalid
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        """The bands of stored values ``raw``, nodata as NaN."""
+        data = raw[list(self.keep)].astype(WORK_DTYPE)
+        if self.scaled:
+            for j, i in enumerate(self.keep):
+                data[j] = data[j] * WORK_DTYPE(self.scales[i]) + WORK_DTYPE(self.offsets[i])
+        invalid = self.invalid(raw)
+        if invalid is not None and invalid.any():
+            data[:, invalid] = np.nan
+        return data
 
 
 def _roles(band_names: Sequence[str]) -> dict[str, int]:
@@ -305,13 +369,34 @@ def built_up_index(
 
 
 def _rgb_product(
-    bands: np.ndarray, band_names: Sequence[str], fill: float | None, texture_px: int
+    bands: np.ndarray,
+    band_names: Sequence[str],
+    fill: float | None,
+    texture_px: int,
+    stored: StoredBands | None = None,
 ) -> np.ndarray:
+    """T² B of the bands (or of the stored values ``bands``, read as ``stored`` says)."""
     roles = _roles(band_names)
-    red, green, blue = (bands[roles[r]] for r in ("red", "green", "blue"))
-    if fill is None:
-        fill = median_brightness([bands], band_names)
-    return rgb_texture_product(red, green, blue, fill, texture_px, _texture_floor(fill))
+    at = [roles[r] for r in ("red", "green", "blue")]
+    compiled = _compiled_texture() if stored is not None else None
+    if stored is not None and (compiled is None or fill is None):
+        bands, stored = stored(bands), None
+    if stored is None:
+        bands = np.asarray(bands, dtype=WORK_DTYPE)
+        if fill is None:
+            fill = median_brightness([bands], band_names)
+        red, green, blue = (bands[i] for i in at)
+        return rgb_texture_product(red, green, blue, fill, texture_px, _texture_floor(fill))
+    assert fill is not None and compiled is not None
+    at = [stored.keep[i] for i in at]  # the kept bands' places among the stored ones
+    return np.asarray(
+        compiled(
+            bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
+            invalid=stored.invalid(bands),
+            scale=[stored.scales[i] for i in at] if stored.scaled else None,
+            offset=[stored.offsets[i] for i in at] if stored.scaled else None,
+        )
+    )  # fmt: skip
 
 
 def product_threshold(threshold: float) -> np.floating[Any]:
@@ -911,13 +996,16 @@ def local_classes(
     closing_m: float | None = None,
     texture_px: int = TEXTURE_PX,
     cloud_reflectance: float = CLOUD_REFLECTANCE,
+    stored: StoredBands | None = None,
 ) -> np.ndarray:
     """Classes of every pixel after the neighbourhood clean-up: BUILT, NOT_BUILT or UNKNOWN.
 
     Index, threshold, opening and closing: all local, so this runs per chunk
     with an overlap of :func:`local_reach_px` pixels. UNKNOWN (nodata, cloud) is never
     built-up unless the closing bridges it. RGB pixels are compared on T² B with
-    :func:`product_threshold` (no logarithm per pixel).
+    :func:`product_threshold` (no logarithm per pixel). With ``stored``, ``bands`` are the
+    values stored in the file, made into bands as ``stored`` says (the compiled RGB texture
+    reads them as they are).
 
     Examples
     --------
@@ -929,9 +1017,11 @@ def local_classes(
     """
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     if index_name_for(band_names) == "rgb-texture":
-        index = _rgb_product(np.asarray(bands, dtype=WORK_DTYPE), band_names, fill, texture_px)
+        index = _rgb_product(bands, band_names, fill, texture_px, stored)
         built = classify(index, float(product_threshold(threshold)))
     else:
+        if stored is not None:
+            bands = stored(bands)
         index = built_up_index(
             bands, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
             fill=fill, check=False,

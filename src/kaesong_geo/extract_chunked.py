@@ -53,6 +53,7 @@ from kaesong_geo.extract import (
     UNKNOWN,
     WORK_DTYPE,
     Extraction,
+    StoredBands,
     extract_footprint,
     extraction_from_parts,
     index_name_for,
@@ -149,7 +150,10 @@ def _chunk_parts(
 ) -> tuple[list[bytes], int]:
     """One chunk's built-up polygons (WKB, pixel coordinates in the window), unknown pixels."""
     block, up, left = _with_halo(core, lent, depth)
-    classes = local_classes(_bands(block, prepare), **kwargs)
+    if isinstance(prepare, StoredBands):  # the compiled RGB texture reads stored values
+        classes = local_classes(block, stored=prepare, **kwargs)
+    else:
+        classes = local_classes(_bands(block, prepare), **kwargs)
     own = classes[up : up + core.shape[1], left : left + core.shape[2]]
     polygons = pixel_polygons(own == BUILT, row0, col0, min_px=min_px)
     return [p.wkb for p in polygons], int((own == UNKNOWN).sum())

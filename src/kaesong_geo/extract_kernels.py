@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import numba
 import numpy as np
@@ -146,6 +147,9 @@ def _texture_product(
     red: np.ndarray,
     green: np.ndarray,
     blue: np.ndarray,
+    invalid: np.ndarray,
+    scale: np.ndarray,
+    offset: np.ndarray,
     fill: np.float32,
     radius: int,
     weight: np.float32,
@@ -154,16 +158,24 @@ def _texture_product(
     scratch: np.ndarray,
     out: np.ndarray,
 ) -> None:
+    """T² B into ``out``; the bands as stored (any type), ``invalid`` empty when none."""
     rows, cols = red.shape
     bright, tmp, detail2 = scratch[0], scratch[1], scratch[2]
     three = _F32(3.0)
     nan = _F32(np.nan)
+    masked = invalid.size > 0
+    scaled = scale.size > 0
     for i in range(rows):
         for j in range(cols):
-            b = (red[i, j] + green[i, j] + blue[i, j]) / three
-            ok = np.isfinite(b)
+            r, g, b = _F32(red[i, j]), _F32(green[i, j]), _F32(blue[i, j])
+            if scaled:  # as StoredBands does: value * scale + offset, in single precision
+                r = r * scale[0] + offset[0]
+                g = g * scale[1] + offset[1]
+                b = b * scale[2] + offset[2]
+            v = (r + g + b) / three
+            ok = np.isfinite(v) and not (masked and invalid[i, j])
             out[i, j] = 0.0 if ok else nan  # NaN marks the unknown pixels until the end
-            bright[i, j] = b if ok else fill
+            bright[i, j] = v if ok else fill
     _binomial_rows(bright, tmp)
     _binomial_cols(tmp, detail2)
     for i in range(rows):
@@ -211,14 +223,30 @@ def texture_product(
     fill: float,
     texture_px: int,
     floor: float,
+    *,
+    invalid: np.ndarray | None = None,
+    scale: Sequence[float] | None = None,
+    offset: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """T² B of every pixel, compiled; see :func:`kaesong_geo.extract.rgb_texture_product_numpy`."""
-    bands = [np.ascontiguousarray(b, dtype=np.float32) for b in (red, green, blue)]
+    """T² B of every pixel, compiled; see :func:`kaesong_geo.extract.rgb_texture_product_numpy`.
+
+    The bands may be given as stored in a file (any numeric type) with ``invalid`` (True
+    where a pixel is nodata) and the bands' ``scale`` and ``offset`` (applied as
+    :class:`kaesong_geo.extract.StoredBands` does, in single precision): no floating-point
+    copy of the bands is made.
+    """
+    bands = [np.ascontiguousarray(b) for b in (red, green, blue)]
+    if bands[0].dtype.kind not in "uif" or len({b.dtype for b in bands}) > 1:
+        bands = [b.astype(np.float32) for b in bands]
     rows, cols = bands[0].shape
     out = np.empty((rows, cols), dtype=np.float32)
     f32 = np.float32
+    mask = np.zeros(0, dtype=np.bool_) if invalid is None else np.ascontiguousarray(invalid)
+    factors = np.zeros(0, dtype=f32) if scale is None else np.asarray(scale, dtype=f32)
+    shifts = np.zeros(0, dtype=f32) if offset is None else np.asarray(offset, dtype=f32)
     _texture_product(
-        bands[0], bands[1], bands[2], f32(fill), texture_px // 2, f32(1.0 / texture_px),
+        bands[0], bands[1], bands[2], mask.reshape(rows, cols) if mask.size else mask.reshape(0, 0),
+        factors, shifts, f32(fill), texture_px // 2, f32(1.0 / texture_px),
         f32(floor * floor), f32(floor), _scratch(rows, cols), out,
     )  # fmt: skip
     return out

@@ -31,11 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from kaesong_geo import __version__
 from kaesong_geo.errors import DataError, UsageError
-from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, WORK_DTYPE, Extraction
+from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, Extraction, StoredBands
 from kaesong_geo.site import KAESONG, Site
 
 __all__ = [
@@ -138,41 +136,6 @@ def _progress_bar(**kwargs: Any) -> Any:
     return factory()
 
 
-def _to_bands(
-    raw: np.ndarray,
-    *,
-    keep: tuple[int, ...],
-    nodata: tuple[float | None, ...],
-    alpha: tuple[int, ...],
-    scales: tuple[float, ...],
-    offsets: tuple[float, ...],
-    zero_is_nodata: bool = False,
-) -> np.ndarray:
-    """Raw pixels ``(bands, rows, cols)`` of the file to float bands: nodata NaN, scaled.
-
-    With ``zero_is_nodata``, a pixel that is 0 in every band is nodata too (the black fill
-    ``gdalwarp`` leaves around a reprojected scene when no nodata value was set).
-    """
-    data = raw[list(keep)].astype(WORK_DTYPE)
-    invalid: np.ndarray | None = None
-    for i in keep:
-        value = nodata[i]
-        if value is not None:
-            bad = np.isnan(raw[i]) if np.isnan(value) else raw[i] == value
-            invalid = bad if invalid is None else invalid | bad
-    for i in alpha:
-        invalid = raw[i] == 0 if invalid is None else invalid | (raw[i] == 0)
-    if zero_is_nodata:
-        black = np.all(raw[list(keep)] == 0, axis=0)
-        invalid = black if invalid is None else invalid | black
-    if any(scales[i] != 1.0 or offsets[i] != 0.0 for i in keep):
-        for j, i in enumerate(keep):
-            data[j] = data[j] * WORK_DTYPE(scales[i]) + WORK_DTYPE(offsets[i])
-    if invalid is not None and invalid.any():
-        data[:, invalid] = np.nan
-    return data
-
-
 def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
     """The file's raw pixels as a lazy Dask array, and the function that makes bands of them.
 
@@ -181,8 +144,6 @@ def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
     declares no nodata value and has no alpha band has its pixels black in every band taken
     as nodata: no land surface is exactly 0 in every band, but the fill of a warped scene is.
     """
-    import functools
-
     from kaesong_geo.deps import require
 
     rioxarray = require("rioxarray", "extracting in chunks", extra="scale")
@@ -194,14 +155,13 @@ def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
         driver=src.driver,
     ).data  # fmt: skip
     declared = any(v is not None for v in src.nodatavals) or bool(alpha)
-    prepare = functools.partial(
-        _to_bands,
-        zero_is_nodata=not declared,
+    prepare = StoredBands(
         keep=tuple(i for i in range(src.count) if i not in alpha),
         nodata=tuple(src.nodatavals),
         alpha=alpha,
         scales=tuple(float(v) for v in src.scales),
         offsets=tuple(float(v) for v in src.offsets),
+        zero_is_nodata=not declared,
     )
     return lazy, prepare
 
