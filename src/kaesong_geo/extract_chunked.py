@@ -38,6 +38,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -140,15 +141,21 @@ def _with_halo(
 
 def _chunk_parts(
     core: np.ndarray,
-    lent: dict[tuple[int, int], dict[str, np.ndarray]],
-    depth: int,
+    sides: tuple[tuple[int, int], ...],
     row0: int,
     col0: int,
+    *lent_edges: dict[str, np.ndarray],
+    depth: int,
     min_px: int,
     prepare: Callable[[np.ndarray], np.ndarray] | None,
     **kwargs: Any,
 ) -> tuple[list[bytes], int]:
-    """One chunk's built-up polygons (WKB, pixel coordinates in the window), unknown pixels."""
+    """One chunk's built-up polygons (WKB, pixel coordinates in the window), unknown pixels.
+
+    ``lent_edges`` are the :func:`_edges` of the neighbours at ``sides`` (row and column
+    steps), in that order.
+    """
+    lent = dict(zip(sides, lent_edges, strict=True))
     block, up, left = _with_halo(core, lent, depth)
     if isinstance(prepare, StoredBands):  # the compiled RGB texture reads stored values
         classes = local_classes(block, stored=prepare, **kwargs)
@@ -239,33 +246,31 @@ cloud_reflectance, sample, seed
     nr, nc = chunks.shape
     row_at = np.concatenate([[0], np.cumsum(row_chunks)]).tolist()
     col_at = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
-    edges = [
-        [delayed(_edges, pure=True)(chunks[i, j], reach) for j in range(nc)] for i in range(nr)
-    ]
+    edges = [[delayed(_edges)(chunks[i, j], reach) for j in range(nc)] for i in range(nr)]
     near = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
-    options = dict(
+    # what every chunk shares goes in a partial, not through Dask's traversal of arguments
+    # (which cost more than a second on 200 chunks)
+    parts_of = functools.partial(
+        _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m), prepare=prepare,
         band_names=list(band_names), threshold=threshold, pixel_m=pixel_m, fill=fill,
         opening_m=opening_m, closing_m=closing_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance,
     )  # fmt: skip
-    cells = [
-        delayed(_chunk_parts, pure=True)(
-            chunks[i, j],
-            {
-                (dr, dc): edges[i + dr][j + dc]
-                for dr, dc in near
-                if 0 <= i + dr < nr and 0 <= j + dc < nc and reach > 0
-            },
-            reach,
-            row_at[i],
-            col_at[j],
-            min_patch_px(min_patch_m2, pixel_m),
-            prepare,
-            **options,
-        )
-        for i in range(nr)
-        for j in range(nc)
-    ]
+    cells = []
+    for i in range(nr):
+        for j in range(nc):
+            sides = tuple(
+                (dr, dc) for dr, dc in near if 0 <= i + dr < nr and 0 <= j + dc < nc and reach
+            )
+            cells.append(
+                delayed(parts_of, pure=True)(
+                    chunks[i, j],
+                    sides,
+                    row_at[i],
+                    col_at[j],
+                    *(edges[i + dr][j + dc] for dr, dc in sides),
+                )
+            )
     # warnings.catch_warnings is not thread-safe: used in the chunks' threads (shapely does),
     # it can leave an "ignore" filter behind that silences every later warning; this one,
     # in the calling thread, puts the filters back as they were
