@@ -1028,7 +1028,7 @@ def local_classes(
         )  # fmt: skip
         built = classify(index, threshold)
     mask = smooth_mask(built, open_px, close_px)
-    out = np.where(np.isnan(index), UNKNOWN, NOT_BUILT).astype(np.uint8)
+    out: np.ndarray = np.where(np.isnan(index), np.uint8(UNKNOWN), np.uint8(NOT_BUILT))
     out[mask] = BUILT
     return out
 

@@ -78,6 +78,26 @@ def _bands(block: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None
     return np.asarray(block if prepare is None else prepare(block), dtype=WORK_DTYPE)
 
 
+def _release_memory() -> None:
+    """Give the memory the chunks' threads freed back to the system.
+
+    The compiled texture's scratch arrays are dropped, and on Linux glibc's ``malloc_trim``
+    returns the free pages of every thread's heap (glibc keeps them otherwise, and the
+    polygons merged next would add to them; ``dask.distributed`` does the same between
+    tasks).
+    """
+    import ctypes
+    import sys
+
+    with contextlib.suppress(ImportError):
+        from kaesong_geo.extract_kernels import release_scratch
+
+        release_scratch()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _merge_short(sizes: Sequence[int], depth: int) -> tuple[int, ...]:
     """Chunk sizes along an axis with none shorter than ``depth`` (short ones join a neighbour).
 
@@ -237,6 +257,8 @@ cloud_reflectance, sample, seed
         [_bands(w, prepare) for w in computed], band_names,
         texture_px=texture_px, cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
     )  # fmt: skip
+    del computed
+    _release_memory()
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
     row0, row1, col0, col1 = site_window(transform, crs, height, width, site)
     window = bands[:, row0:row1, col0:col1]
@@ -277,6 +299,7 @@ cloud_reflectance, sample, seed
     bar = progress if progress is not None else contextlib.nullcontext()
     with warnings.catch_warnings(), bar:
         computed = dask.compute(*cells, scheduler=scheduler)
+    _release_memory()
     parts = [shapely.from_wkb(w) for wkbs, _ in computed for w in wkbs]
     unknown_px = sum(n for _, n in computed)
     row_seams, col_seams = row_at[1:-1], col_at[1:-1]

@@ -200,20 +200,20 @@ def _texture_product(
 
 #: Per thread: the scratch arrays of the last chunk (a chunk's intermediate arrays are
 #: reused by the next, not allocated afresh: fresh pages cost more than the filters).
-_SCRATCH = threading.local()
+_SCRATCH: dict[int, np.ndarray] = {}
 
 
 def _scratch(rows: int, cols: int) -> np.ndarray:
-    held = getattr(_SCRATCH, "arrays", None)
+    held = _SCRATCH.get(threading.get_ident())
     if held is None or held.shape[1] < rows * cols:
         held = np.empty((3, rows * cols), dtype=np.float32)
-        _SCRATCH.arrays = held
+        _SCRATCH[threading.get_ident()] = held
     return held[:, : rows * cols].reshape(3, rows, cols)
 
 
 def release_scratch() -> None:
-    """Free the calling thread's scratch arrays."""
-    _SCRATCH.arrays = None
+    """Free every thread's scratch arrays (at the end of an extraction)."""
+    _SCRATCH.clear()
 
 
 def texture_product(
