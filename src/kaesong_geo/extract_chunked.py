@@ -186,6 +186,13 @@ def _chunk_parts(
     return [p.wkb for p in polygons], int((own == UNKNOWN).sum())
 
 
+def _join_row(col_seams: Sequence[int], *cells: tuple[list[bytes], int]) -> tuple[list[bytes], int]:
+    """The polygons of a row of chunks joined across its column seams (WKB), unknown pixels."""
+    parts: list[Any] = [shapely.from_wkb(w) for wkbs, _ in cells for w in wkbs]
+    joined = merge_at_seams(parts, [], col_seams)
+    return [p.wkb for p in joined], sum(n for _, n in cells)
+
+
 def extract_chunked(
     bands: Any,
     transform: Any,
@@ -297,14 +304,19 @@ cloud_reflectance, sample, seed
     # it can leave an "ignore" filter behind that silences every later warning; this one,
     # in the calling thread, puts the filters back as they were
     bar = progress if progress is not None else contextlib.nullcontext()
+    # the pieces of a row of chunks are joined across its chunks' edges as soon as the row
+    # is done, in parallel with the other chunks; only the joins across rows are left
+    rows = [
+        delayed(_join_row, pure=True)(col_at[1:-1], *cells[i * nc : (i + 1) * nc])
+        for i in range(nr)
+    ]
     with warnings.catch_warnings(), bar:
-        computed = dask.compute(*cells, scheduler=scheduler)
+        computed = dask.compute(*rows, scheduler=scheduler)
     _release_memory()
     parts = [shapely.from_wkb(w) for wkbs, _ in computed for w in wkbs]
     unknown_px = sum(n for _, n in computed)
-    row_seams, col_seams = row_at[1:-1], col_at[1:-1]
     return extraction_from_parts(
-        merge_at_seams(parts, row_seams, col_seams), (row0, row1, col0, col1), transform, crs,
+        merge_at_seams(parts, row_at[1:-1], []), (row0, row1, col0, col1), transform, crs,
         band_names, site, threshold, pixel_m, unknown_px, min_patch_m2=min_patch_m2,
         closing_m=closing_m, opening_m=opening_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
