@@ -41,6 +41,7 @@ import contextlib
 import functools
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,7 @@ from kaesong_geo.extract import (
     BUILT,
     CLOUD_REFLECTANCE,
     DEFAULT_MIN_PATCH_M2,
+    NOT_BUILT,
     TEXTURE_PX,
     UNKNOWN,
     WORK_DTYPE,
@@ -117,73 +119,129 @@ def _merge_short(sizes: Sequence[int], depth: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-_SIDES = {
-    (-1, 0): "bottom", (1, 0): "top", (0, -1): "right", (0, 1): "left",
-    (-1, -1): "bottom-right", (-1, 1): "bottom-left", (1, -1): "top-right", (1, 1): "top-left",
-}  # fmt: skip
+@dataclass(frozen=True)
+class _FirstPass:
+    """What a chunk's first pass keeps: far less than the chunk itself.
+
+    ``built`` and ``unknown`` are the chunk's classes as bits, exact beyond ``depth`` pixels
+    from every edge that has a neighbour (the chunk was classified alone); ``strips`` are
+    the stored values of the chunk's ``2 depth`` pixels along each edge (``top``,
+    ``bottom``, ``left``, ``right``), from which the ring of ``depth`` pixels is classified
+    again in the second pass, with the neighbours' strips around it. Dask keeps the first
+    passes of a row of chunks or two while it works down the window; holding these rather
+    than the stored chunks (three bytes a pixel in RGB) is most of the memory saved.
+    """
+
+    shape: tuple[int, int]
+    built: np.ndarray
+    unknown: np.ndarray
+    strips: dict[str, np.ndarray]
+
+    def classes(self) -> np.ndarray:
+        n = self.shape[0] * self.shape[1]
+        out = np.full(n, NOT_BUILT, dtype=np.uint8)
+        out[np.unpackbits(self.built, count=n).view(bool)] = BUILT
+        out[np.unpackbits(self.unknown, count=n).view(bool)] = UNKNOWN
+        return out.reshape(self.shape)
 
 
-def _edges(block: np.ndarray, depth: int) -> dict[str, np.ndarray]:
-    """Copies of the strips and corners of a chunk that its neighbours need.
+def _classes(block: np.ndarray, prepare: Any, **kwargs: Any) -> np.ndarray:
+    if isinstance(prepare, StoredBands):  # the compiled RGB texture reads stored values
+        return local_classes(block, stored=prepare, **kwargs)
+    return local_classes(_bands(block, prepare), **kwargs)
 
-    Copies, not views: a view would keep the whole chunk in memory until the last neighbour
-    has run (Dask's ``map_overlap`` holds whole rows of chunks that way).
+
+def _first_pass(block: np.ndarray, depth: int, prepare: Any, **kwargs: Any) -> _FirstPass:
+    """Classify a chunk alone; keep its classes as bits and its edge strips (copies)."""
+    classes = _classes(block, prepare, **kwargs)
+    d = 2 * depth
+    strips = {
+        "top": block[:, :d].copy(), "bottom": block[:, -d:].copy(),
+        "left": block[:, :, :d].copy(), "right": block[:, :, -d:].copy(),
+    } if depth else {}  # fmt: skip
+    return _FirstPass(
+        classes.shape, np.packbits(classes == BUILT), np.packbits(classes == UNKNOWN), strips
+    )
+
+
+def _ring(
+    near: dict[tuple[int, int], _FirstPass], side: str, depth: int, prepare: Any, **kwargs: Any
+) -> np.ndarray:
+    """Exact classes of the chunk's ``depth`` pixels along ``side``, from the strips around.
+
+    The strip classified spans ``3 depth`` pixels across the edge (``depth`` of the
+    neighbour's, ``2 depth`` of the chunk's) and, along it, the chunk and ``depth`` pixels
+    of each neighbour there is; its middle third is exact.
     """
     d = depth
-    rows = {"top": slice(0, d), "bottom": slice(-d, None), "": slice(None)}
-    cols = {"left": slice(0, d), "right": slice(-d, None), "": slice(None)}
-    out = {}
-    for side in set(_SIDES.values()):
-        r, _, c = side.partition("-")
-        if r in cols:  # "left" / "right" alone
-            r, c = "", r
-        out[side] = block[:, rows[r], cols[c]].copy()
-    return out
-
-
-def _with_halo(
-    core: np.ndarray, lent: dict[tuple[int, int], dict[str, np.ndarray]], depth: int
-) -> tuple[np.ndarray, int, int]:
-    """The chunk with ``depth`` pixels of each neighbour around it; its offset in the result."""
-    up = depth if (-1, 0) in lent else 0
-    down = depth if (1, 0) in lent else 0
-    left = depth if (0, -1) in lent else 0
-    right = depth if (0, 1) in lent else 0
-    b, h, w = core.shape
-    out = np.empty((b, up + h + down, left + w + right), dtype=core.dtype)
-    rows = {-1: slice(0, up), 0: slice(up, up + h), 1: slice(up + h, up + h + down)}
-    cols = {-1: slice(0, left), 0: slice(left, left + w), 1: slice(left + w, left + w + right)}
-    out[:, rows[0], cols[0]] = core
-    for (dr, dc), strips in lent.items():
-        out[:, rows[dr], cols[dc]] = strips[_SIDES[(dr, dc)]]
-    return out, up, left
+    me = near[(0, 0)]
+    h, w = me.shape
+    if side in ("top", "bottom"):
+        left, right = (0, -1) in near, (0, 1) in near
+        lo, hi = (d if left else 0), (d if right else 0)
+        facing = "bottom" if side == "top" else "top"  # the neighbour's edge facing this one
+        step = -1 if side == "top" else 1
+        b = near[(step, 0)].strips[facing]
+        strip = np.empty((b.shape[0], 3 * d, lo + w + hi), dtype=b.dtype)
+        if side == "top":
+            theirs, mine = slice(0, d), slice(d, 3 * d)
+        else:
+            theirs, mine = slice(2 * d, 3 * d), slice(0, 2 * d)
+        take = slice(-d, None) if side == "top" else slice(0, d)
+        rows = slice(0, 2 * d) if side == "top" else slice(h - 2 * d, h)
+        strip[:, theirs, lo : lo + w] = b[:, take]
+        strip[:, mine, lo : lo + w] = me.strips[side]
+        beside = (
+            (-1, slice(0, lo), "right", slice(-d, None)),
+            (1, slice(lo + w, lo + w + hi), "left", slice(0, d)),
+        )
+        for dc, cols, edge, pick in beside:
+            if (0, dc) in near:
+                strip[:, mine, cols] = near[(0, dc)].strips[edge][:, rows, pick]
+                strip[:, theirs, cols] = near[(step, dc)].strips[facing][:, take, pick]
+        classes = _classes(strip, prepare, **kwargs)
+        return classes[d : 2 * d, lo : lo + w]
+    other = near[(0, -1) if side == "left" else (0, 1)]
+    b = other.strips["right" if side == "left" else "left"]
+    strip = np.empty((b.shape[0], h, 3 * d), dtype=b.dtype)
+    if side == "left":
+        strip[:, :, :d] = b[:, :, -d:]
+        strip[:, :, d:] = me.strips["left"]
+    else:
+        strip[:, :, : 2 * d] = me.strips["right"]
+        strip[:, :, 2 * d :] = b[:, :, :d]
+    return _classes(strip, prepare, **kwargs)[:, d : 2 * d]
 
 
 def _chunk_parts(
-    core: np.ndarray,
     sides: tuple[tuple[int, int], ...],
     row0: int,
     col0: int,
-    *lent_edges: dict[str, np.ndarray],
+    *passes: _FirstPass,
     depth: int,
     min_px: int,
-    prepare: Callable[[np.ndarray], np.ndarray] | None,
+    prepare: Any,
     **kwargs: Any,
 ) -> tuple[list[bytes], int]:
     """One chunk's built-up polygons (WKB, pixel coordinates in the window), unknown pixels.
 
-    ``lent_edges`` are the :func:`_edges` of the neighbours at ``sides`` (row and column
-    steps), in that order.
+    ``passes`` are the first passes of the chunk and of its neighbours at ``sides`` (row
+    and column steps), in that order: the chunk's classes, its ring along each edge with a
+    neighbour classified again with the neighbour's strips.
     """
-    lent = dict(zip(sides, lent_edges, strict=True))
-    block, up, left = _with_halo(core, lent, depth)
-    if isinstance(prepare, StoredBands):  # the compiled RGB texture reads stored values
-        classes = local_classes(block, stored=prepare, **kwargs)
-    else:
-        classes = local_classes(_bands(block, prepare), **kwargs)
-    own = classes[up : up + core.shape[1], left : left + core.shape[2]]
-    polygons = pixel_polygons(own == BUILT, row0, col0, min_px=min_px)
-    return [p.wkb for p in polygons], int((own == UNKNOWN).sum())
+    near = dict(zip(((0, 0), *sides), passes, strict=True))
+    classes = near[(0, 0)].classes()
+    h, w = classes.shape
+    d = depth
+    # left and right first: the corners are then put right by the top and bottom rings
+    for side, step, at in (("left", (0, -1), (slice(None), slice(0, d))),
+                           ("right", (0, 1), (slice(None), slice(w - d, w))),
+                           ("top", (-1, 0), (slice(0, d), slice(None))),
+                           ("bottom", (1, 0), (slice(h - d, h), slice(None)))):  # fmt: skip
+        if d and step in near:
+            classes[at] = _ring(near, side, d, prepare, **kwargs)
+    polygons = pixel_polygons(classes == BUILT, row0, col0, min_px=min_px)
+    return [p.wkb for p in polygons], int((classes == UNKNOWN).sum())
 
 
 def _join_row(col_seams: Sequence[int], *cells: tuple[list[bytes], int]) -> tuple[list[bytes], int]:
@@ -269,22 +327,26 @@ cloud_reflectance, sample, seed
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
     row0, row1, col0, col1 = site_window(transform, crs, height, width, site)
     window = bands[:, row0:row1, col0:col1]
-    row_chunks = _merge_short(window.chunks[1], reach)
-    col_chunks = _merge_short(window.chunks[2], reach)
+    # a chunk's edge strips are twice the overlap wide: no chunk may be narrower
+    row_chunks = _merge_short(window.chunks[1], 2 * reach)
+    col_chunks = _merge_short(window.chunks[2], 2 * reach)
     chunks = window.rechunk((window.shape[0], row_chunks, col_chunks)).to_delayed()[0]
     nr, nc = chunks.shape
     row_at = np.concatenate([[0], np.cumsum(row_chunks)]).tolist()
     col_at = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
-    edges = [[delayed(_edges)(chunks[i, j], reach) for j in range(nc)] for i in range(nr)]
-    near = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
     # what every chunk shares goes in a partial, not through Dask's traversal of arguments
     # (which cost more than a second on 200 chunks)
-    parts_of = functools.partial(
-        _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m), prepare=prepare,
-        band_names=list(band_names), threshold=threshold, pixel_m=pixel_m, fill=fill,
-        opening_m=opening_m, closing_m=closing_m, texture_px=texture_px,
+    options: dict[str, Any] = dict(
+        prepare=prepare, band_names=list(band_names), threshold=threshold, pixel_m=pixel_m,
+        fill=fill, opening_m=opening_m, closing_m=closing_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance,
     )  # fmt: skip
+    first_of = functools.partial(_first_pass, depth=reach, **options)
+    parts_of = functools.partial(
+        _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m), **options
+    )
+    first = [[delayed(first_of, pure=True)(chunks[i, j]) for j in range(nc)] for i in range(nr)]
+    near = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
     cells = []
     for i in range(nr):
         for j in range(nc):
@@ -293,11 +355,11 @@ cloud_reflectance, sample, seed
             )
             cells.append(
                 delayed(parts_of, pure=True)(
-                    chunks[i, j],
                     sides,
                     row_at[i],
                     col_at[j],
-                    *(edges[i + dr][j + dc] for dr, dc in sides),
+                    first[i][j],
+                    *(first[i + dr][j + dc] for dr, dc in sides),
                 )
             )
     # warnings.catch_warnings is not thread-safe: used in the chunks' threads (shapely does),
