@@ -39,9 +39,14 @@ _F32 = numba.float32
 @numba.njit(nogil=True, cache=True)
 def _mirror(i: int, n: int) -> int:
     """Index ``i`` reflected into ``0..n-1`` as ``numpy.pad(mode="symmetric")`` does."""
-    period = 2 * n
-    i = i % period
-    return i if i < n else period - 1 - i
+    if 0 <= i < n:
+        return i
+    if -n <= i < 0:
+        return -1 - i
+    if n <= i < 2 * n:
+        return 2 * n - 1 - i
+    i = i % (2 * n)  # an array narrower than the filter: reflected again
+    return i if i < n else 2 * n - 1 - i
 
 
 @numba.njit(nogil=True, cache=True)
