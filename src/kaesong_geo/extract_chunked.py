@@ -8,18 +8,24 @@ polygon for polygon, whatever the chunking:
 1. The threshold (and the RGB nodata fill) from the same sample windows
    (:func:`~kaesong_geo.extract.sample_windows`): a few chunks are read for it.
 2. Only the part of the scene around the site (:func:`~kaesong_geo.extract.site_window`) is
-   read on: :func:`~kaesong_geo.extract.local_classes` per chunk with ``dask.array.map_overlap`` and
-   an overlap of :func:`~kaesong_geo.extract.local_reach_px` pixels (``boundary="none"``: a
-   chunk on the scene's edge sees the edge as the whole raster does).
-3. :func:`~kaesong_geo.extract.pixel_polygons` per chunk (``map_blocks`` on the classes, in
-   whole-raster pixel coordinates), the pieces cut by chunk edges joined
-   (:func:`~kaesong_geo.extract.merge_at_seams`).
+   read on, in two passes per chunk (a graph of Dask tasks). The first runs
+   :func:`~kaesong_geo.extract.local_classes` on the chunk alone: its classes are exact
+   beyond :func:`~kaesong_geo.extract.local_reach_px` pixels from its edges; it keeps them as
+   bits, with the stored values of the ``2 x reach`` pixels along each edge. The second
+   classifies again the ring of ``reach`` pixels along each edge that has a neighbour, from a
+   strip made of its own and the neighbour's edge values (so, like the whole raster, a chunk
+   on the window's edge sees the edge), and traces
+   :func:`~kaesong_geo.extract.pixel_polygons` in window pixel coordinates.
+3. The pieces cut by chunk edges are joined (:func:`~kaesong_geo.extract.merge_at_seams`):
+   along a row of chunks in a task of its own, then across rows.
 4. :func:`~kaesong_geo.extract.footprint_from_parts` on the merged polygons (removing small
    patches and holes needs the whole polygon, not the whole raster).
 
-Memory stays near a few chunks per thread; only polygons come back to the caller. The
-computation runs on whatever Dask scheduler is given or active (threads, a
-``dask.distributed`` client); a progress bar is a Dask callback around the call.
+Memory: per thread, a chunk and its working arrays; and the first passes Dask holds while it
+works down the window (a row of chunks or two, at about a fifth of a stored RGB chunk each,
+not the chunks themselves: ``dask.array.map_overlap`` would hold those). Only polygons come
+back to the caller. The computation runs on whatever Dask scheduler is given or active
+(threads, a ``dask.distributed`` client); a progress bar is a Dask callback around the call.
 
 Examples
 --------
