@@ -257,6 +257,15 @@ def _join_row(col_seams: Sequence[int], *cells: tuple[list[bytes], int]) -> tupl
     return [p.wkb for p in joined], sum(n for _, n in cells)
 
 
+def _join_rows(
+    seam: int, upper: tuple[list[bytes], int], lower: tuple[list[bytes], int]
+) -> tuple[list[bytes], int]:
+    """Two joined groups of rows joined across the row ``seam`` between them."""
+    parts: list[Any] = [shapely.from_wkb(w) for w in upper[0] + lower[0]]
+    joined = merge_at_seams(parts, [seam], [])
+    return [p.wkb for p in joined], upper[1] + lower[1]
+
+
 def extract_chunked(
     bands: Any,
     transform: Any,
@@ -373,18 +382,25 @@ cloud_reflectance, sample, seed
     # in the calling thread, puts the filters back as they were
     bar = progress if progress is not None else contextlib.nullcontext()
     # the pieces of a row of chunks are joined across its chunks' edges as soon as the row
-    # is done, in parallel with the other chunks; only the joins across rows are left
-    rows = [
-        delayed(_join_row, pure=True)(col_at[1:-1], *cells[i * nc : (i + 1) * nc])
+    # is done, then neighbouring groups of rows across the edge between them (a tree), in
+    # parallel with the chunks still to do: little joining is left for the end
+    groups = [
+        (i, delayed(_join_row, pure=True)(col_at[1:-1], *cells[i * nc : (i + 1) * nc]))
         for i in range(nr)
     ]
+    while len(groups) > 1:
+        paired = []
+        for k in range(0, len(groups) - 1, 2):
+            (top_row, upper), (next_row, lower) = groups[k], groups[k + 1]
+            joined = delayed(_join_rows, pure=True)(row_at[next_row], upper, lower)
+            paired.append((top_row, joined))
+        groups = paired + groups[len(groups) - len(groups) % 2 :]
     with warnings.catch_warnings(), bar:
-        computed = dask.compute(*rows, scheduler=scheduler)
+        ((wkbs, unknown_px),) = dask.compute(groups[0][1], scheduler=scheduler)
     _release_memory()
-    parts = [shapely.from_wkb(w) for wkbs, _ in computed for w in wkbs]
-    unknown_px = sum(n for _, n in computed)
+    parts = [shapely.from_wkb(w) for w in wkbs]
     return extraction_from_parts(
-        merge_at_seams(parts, row_at[1:-1], []), (row0, row1, col0, col1), transform, crs,
+        parts, (row0, row1, col0, col1), transform, crs,
         band_names, site, threshold, pixel_m, unknown_px, min_patch_m2=min_patch_m2,
         closing_m=closing_m, opening_m=opening_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
