@@ -17,7 +17,8 @@ polygon for polygon, whatever the chunking:
    on the window's edge sees the edge), and traces
    :func:`~kaesong_geo.extract.pixel_polygons` in window pixel coordinates.
 3. The pieces cut by chunk edges are joined (:func:`~kaesong_geo.extract.merge_at_seams`):
-   along a row of chunks in a task of its own, then across rows.
+   along a row of chunks in a task of its own, then neighbouring groups of rows across the
+   edge between them (a tree of tasks), while other chunks are still being classified.
 4. :func:`~kaesong_geo.extract.footprint_from_parts` on the merged polygons (removing small
    patches and holes needs the whole polygon, not the whole raster).
 
