@@ -376,20 +376,25 @@ def _series_library(
     client: Any, catalog: Path, workspace: Path, with_imagery: bool = True
 ) -> list[tuple[str, str]]:
     """``extract_series`` on the (warmed) cluster of ``client``, into a new workspace."""
+    import warnings
+
+    from kaesong_geo.errors import SuspectExtractionWarning
     from kaesong_geo.io import series
     from kaesong_geo.io.workspace import make_workspace
     from kaesong_geo.site import KAESONG
 
     workers = len(client.scheduler_info(n_workers=-1)["workers"])
     ws = make_workspace(workspace, site=KAESONG)
-    result = series.extract_series(
-        catalog,
-        ws,
-        scheduler=client.scheduler.address,
-        n_workers=workers,
-        progress=False,
-        with_imagery=with_imagery,
-    )
+    with warnings.catch_warnings():  # the generated zone is one large polygon: said once
+        warnings.simplefilter("ignore", SuspectExtractionWarning)
+        result = series.extract_series(
+            catalog,
+            ws,
+            scheduler=client.scheduler.address,
+            n_workers=workers,
+            progress=False,
+            with_imagery=with_imagery,
+        )
     return sorted(
         (s.id, f"{s.status}, {s.area_m2 / 1e6:.2f} km²" if s.area_m2 else f"{s.status} {s.message}")
         for s in result.scenes
@@ -489,7 +494,8 @@ def main() -> int:
         "--series",
         choices=("library", "library-no-imagery", "map"),
         default="library",
-        help="extract_series (default; without the scenes' images), or extract_scene tasks only",
+        help="extract_series with the scenes' images (default, the headline), without them, "
+        "or extract_scene tasks only",
     )
     parser.add_argument("--keep", help="folder to keep the generated scenes in (reused if there)")
     args = parser.parse_args()
