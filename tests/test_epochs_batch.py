@@ -185,6 +185,10 @@ def test_a_scene_given_twice_or_already_added_is_refused(tmp_path: Path) -> None
     results = add_epochs(ws, [again])
     assert isinstance(results[0], UsageError)  # the same, in a later batch
     assert "is already in the workspace as imagery/2019-04-02-scene-0.tif" in str(results[0])
+    twice = [dataclasses.replace(first, scene=None, replace_epoch=True)] * 2
+    results = add_epochs(ws, twice)  # one date twice in a batch: the second refused
+    assert isinstance(results[0], AddedEpoch) and isinstance(results[1], UsageError)
+    assert str(results[1]).endswith("epoch 2019-04-02 is given twice; one footprint per epoch")
 
 
 def test_an_epoch_with_images_keeps_them(tmp_path: Path) -> None:

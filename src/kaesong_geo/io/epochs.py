@@ -1196,6 +1196,8 @@ def add_epochs(
         try:
             epoch_date = _label(item.date, today)
             label = epoch_date.label
+            if any(st.label == label for st in staged):
+                raise UsageError(f"epoch {label} is given twice; one footprint per epoch")
             _refuse_conflicts(label, present, root, item.replace_epoch)
             existing = next((e for e in before.epochs if e.label == label), None)
             to_remove = _own_files(existing, root, before.epochs, "replace") if existing else []
