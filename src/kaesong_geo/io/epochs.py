@@ -21,6 +21,11 @@ all with the epoch's footprint, later ones on top). A footprint added in the sam
 images is recorded as traced on the screenshot if one is given, else on the scene if there is
 exactly one.
 
+:func:`add_epochs` adds several epochs in one transaction (``kaesong-geo extract-series``): a
+footprint each and a scene already clipped elsewhere (:func:`prepare_scene`, on a Dask
+worker), with one inspection of the workspace before and one after, an epoch refused by its
+checks left out while the others are added.
+
 Examples
 --------
 >>> from kaesong_geo.io.datadir import bundled_data_dir

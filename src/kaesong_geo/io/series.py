@@ -344,8 +344,8 @@ def extract_series(
         Extract again and replace the footprints of the epochs already in the workspace (else
         they are skipped); their images stay as they are.
     with_imagery : bool
-        Add each scene, clipped to the site, as the epoch's image (the client reads it); not
-        to an epoch that has images already.
+        Add each scene, clipped to the site on its worker, as the epoch's image; not to an
+        epoch that has images already.
     min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
     timeout_s : float
         Seconds to wait for the scheduler to answer and for its workers to join.
