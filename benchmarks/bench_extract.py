@@ -371,7 +371,7 @@ def _series_map(client: Any, catalog: Path, workspace: Path) -> list[tuple[str, 
 
     paths = [str(p) for p in catalog_scenes(catalog)]
     futures = client.map(_extract_one, paths, pure=False)
-    done = [f.result() for f in as_completed(futures)]
+    done = [f.result() for f in as_completed(futures, loop=client.loop)]
     return sorted((name, f"{polygons} polygons, {km2:.2f} km²") for name, polygons, km2 in done)
 
 
