@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import logging
@@ -396,3 +397,36 @@ def test_a_failure_is_always_one_line(text: str, kind: type[Exception]) -> None:
         reason = failure_reason(exc)
         assert reason and len(reason.splitlines()) == 1
         assert " ".join(text.split()) in reason
+
+
+def test_images_made_on_the_workers_are_those_epochs_add_makes(  # type: ignore[no-untyped-def]
+    cli, series, scheduler: str, tmp_path: Path
+) -> None:
+    """The COG a worker clips is byte for byte the one ``epochs add --imagery`` writes."""
+    catalog, _ = series
+    ws = make_workspace(tmp_path / "ws")
+    r = cli("extract-series", str(catalog), "--data-dir", str(ws), "--scheduler", scheduler)
+    assert r.code == 1 and "5 added, 0 skipped, 1 failed" in r.out
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        rows = {row["date"]: row for row in csv.DictReader(fh) if row["file"]}
+    assert len(rows) == 5
+    for item_id, when, *_ in SCENES:
+        date = when.date().isoformat()
+        if item_id == CORRUPT:
+            continue
+        row = rows[date]
+        assert row["file"] == f"{date}-{item_id}.tif"
+        assert row["source"] == f"{item_id}.tif (STAC item {item_id} of catalog.json)"
+        # the same epoch, by hand, into a workspace as the series found it
+        by_hand = make_workspace(tmp_path / f"by-hand-{item_id}")
+        fp = tmp_path / f"{item_id}.geojson"
+        shutil.copy(ws / "boundaries" / f"{date}.geojson", fp)
+        r = cli("epochs", "add", date, "--data-dir", str(by_hand), "--footprint", str(fp),
+                "--imagery", str(catalog.parent / item_id / f"{item_id}.tif"),
+                "--image-source", row["source"], "--source", "by hand")  # fmt: skip
+        assert r.code == 0, r.err
+        made = (by_hand / "imagery" / row["file"]).read_bytes()
+        assert (ws / "imagery" / row["file"]).read_bytes() == made, item_id
+        with open(by_hand / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+            (hand_row,) = [x for x in csv.DictReader(fh) if x["date"] == date]
+        assert hand_row == row

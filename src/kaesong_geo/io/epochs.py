@@ -21,6 +21,11 @@ all with the epoch's footprint, later ones on top). A footprint added in the sam
 images is recorded as traced on the screenshot if one is given, else on the scene if there is
 exactly one.
 
+:func:`add_epochs` adds several epochs in one transaction (``kaesong-geo extract-series``): a
+footprint each and a scene already clipped elsewhere (:func:`prepare_scene`, on a Dask
+worker), with one inspection of the workspace before and one after, an epoch refused by its
+checks left out while the others are added.
+
 Examples
 --------
 >>> from kaesong_geo.io.datadir import bundled_data_dir
@@ -43,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from kaesong_geo.dates import EpochDate, parse_epoch
-from kaesong_geo.errors import DataError, UsageError
+from kaesong_geo.errors import DataError, KaesongGeoError, UsageError
 from kaesong_geo.io.datadir import bundled_data_dir, resolve_data_dir
 from kaesong_geo.io.footprints import _SIDECARS, of_epoch, suffix_of
 from kaesong_geo.io.imagery import (
@@ -54,7 +59,7 @@ from kaesong_geo.io.imagery import (
 )
 from kaesong_geo.io.problems import Problem
 from kaesong_geo.io.transaction import Transaction, recover
-from kaesong_geo.io.validate import inspect_data_dir
+from kaesong_geo.io.validate import Inspection, inspect_data_dir
 from kaesong_geo.measure import geodesic_area_m2
 from kaesong_geo.model import Epoch, Footprint
 
@@ -63,16 +68,21 @@ if TYPE_CHECKING:
 
     from kaesong_geo.gcp import GCP, GcpFit
     from kaesong_geo.io.scene import SceneInfo
+    from kaesong_geo.site import Site
 
 __all__ = [
     "DEFAULT_MAX_ERROR_PX",
     "AddedEpoch",
     "AddedImage",
     "EpochListing",
+    "NewEpoch",
+    "PreparedScene",
     "RemovedEpoch",
     "add_epoch",
+    "add_epochs",
     "check_new_epoch",
     "list_epochs",
+    "prepare_scene",
     "remove_epoch",
     "writable_workspace",
 ]
@@ -335,7 +345,9 @@ def _own_files(epoch: Epoch, root: Path, others: Sequence[Epoch], action: str) -
     return [p for f in files for p in (f, *_sidecars(f))]
 
 
-def _scene_tags(label: str, source: str, licence: str, provider: str, path: Path) -> dict[str, str]:
+def _scene_tags(
+    label: str, source: str, licence: str, provider: str, path: Path, sha256: str
+) -> dict[str, str]:
     """The GeoTIFF metadata of an added image: when, from where, under which licence."""
     return {
         "ACQUISITION_DATE": label,
@@ -344,6 +356,37 @@ def _scene_tags(label: str, source: str, licence: str, provider: str, path: Path
         "LICENCE": licence,
         "ORIGINAL_FILE": path.name,
         "WRITTEN_BY": f"kaesong-geo {_version()} epochs add",
+        "SOURCE_SHA256": sha256,
+    }
+
+
+def _scene_note(path: Path, info: SceneInfo) -> str:
+    """The catalogue's note on a scene added to the workspace."""
+    return f"scene {path.name} clipped to the site ({info.width} x {info.height} px)"
+
+
+def _catalog_row(
+    label: str,
+    provider: str | None,
+    info: SceneInfo,
+    redistributable: bool,
+    filename: str,
+    source: str,
+    note: str,
+    ident: str,
+    uncertainty_m: float | None,
+) -> dict[str, str]:
+    """The row of ``imagery/catalog.csv`` of an image added to the workspace."""
+    return {
+        "date": label,
+        "provider": provider or "provider not given",
+        "resolution_m": f"{info.resolution_m:.3g}",
+        "redistributable": "yes" if redistributable else "no",
+        "file": filename,
+        "source": source,
+        "note": note,
+        "id": ident,
+        "uncertainty_m": "" if uncertainty_m is None else f"{uncertainty_m:.2f}",
     }
 
 
@@ -511,12 +554,8 @@ def _refuse_duplicates(
     ``SOURCE_SHA256``.
     """
     digests: dict[Path, str] = {}
-    folder = (root / "imagery").resolve()
     for path in paths:
-        if path.resolve().is_relative_to(folder):
-            raise UsageError(
-                "is already in this workspace's imagery/; nothing was added", path=path
-            )
+        _refuse_inside(path, root)
         digest = _sha256(path)
         if digest in digests.values():
             raise UsageError("is given twice (the same bytes); nothing was added", path=path)
@@ -524,16 +563,37 @@ def _refuse_duplicates(
     if not digests:
         return digests
     # A COG written by 'epochs add' (copied out of a workspace) names its source's bytes.
-    origins = {path: _source_tag(path) or digest for path, digest in digests.items()}
+    origins = {path: {digest, _source_tag(path) or digest} for path, digest in digests.items()}
+    _refuse_added(origins, _added_sources(root, images))
+    return digests
+
+
+def _refuse_inside(path: Path, root: Path) -> None:
+    """Refuse a file to add that is already in the workspace's ``imagery/``."""
+    if path.resolve().is_relative_to((root / "imagery").resolve()):
+        raise UsageError("is already in this workspace's imagery/; nothing was added", path=path)
+
+
+def _added_sources(root: Path, images: Sequence[ImageryRecord]) -> list[tuple[ImageryRecord, str]]:
+    """The catalogued images written by ``epochs add``, each with its ``SOURCE_SHA256``."""
+    out = []
     for record in images:
         target = root / "imagery" / record.file
         if not record.file or target.suffix.lower() not in (".tif", ".tiff"):
             continue
         known = _source_tag(target)
-        if known is None:  # not written by 'epochs add': no duplicate to find
-            continue
-        for path, digest in digests.items():
-            if known in (digest, origins[path]):
+        if known is not None:  # else not written by 'epochs add': no duplicate to find
+            out.append((record, known))
+    return out
+
+
+def _refuse_added(
+    origins: Mapping[Path, set[str]], added: Sequence[tuple[ImageryRecord, str]]
+) -> None:
+    """Refuse a file to add whose bytes (or origin) are an image's ``SOURCE_SHA256``."""
+    for record, known in added:
+        for path, digests in origins.items():
+            if known in digests:
                 raise UsageError(
                     f"is already in the workspace as imagery/{record.file} (of "
                     f"{record.date.label}); nothing was added (remove it first with "
@@ -541,7 +601,6 @@ def _refuse_duplicates(
                     f"{record.id or record.file}')",
                     path=path,
                 )
-    return digests
 
 
 def _check_screenshot(image: Path, points: Sequence[GCP], where: str) -> None:
@@ -594,6 +653,47 @@ def _check_fit(fit: GcpFit, max_error_px: float, force: bool, where: str) -> Non
             "another --transform, or --force",
             path=where,
         )
+
+
+def _check_view(
+    txn: Transaction, root: Path, before: Inspection, inputs: Mapping[str, Path]
+) -> tuple[Inspection, tuple[str, ...]]:
+    """Inspect the workspace as the transaction will leave it; refuse it with an error.
+
+    ``inputs`` maps each new image (its path in the workspace) to the file it was made from,
+    which an error about it names.
+
+    Returns
+    -------
+    (Inspection, tuple of str)
+        The workspace as it will be, and its new warnings.
+
+    Raises
+    ------
+    DataError
+        Its first error (and how many more), ending ``nothing was added``.
+    """
+    import warnings as _w
+
+    view = txn.view()
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always")
+        after = inspect_data_dir(view, before.site)
+    seen = {str(q) for q in before.problems}
+    problems = [_shown(q, view, root) for q in after.problems]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        if first.path in inputs:  # a new image: name the file the user gave
+            message = re.sub(r" \([^()]*catalog\.csv line \d+\)$", "", first.message)
+            first = replace(first, path=str(inputs[first.path]), message=message)
+        pre = " (it was there before this command)" if str(first) in seen else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise DataError(f"{first.message}{pre}{more}; nothing was added", path=first.path)
+    new_warnings = tuple(
+        str(q) for q in problems if q.severity == "warning" and str(q) not in seen
+    ) + tuple(str(w.message).replace(str(view), str(root)) for w in caught)
+    return after, tuple(dict.fromkeys(new_warnings))
 
 
 # -- add --------------------------------------------------------------------------------------
@@ -804,8 +904,8 @@ def add_epoch(
                 licence or "not given",
                 provider or "provider not given",
                 p,
+                digests[p],
             )
-            tags["SOURCE_SHA256"] = digests[p]
             if kind == "scene":
                 from kaesong_geo.io.scene import write_scene
 
@@ -813,7 +913,7 @@ def add_epoch(
                 info = write_scene(
                     p, txn.path_for(rel), site=site, region=region, tags=tags, progress=progress
                 )
-                note = f"scene {p.name} clipped to the site ({info.width} x {info.height} px)"
+                note = _scene_note(p, info)
                 unc = None
             else:
                 from kaesong_geo.io.scene import write_screenshot
@@ -834,18 +934,11 @@ def add_epoch(
                 AddedImage(ident, filename, kind, p, info, fit if kind != "scene" else None, unc)
             )
             rows.append(
-                {
-                    "date": label,
-                    "provider": provider or "provider not given",
-                    "resolution_m": f"{info.resolution_m:.3g}",
-                    "redistributable": "yes" if redistributable else "no",
-                    "file": filename,
-                    "source": source_text or p.name,
-                    "note": note,
-                    "id": ident,
-                    "uncertainty_m": "" if unc is None else f"{unc:.2f}",
-                }
-            )
+                _catalog_row(
+                    label, provider, info, redistributable, filename, source_text or p.name,
+                    note, ident, unc,
+                )
+            )  # fmt: skip
         if rows:
             txn.write_bytes(CATALOG_FILE.as_posix(), _catalog_text(root, rows))
         footprint_rel: str | None = None
@@ -854,27 +947,8 @@ def add_epoch(
                 txn.remove(old.relative_to(root.absolute()).as_posix())
             footprint_rel = f"boundaries/{label}.geojson"
             txn.write_bytes(footprint_rel, imported.geojson)
-        view = txn.view()
-        import warnings as _w
-
-        with _w.catch_warnings(record=True) as caught:
-            _w.simplefilter("always")
-            after = inspect_data_dir(view, site)
-        seen = {str(q) for q in before.problems}
-        problems = [_shown(q, view, root) for q in after.problems]
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            first = errors[0]
-            inputs = {str(root / "imagery" / name): src for _, name, src, _ in plans}
-            if first.path in inputs:  # a new image: name the file the user gave
-                message = re.sub(r" \([^()]*catalog\.csv line \d+\)$", "", first.message)
-                first = replace(first, path=str(inputs[first.path]), message=message)
-            pre = " (it was there before this command)" if str(first) in seen else ""
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise DataError(f"{first.message}{pre}{more}; nothing was added", path=first.path)
-        new_warnings = tuple(
-            str(q) for q in problems if q.severity == "warning" and str(q) not in seen
-        ) + tuple(str(w.message).replace(str(view), str(root)) for w in caught)
+        inputs = {str(root / "imagery" / name): src for _, name, src, _ in plans}
+        after, new_warnings = _check_view(txn, root, before, inputs)
         epoch_after = next((e for e in after.epochs if e.label == label), None)
         changes = tuple(txn.changes)
         txn.commit()
@@ -893,8 +967,367 @@ def add_epoch(
         tuple(added),
         tuple(imported.skipped) if imported is not None else (),
         changes,
-        tuple(dict.fromkeys(new_warnings)),
+        new_warnings,
     )
+
+
+# -- add a batch (extract-series) ------------------------------------------------------------
+@dataclass(frozen=True)
+class PreparedScene:
+    """A scene clipped to the site and encoded as a COG by :func:`prepare_scene`.
+
+    Made where the scene is read (a Dask worker), staged by :func:`add_epochs` as it is:
+    the COG travels as bytes, so the process adding it needs no access to the scene.
+
+    Attributes
+    ----------
+    path : Path
+        The scene as given (its name makes the image's id and file name).
+    label : str
+        The epoch it was made for (its ``ACQUISITION_DATE`` tag).
+    data : bytes
+        The Cloud Optimized GeoTIFF, byte for byte what :func:`add_epoch` writes from the
+        scene and the same region.
+    info : SceneInfo
+        What it holds (``info.path``: where it was written, removed since).
+    sha256 : str
+        The digest of the scene's bytes (the COG's tag ``SOURCE_SHA256``).
+    origin : str
+        The ``SOURCE_SHA256`` tag of the scene when it is a COG written by ``epochs add``,
+        else ``sha256``: the same image is not added twice.
+    source, licence, provider : str
+        What the COG's tags say (``licence`` and ``provider`` empty when not given).
+    """
+
+    path: Path
+    label: str
+    data: bytes = field(repr=False)
+    info: SceneInfo
+    sha256: str
+    origin: str
+    source: str
+    licence: str = ""
+    provider: str = ""
+
+
+def prepare_scene(
+    path: str | os.PathLike[str],
+    date: str,
+    *,
+    site: Site,
+    footprint: BaseGeometry,
+    others: Sequence[BaseGeometry] = (),
+    margin_km: float | None = None,
+    image_source: str | None = None,
+    licence: str | None = None,
+    provider: str | None = None,
+) -> PreparedScene:
+    r"""Clip a scene to the site as :func:`add_epoch` does, into bytes for :func:`add_epochs`.
+
+    The region is :func:`~kaesong_geo.io.scene.clip_region` of ``footprint`` (the epoch's new
+    footprint) and ``others`` (the workspace's other footprints) widened by ``margin_km``;
+    the COG is written by :func:`~kaesong_geo.io.scene.write_scene` with the tags
+    :func:`add_epoch` writes (a temporary file, read back and removed).
+
+    Raises
+    ------
+    DataError
+        Naming the scene: unreadable, without georeference, not meeting the region.
+    UsageError
+        A bad date.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, rasterio
+    >>> from rasterio.transform import from_origin
+    >>> from shapely.geometry import box
+    >>> from kaesong_geo.site import KAESONG
+    >>> scene = Path(tempfile.mkdtemp()) / "s2.tif"
+    >>> with rasterio.open(scene, "w", driver="GTiff", width=400, height=400, count=1,
+    ...                    dtype="uint8", crs="EPSG:32652",
+    ...                    transform=from_origin(290_000, 4_203_000, 10, 10)) as dst:
+    ...     dst.write(np.full((1, 400, 400), 90, "uint8"))
+    >>> x, y = KAESONG.lon, KAESONG.lat
+    >>> zone = box(x - 0.003, y - 0.003, x + 0.003, y + 0.003)  # the new footprint
+    >>> ready = prepare_scene(scene, "2019-04-02", site=KAESONG, footprint=zone, margin_km=0.2)
+    >>> ready.label, ready.data[:4], ready.info.tags["ORIGINAL_FILE"], ready.source
+    ('2019-04-02', b'II*\x00', 's2.tif', 's2.tif')
+    >>> ready.info.width, ready.info.height  # the footprint and 0.2 km around, 10 m pixels
+    (96, 110)
+    """
+    import tempfile
+
+    from kaesong_geo.io.scene import DEFAULT_MARGIN_KM, clip_region, write_scene
+
+    try:
+        label = parse_epoch(date).label
+    except ValueError as exc:
+        raise UsageError(f"DATE {date!r}: {exc}") from None
+    p = Path(path).expanduser()
+    margin = DEFAULT_MARGIN_KM if margin_km is None else margin_km
+    region = clip_region(site, [*others, footprint], margin)
+    digest = _sha256(p)
+    source = image_source or p.name
+    tags = _scene_tags(
+        label, source, licence or "not given", provider or "provider not given", p, digest
+    )
+    with tempfile.TemporaryDirectory(prefix="kaesong-geo-scene-") as tmp:
+        info = write_scene(
+            p, Path(tmp) / "scene.tif", site=site, region=region, tags=tags, progress=False
+        )
+        data = info.path.read_bytes()
+    return PreparedScene(
+        p, label, data, info, digest, _source_tag(p) or digest, source, licence or "",
+        provider or "",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NewEpoch:
+    """One epoch for :func:`add_epochs`: a footprint file and, optionally, its scene.
+
+    Attributes
+    ----------
+    date : str
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, not in the future.
+    footprint : Path
+        A footprint file (any format :func:`add_epoch` reads).
+    scene : PreparedScene, optional
+        Its scene, clipped already (:func:`prepare_scene`), recorded as what the footprint
+        was traced on.
+    source, method, uncertainty_m : optional
+        The footprint's provenance.
+    redistributable : bool
+        Whether the scene may be passed on.
+    replace_epoch : bool
+        Replace the epoch's footprint if it has one (else refused).
+    keep_images : bool
+        When the epoch has images already, its scene is not added and the footprint names
+        its image if it has exactly one (what ``extract --epoch`` does).
+    """
+
+    date: str
+    footprint: Path
+    scene: PreparedScene | None = None
+    source: str | None = None
+    method: str | None = None
+    uncertainty_m: float | None = None
+    redistributable: bool = False
+    replace_epoch: bool = False
+    keep_images: bool = False
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """An epoch of a batch that passed its checks, ready to be written."""
+
+    index: int
+    label: str
+    scene: PreparedScene | None
+    ident: str
+    filename: str
+    to_remove: tuple[Path, ...]
+    geojson: bytes
+    skipped: tuple[str, ...]
+
+
+def _images_of(label: str, before: Inspection) -> list[ImageryRecord]:
+    """The images of epoch ``label``, as :func:`list_epochs` lists them."""
+    epoch = next((e for e in before.epochs if e.label == label), None)
+    if epoch is not None:
+        return [r for r in before.images if of_epoch(r.date, epoch.date)]
+    return [
+        r
+        for r in before.images
+        if r.file
+        and r.date.label == label
+        and not any(of_epoch(r.date, e.date) for e in before.epochs)
+    ]
+
+
+def add_epochs(
+    data_dir: str | os.PathLike[str] | None,
+    epochs: Sequence[NewEpoch],
+    *,
+    today: dt.date | None = None,
+) -> list[AddedEpoch | KaesongGeoError]:
+    """Add several epochs in one transaction; an epoch refused does not stop the others.
+
+    The workspace is inspected once before and once as it will be (not once or more per
+    epoch); each epoch is checked as :func:`add_epoch` checks it (its date, an overlapping
+    or existing epoch, a scene already added or given twice, its footprint) and, if refused,
+    left out with its error. The others are written and committed together, all or nothing
+    (an error or Ctrl-C leaves the workspace byte-for-byte as it was). Should the workspace
+    as it would be fail a check, each epoch is added again on its own, so that only the one
+    at fault is refused.
+
+    Parameters
+    ----------
+    data_dir : path or None
+        The workspace (``None``: ``KAESONG_GEO_DATA``); never the bundled data.
+    epochs : sequence of NewEpoch
+        At most one per date.
+    today : datetime.date, optional
+        For the check that no date lies in the future.
+
+    Returns
+    -------
+    list of AddedEpoch or KaesongGeoError
+        One per epoch, in order: what was added, or why it was refused (one line).
+
+    Raises
+    ------
+    UsageError, DataError
+        The workspace is the bundled data, not writable, or cannot be read or written (then
+        none of the epochs was added).
+    """
+    from kaesong_geo.io.footprint_import import import_footprints
+    from kaesong_geo.io.imagery import catalog_ids
+
+    today = today or dt.date.today()
+    root = writable_workspace(data_dir)
+    recover(root)
+    before = inspect_data_dir(root)
+    site = before.site
+    out: list[AddedEpoch | KaesongGeoError | None] = [None] * len(epochs)
+    folder = root / "imagery"
+    taken_files = {p.name.lower() for p in folder.glob("*")} if folder.is_dir() else set()
+    known = catalog_ids(root)
+    taken_ids = {k.lower() for k in known}
+    added_sources = _added_sources(root, before.images)
+    present = [(e.label, e.files) for e in before.epochs]
+    staged: list[_Staged] = []
+    for i, item in enumerate(epochs):
+        try:
+            epoch_date = _label(item.date, today)
+            label = epoch_date.label
+            if any(st.label == label for st in staged):
+                raise UsageError(f"epoch {label} is given twice; one footprint per epoch")
+            _refuse_conflicts(label, present, root, item.replace_epoch)
+            existing = next((e for e in before.epochs if e.label == label), None)
+            to_remove = _own_files(existing, root, before.epochs, "replace") if existing else []
+            scene, traced_given = item.scene, None
+            images = _images_of(label, before) if item.keep_images else []
+            if images:
+                scene = None
+                traced_given = images[0].id if len(images) == 1 else None
+            ids, files = set(taken_ids), set(taken_files)
+            plans: list[tuple[str, str, Path, Literal["scene", "screenshot"]]] = []
+            records = dict(known)
+            if scene is not None:
+                if scene.label != label:
+                    raise UsageError(f"the scene was prepared for {scene.label}, not {label}")
+                _refuse_inside(scene.path, root)
+                _refuse_added({scene.path: {scene.sha256, scene.origin}}, added_sources)
+                stem = _slug(scene.path.name.split(".")[0])
+                ident = _unique(f"{label}-{stem}", ids)
+                plans.append(
+                    (ident, _unique(f"{label}-{stem}", files, ".tif"), scene.path, "scene")
+                )
+                records[ident] = ImageryRecord(
+                    epoch_date, scene.provider, None, item.redistributable, "", scene.source,
+                    "", ident, None,
+                )  # fmt: skip
+            _warn_dates([p for *_, p, _ in plans] + [item.footprint], epoch_date)
+            traced_on = _traced_on(traced_given, plans, known, root)
+            imported = import_footprints(
+                item.footprint,
+                label,
+                site,
+                source=item.source,
+                method=item.method,
+                uncertainty_m=item.uncertainty_m,
+                imagery=traced_on,
+                catalog=records,
+            )
+        except KaesongGeoError as exc:
+            out[i] = exc
+            continue
+        if scene is not None:  # ids, file names and the scene's bytes are taken now
+            taken_ids, taken_files = ids, files
+            added_sources.append(
+                (
+                    ImageryRecord(epoch_date, "", None, False, plans[0][1], "", "", plans[0][0]),
+                    scene.sha256,
+                )
+            )
+        present.append((label, (f"boundaries/{label}.geojson",)))
+        staged.append(
+            _Staged(
+                i, label, scene, plans[0][0] if plans else "", plans[0][1] if plans else "",
+                tuple(to_remove), imported.geojson, tuple(imported.skipped),
+            )
+        )  # fmt: skip
+    if staged:
+        done = _write_batch(root, before, staged)
+        if done is None:  # the batch as a whole fails a check: each on its own
+            for st in staged:
+                out[st.index] = add_epochs(root, [epochs[st.index]], today=today)[0]
+        else:
+            for st, result in zip(staged, done, strict=True):
+                out[st.index] = result
+    assert all(r is not None for r in out)
+    return [r for r in out if r is not None]
+
+
+def _write_batch(
+    root: Path, before: Inspection, staged: Sequence[_Staged]
+) -> list[AddedEpoch | KaesongGeoError] | None:
+    """Write the staged epochs in one transaction; None when it fails a check (several)."""
+    rows: list[dict[str, str]] = []
+    inputs: dict[str, Path] = {}
+    with _writing(root), Transaction(root) as txn:
+        for st in staged:
+            if st.scene is not None:
+                rel = f"imagery/{st.filename}"
+                txn.write_bytes(rel, st.scene.data)
+                inputs[str(root / rel)] = st.scene.path
+                note = _scene_note(st.scene.path, st.scene.info)
+                if st.scene.licence:
+                    note += f"; licence: {st.scene.licence}"
+                rows.append(
+                    _catalog_row(
+                        st.label, st.scene.provider, st.scene.info, False, st.filename,
+                        st.scene.source, note, st.ident, None,
+                    )
+                )  # fmt: skip
+            for old in st.to_remove:
+                txn.remove(old.relative_to(root.absolute()).as_posix())
+            txn.write_bytes(f"boundaries/{st.label}.geojson", st.geojson)
+        if rows:
+            txn.write_bytes(CATALOG_FILE.as_posix(), _catalog_text(root, rows))
+        try:
+            after, new_warnings = _check_view(txn, root, before, inputs)
+        except DataError as exc:
+            if len(staged) > 1:
+                return None
+            return [exc]
+        txn.commit()
+    results: list[AddedEpoch | KaesongGeoError] = []
+    unclaimed = list(new_warnings)
+    for st in staged:
+        epoch = next(e for e in after.epochs if e.label == st.label)
+        own = [f"boundaries/{st.label}.geojson"] + ([f"imagery/{st.filename}"] if st.scene else [])
+        mine = tuple(w for w in new_warnings if any(o in w for o in own))
+        unclaimed = [w for w in unclaimed if w not in mine]
+        image: tuple[AddedImage, ...] = ()
+        if st.scene is not None:
+            info = replace(st.scene.info, path=root / "imagery" / st.filename)
+            image = (AddedImage(st.ident, st.filename, "scene", st.scene.path, info),)
+        changes = [*own, *([CATALOG_FILE.as_posix()] if st.scene else [])]
+        changes += [o.relative_to(root.absolute()).as_posix() for o in st.to_remove]
+        results.append(
+            AddedEpoch(
+                root, st.label, bool(st.to_remove), own[0], epoch.footprints,
+                float(geodesic_area_m2(epoch.geometry)), image, st.skipped,
+                tuple(sorted(set(changes))), mine,
+            )
+        )  # fmt: skip
+    if unclaimed and results:  # warnings about the workspace as a whole: with the first
+        first = results[0]
+        assert isinstance(first, AddedEpoch)
+        results[0] = replace(first, warnings=first.warnings + tuple(unclaimed))
+    return results
 
 
 # -- list -------------------------------------------------------------------------------------

@@ -3,18 +3,27 @@
 Every item of a local STAC catalog (:mod:`kaesong_geo.io.stac`) is one scene. The scenes are
 extracted in parallel on a ``dask.distributed`` cluster, one task per scene
 (:func:`~kaesong_geo.io.scene_extract.extract_scene` with the ``"sync"`` scheduler, so a
-scene stays on its worker), and each result is added on the client, as it arrives, with
-:func:`~kaesong_geo.io.scene_extract.add_extracted_epoch`: one transaction per epoch, one
-after another. A scene that fails (unreadable, nothing built-up within the site, an epoch that
-overlaps another, a date in the future...) is reported with a one-line reason and the others
-are kept.
+scene stays on its worker). The same task clips the scene to the site and encodes it as a
+Cloud Optimized GeoTIFF (:func:`~kaesong_geo.io.epochs.prepare_scene`: the bytes
+``kaesong-geo epochs add --imagery`` writes) and returns those bytes with the footprint, so
+the client never reads a scene and needs no file system in common with the workers. The
+client adds the results in batches (:func:`~kaesong_geo.io.epochs.add_epochs`): whatever
+has arrived is added in one transaction, all or nothing, with one inspection of the
+workspace before and one after; results arriving meanwhile make the next batch. A scene that
+fails (unreadable, nothing built-up within the site, an epoch that overlaps another, a date
+in the future...) is reported with a one-line reason and the others are kept, in its batch
+too.
+
+Each scene is clipped to its own footprint and the footprints the workspace had when the
+series began (other than its own epoch's, when replaced), plus 1 km: the image does not
+depend on which scenes finished first. An epoch that has images already keeps them (with
+``replace``) and its new footprint names its image if it has one.
 
 The cluster: without ``scheduler`` a ``LocalCluster`` sized to the machine (one worker
 process per CPU, one thread each, the memory shared out among them; never more workers than
 scenes); with ``scheduler="tcp://host:8786"`` an existing cluster (``dask scheduler`` and
 ``dask worker``). The workers read the scene files, so their paths must be the same on every
-worker (a shared file system); the client reads them too unless ``with_imagery=False``
-(it clips each scene into the workspace).
+worker (a shared file system); the client only writes the workspace.
 
 Statuses: ``added``; ``skipped`` (the epoch is already in the workspace: not extracted again
 unless ``replace``); ``failed`` (with the reason).
@@ -125,16 +134,51 @@ class SeriesResult:
 _WRAPPED = re.compile(r"^([A-Za-z_][\w.]*)\((['\"])(.*)\2,?\)$", re.DOTALL)
 
 
-def _extract_on_worker(path: str, site: Any, **kwargs: Any) -> Any:
-    """``extract_scene`` on a worker, its warnings kept for the client to show (once)."""
+def _extract_on_worker(
+    path: str, site: Any, *, date: str, image: tuple[str, Any] | None, **kwargs: Any
+) -> tuple[Any, Any]:
+    """``extract_scene`` on a worker, then its scene clipped into COG bytes.
+
+    ``image``: ``None`` (no image wanted), else the image's source text and the box of the
+    workspace's other footprints. Warnings are kept for the client to show (once). Returns
+    the :class:`~kaesong_geo.io.scene_extract.SceneExtraction` and the
+    :class:`~kaesong_geo.io.epochs.PreparedScene` (``None`` without image or footprint).
+    """
     import warnings
 
     from kaesong_geo.errors import SuspectExtractionWarning
+    from kaesong_geo.io.epochs import prepare_scene
     from kaesong_geo.io.scene_extract import extract_scene
 
     with warnings.catch_warnings():  # one thread per task: safe here
         warnings.simplefilter("ignore", SuspectExtractionWarning)
-        return extract_scene(path, site, **kwargs)
+        result = extract_scene(path, site, **kwargs)
+    geometry = result.extraction.geometry
+    if image is None or geometry.is_empty:  # nothing built-up: the client says so
+        return result, None
+    source, others = image
+    others_list = [] if others is None else [others]
+    prepared = prepare_scene(
+        path, date, site=site, footprint=geometry, others=others_list, image_source=source
+    )
+    return result, prepared
+
+
+def _box_of(geometries: list[Any]) -> Any:
+    """The bounding box of ``geometries`` (all a scene's clip region needs), or None."""
+    if not geometries:
+        return None
+    from shapely.geometry import box
+
+    bounds = [g.bounds for g in geometries if not g.is_empty]
+    if not bounds:
+        return None
+    return box(
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -300,8 +344,8 @@ def extract_series(
         Extract again and replace the footprints of the epochs already in the workspace (else
         they are skipped); their images stay as they are.
     with_imagery : bool
-        Add each scene, clipped to the site, as the epoch's image (the client reads it); not
-        to an epoch that has images already.
+        Add each scene, clipped to the site on its worker, as the epoch's image; not to an
+        epoch that has images already.
     min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
     timeout_s : float
         Seconds to wait for the scheduler to answer and for its workers to join.
@@ -320,8 +364,8 @@ def extract_series(
         The scheduler cannot be reached, or has no workers (exit code 1).
     """
     from kaesong_geo.io.epochs import list_epochs, writable_workspace
-    from kaesong_geo.io.scene_extract import add_extracted_epoch, warn_suspect
     from kaesong_geo.io.sitefile import read_site
+    from kaesong_geo.io.validate import inspect_data_dir
 
     start = time.perf_counter()
     catalog_path = Path(catalog).expanduser()
@@ -336,8 +380,9 @@ def extract_series(
         return SeriesResult(
             catalog_path, root, "", 0, tuple(outcomes[i] for i in range(len(scenes))), 0.0
         )
-    distributed = require("distributed", "extract-series", extra="scale")
-    tqdm = require("tqdm").tqdm
+    imaged = {e.label for e in listing if e.images}
+    footprints = [(e.label, e.geometry) for e in inspect_data_dir(root, site).epochs]
+    require("distributed", "extract-series", extra="scale")
     if scheduler is None:
         cpus = int(require("dask.system", "extract-series", extra="scale").CPU_COUNT)
         workers = max(1, min(n_workers or cpus, len(todo)))
@@ -348,12 +393,23 @@ def extract_series(
     with client_cm as client:
         cluster = "local cluster" if scheduler is None else scheduler
         workers = _worker_count(client)
-        futures = {
-            client.submit(
+        futures = {}
+        for i in todo:
+            scene = scenes[i]
+            assert scene.date is not None and scene.path is not None
+            label = _label_of(scene.date)
+            image = None
+            if with_imagery and label is not None and label not in imaged:
+                others = _box_of([g for lab, g in footprints if lab != label])
+                source = f"{scene.path.name} (STAC item {scene.id} of {catalog_path.name})"
+                image = (source, others)
+            future = client.submit(
                 _extract_on_worker,
-                str(scenes[i].path),
+                str(scene.path),
                 site,
-                band_names=scenes[i].band_names,
+                date=scene.date,
+                image=image,
+                band_names=scene.band_names,
                 min_patch_m2=min_patch_m2,
                 closing_m=closing_m,
                 opening_m=opening_m,
@@ -361,14 +417,56 @@ def extract_series(
                 progress=False,
                 pure=False,
                 key=f"extract-scene-{i}-{os.urandom(4).hex()}",
-            ): i
-            for i in todo
-        }
-        bar = tqdm(
-            total=len(futures), desc="scenes", unit="scene", file=sys.stderr, disable=not show
-        )
-        with bar:
-            for future in distributed.as_completed(futures):
+            )
+            futures[future] = i
+        _add_as_completed(futures, scenes, outcomes, root, replace, show)
+    return SeriesResult(
+        catalog_path,
+        root,
+        cluster,
+        workers,
+        tuple(outcomes[i] for i in range(len(scenes))),
+        time.perf_counter() - start,
+    )
+
+
+def _label_of(date: str) -> str | None:
+    """The epoch label of a date, or None when it is not one (the batch says why)."""
+    from kaesong_geo.dates import parse_epoch
+
+    try:
+        return parse_epoch(date).label
+    except ValueError:
+        return None
+
+
+def _add_as_completed(
+    futures: dict[Any, int],
+    scenes: list[CatalogScene],
+    outcomes: dict[int, SceneOutcome],
+    root: Path,
+    replace: bool,
+    show: bool,
+) -> None:
+    """Add the scenes' epochs in batches, as their tasks complete; fill ``outcomes``.
+
+    Whatever has completed is one batch (:func:`~kaesong_geo.io.epochs.add_epochs`, one
+    transaction); tasks completing while it is written wait for the next.
+    """
+    distributed = require("distributed", "extract-series", extra="scale")
+    tqdm = require("tqdm").tqdm
+    from kaesong_geo.io.epochs import NewEpoch, add_epochs
+    from kaesong_geo.io.scene_extract import (
+        describe_extraction,
+        extraction_geojson,
+        warn_suspect,
+    )
+
+    bar = tqdm(total=len(futures), desc="scenes", unit="scene", file=sys.stderr, disable=not show)
+    with bar, tempfile.TemporaryDirectory(prefix="kaesong-geo-series-") as tmp:
+        for batch in distributed.as_completed(list(futures)).batches():
+            ready: list[tuple[int, NewEpoch]] = []
+            for future in batch:
                 i = futures.pop(future)
                 scene = scenes[i]
                 assert scene.date is not None and scene.path is not None
@@ -379,40 +477,49 @@ def extract_series(
                         else f"the task was {future.status} (a worker died?)"
                     )
                     outcomes[i] = SceneOutcome(scene.id, scene.date, "failed", message=reason)
-                else:
-                    result = future.result()
-                    future.release()
-                    warn_suspect(result.path, result.extraction)  # raised on the worker
-                    try:
-                        added = add_extracted_epoch(
-                            root,
-                            scene.date,
-                            result,
-                            with_imagery=with_imagery,
-                            replace_epoch=replace,
-                            progress=False,
-                            image_source=f"{scene.path.name} (STAC item {scene.id} of "
-                            f"{catalog_path.name})",
-                        )
-                    except KaesongGeoError as exc:
+                    continue
+                result, prepared = future.result()
+                future.release()
+                warn_suspect(result.path, result.extraction)  # raised on the worker
+                try:
+                    data = extraction_geojson(result, epoch=scene.date)
+                except KaesongGeoError as exc:
+                    outcomes[i] = SceneOutcome(
+                        scene.id, scene.date, "failed", message=failure_reason(exc)
+                    )
+                    continue
+                footprint = Path(tmp) / str(i) / f"{result.path.stem}.geojson"
+                footprint.parent.mkdir()
+                footprint.write_bytes(data)
+                new = NewEpoch(
+                    scene.date,
+                    footprint,
+                    scene=prepared,
+                    source=describe_extraction(result),
+                    method="extracted",
+                    uncertainty_m=round(result.extraction.pixel_m, 3),
+                    replace_epoch=replace,
+                    keep_images=True,
+                )
+                ready.append((i, new))
+            if ready:
+                try:
+                    added = add_epochs(root, [new for _, new in ready])
+                except KaesongGeoError as exc:  # the workspace itself: the whole batch
+                    added = [exc] * len(ready)
+                for (i, _), one in zip(ready, added, strict=True):
+                    scene = scenes[i]
+                    if isinstance(one, KaesongGeoError):
                         outcomes[i] = SceneOutcome(
-                            scene.id, scene.date, "failed", message=failure_reason(exc)
+                            scene.id, scene.date, "failed", message=failure_reason(one)
                         )
                     else:
                         outcomes[i] = SceneOutcome(
                             scene.id,
                             scene.date,
                             "added",
-                            area_m2=added.area_m2,
-                            message=added.footprint_file or "",
-                            replaced=added.replaced,
+                            area_m2=one.area_m2,
+                            message=one.footprint_file or "",
+                            replaced=one.replaced,
                         )
-                bar.update(1)
-    return SeriesResult(
-        catalog_path,
-        root,
-        cluster,
-        workers,
-        tuple(outcomes[i] for i in range(len(scenes))),
-        time.perf_counter() - start,
-    )
+            bar.update(len(batch))
