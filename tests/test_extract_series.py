@@ -430,3 +430,17 @@ def test_images_made_on_the_workers_are_those_epochs_add_makes(  # type: ignore[
         with open(by_hand / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
             (hand_row,) = [x for x in csv.DictReader(fh) if x["date"] == date]
         assert hand_row == row
+
+
+def test_gdal_encodes_with_the_workers_threads(scheduler: str) -> None:
+    # a worker of one thread clips with one GDAL thread, not every CPU of the machine (several
+    # workers would oversubscribe it); outside a worker, every CPU
+    from kaesong_geo.io.scene import cog_options
+
+    with distributed.Client(scheduler) as client:
+        on_worker = client.submit(cog_options, pure=False).result()
+    assert on_worker["NUM_THREADS"] == "1"
+    assert cog_options()["NUM_THREADS"] == "ALL_CPUS"
+    assert {k: v for k, v in on_worker.items() if k != "NUM_THREADS"} == {
+        k: v for k, v in cog_options().items() if k != "NUM_THREADS"
+    }

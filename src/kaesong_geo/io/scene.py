@@ -44,6 +44,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -75,6 +76,7 @@ __all__ = [
     "MAX_SCREENSHOT_PIXELS",
     "SceneInfo",
     "clip_region",
+    "cog_options",
     "write_scene",
     "write_screenshot",
 ]
@@ -232,8 +234,41 @@ class _StageBar(logging.Handler):
             self.bar.update(1)
 
 
+def _dask_worker_threads() -> int | None:
+    """The threads of the ``dask.distributed`` worker running this code, or None."""
+    distributed = sys.modules.get("distributed")  # never imported for this
+    if distributed is None:
+        return None
+    try:
+        worker = distributed.get_worker()
+    except ValueError:  # not in a worker
+        return None
+    threads = getattr(getattr(worker, "state", None), "nthreads", None)
+    return int(threads) if threads else None
+
+
+def cog_options() -> dict[str, str]:
+    """:data:`COG_OPTIONS`, with GDAL's threads those of the Dask worker when run in one.
+
+    A worker is given its share of the machine (``--nthreads``); GDAL encoding with every
+    CPU in each of several workers would oversubscribe it, so, as ``dask.distributed`` limits
+    OpenMP and BLAS threads in its workers, GDAL's ``NUM_THREADS`` is the worker's thread
+    count there (the bytes written are the same).
+
+    Examples
+    --------
+    >>> cog_options()["NUM_THREADS"]  # outside a Dask worker
+    'ALL_CPUS'
+    """
+    options = dict(COG_OPTIONS)
+    threads = _dask_worker_threads()
+    if threads:
+        options["NUM_THREADS"] = str(threads)
+    return options
+
+
 def _cog_copy(source: Any, dst: Path, desc: str, progress: bool | None) -> None:
-    """``rasterio.shutil.copy(source, dst, driver="COG", **COG_OPTIONS)`` with a stage bar."""
+    """``rasterio.shutil.copy(source, dst, driver="COG", **cog_options())`` with a stage bar."""
     import rasterio
     import rasterio.shutil
     from tqdm import tqdm
@@ -242,7 +277,7 @@ def _cog_copy(source: Any, dst: Path, desc: str, progress: bool | None) -> None:
     mask_stage = 0 if source.mask_flag_enums[0] == [rasterio.enums.MaskFlags.all_valid] else 1
     with tqdm(total=2 + mask_stage, desc=desc, unit="stage", disable=disable) as bar:
         if bar.disable:
-            rasterio.shutil.copy(source, dst, driver="COG", **COG_OPTIONS)
+            rasterio.shutil.copy(source, dst, driver="COG", **cog_options())
             return
         logger = logging.getLogger("rasterio._env")
         handler = _StageBar(bar)
@@ -252,7 +287,7 @@ def _cog_copy(source: Any, dst: Path, desc: str, progress: bool | None) -> None:
         logger.propagate = False  # GDAL's debug chatter stays out of the user's logs
         try:
             with rasterio.Env(CPL_DEBUG="ON"):
-                rasterio.shutil.copy(source, dst, driver="COG", **COG_OPTIONS)
+                rasterio.shutil.copy(source, dst, driver="COG", **cog_options())
         finally:
             logger.removeHandler(handler)
             logger.setLevel(level)
