@@ -444,3 +444,17 @@ def test_gdal_encodes_with_the_workers_threads(scheduler: str) -> None:
     assert {k: v for k, v in on_worker.items() if k != "NUM_THREADS"} == {
         k: v for k, v in cog_options().items() if k != "NUM_THREADS"
     }
+
+
+def test_local_workers_leave_ctrl_c_to_the_command() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the local cluster's workers ignore
+    # it (else each printed a traceback), the command handles it; the handler is put back
+    import signal
+
+    from kaesong_geo.io.series import _local_client
+
+    before = signal.getsignal(signal.SIGINT)
+    with _local_client(1) as client:
+        handlers = client.run(lambda: int(signal.getsignal(signal.SIGINT)))
+        assert signal.getsignal(signal.SIGINT) is before
+    assert list(handlers.values()) == [int(signal.SIG_IGN)]

@@ -35,10 +35,11 @@ Without --scheduler the scenes are extracted on a local Dask cluster, one worker
 CPU (--workers N to choose). With --scheduler tcp://host:8786, on a running cluster
 ('dask scheduler', then 'dask worker tcp://host:8786 --nthreads 1' on each machine, with
 kaesong-geo[scale] installed): the workers read the scene files, so their paths must be the
-same on every machine (a shared file system). Each scene is added as an epoch (method
-extracted) as soon as it is done, one transaction each; a scene that fails is reported and
-the others are kept. An epoch already in the workspace is skipped (--replace: extracted again,
-its footprint replaced, its images kept).
+same on every machine (a shared file system). The worker that extracts a scene also clips it
+into the epoch's image; the scenes done are added as epochs (method extracted) in batches, one
+transaction each; a scene that fails or is refused is reported and the others are kept
+(Ctrl-C undoes only the batch being written). An epoch already in the workspace is skipped
+(--replace: extracted again, its footprint replaced, its images kept).
 
 exit codes: 0 every scene added (or skipped: already there); 1 a scene failed, the catalog
 cannot be read, or the scheduler cannot be reached or has no workers; 2 bad usage (a

@@ -226,20 +226,39 @@ def _local_client(n_workers: int) -> Iterator[Any]:
     """A client of a new ``LocalCluster``: ``n_workers`` processes of one thread each."""
     distributed = require("distributed", "extract-series", extra="scale")
     memory = int(distributed.system.MEMORY_LIMIT // max(n_workers, 1))
-    with (
-        tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch,
-        distributed.LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=memory,
-            dashboard_address=":0",
-            silence_logs=logging.CRITICAL,
-            local_directory=scratch,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
+    with tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch:
+        # Ctrl-C in a terminal goes to every process of the group: the workers and their
+        # nannies would each print a traceback. Started with SIGINT ignored (kept across
+        # exec, and Python then leaves it ignored), they leave the interrupt to this
+        # process, which closes the cluster.
+        with _sigint_ignored():
+            cluster = distributed.LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=memory,
+                dashboard_address=":0",
+                silence_logs=logging.CRITICAL,
+                local_directory=scratch,
+            )
+        with cluster, distributed.Client(cluster) as client:
+            yield client
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored meanwhile (in the main thread; elsewhere nothing changes)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
