@@ -31,6 +31,7 @@ Systems, Man, and Cybernetics 9(1), 62-66.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -378,25 +379,22 @@ def _rgb_product(
     """T² B of the bands (or of the stored values ``bands``, read as ``stored`` says)."""
     roles = _roles(band_names)
     at = [roles[r] for r in ("red", "green", "blue")]
-    compiled = _compiled_texture() if stored is not None else None
-    if stored is not None and (compiled is None or fill is None):
-        bands, stored = stored(bands), None
-    if stored is None:
-        bands = np.asarray(bands, dtype=WORK_DTYPE)
-        if fill is None:
-            fill = median_brightness([bands], band_names)
-        red, green, blue = (bands[i] for i in at)
-        return rgb_texture_product(red, green, blue, fill, texture_px, _texture_floor(fill))
-    assert fill is not None and compiled is not None
-    at = [stored.keep[i] for i in at]  # the kept bands' places among the stored ones
-    return np.asarray(
-        compiled(
-            bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
-            invalid=stored.invalid(bands),
-            scale=[stored.scales[i] for i in at] if stored.scaled else None,
-            offset=[stored.offsets[i] for i in at] if stored.scaled else None,
-        )
-    )  # fmt: skip
+    compiled = _compiled_texture()
+    if stored is not None and compiled is not None and fill is not None:
+        at = [stored.keep[i] for i in at]  # the kept bands' places among the stored ones
+        return np.asarray(
+            compiled(
+                bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
+                invalid=stored.invalid(bands),
+                scale=[stored.scales[i] for i in at] if stored.scaled else None,
+                offset=[stored.offsets[i] for i in at] if stored.scaled else None,
+            )
+        )  # fmt: skip
+    bands = np.asarray(bands if stored is None else stored(bands), dtype=WORK_DTYPE)
+    if fill is None:
+        fill = median_brightness([bands], band_names)
+    red, green, blue = (bands[i] for i in at)
+    return rgb_texture_product(red, green, blue, fill, texture_px, _texture_floor(fill))
 
 
 def product_threshold(threshold: float) -> np.floating[Any]:
@@ -463,6 +461,7 @@ def rgb_texture_product_numpy(
     return np.asarray(product)
 
 
+@functools.cache  # without numba, one failed import, not one per chunk
 def _compiled_texture() -> Any:
     """:func:`kaesong_geo.extract_kernels.texture_product`, or None without numba."""
     try:
