@@ -246,3 +246,78 @@ def test_a_polygon_across_the_whole_scene_is_flagged(tmp_path: Path) -> None:
     assert len(flagged.extraction.warnings) == 1
     clean = extract_scene(path, KAESONG, opening_m=40.0, progress=False)
     assert clean.extraction.warnings == ()
+
+
+@pytest.mark.parametrize(("kind", "dtype"), [("rgb", "uint8"), ("sentinel2", "uint16")])
+def test_a_scene_read_through_its_windows_or_rioxarray_gives_the_same_footprint(
+    tmp_path: Path, kind: Kind, dtype: str
+) -> None:
+    # extract_scene reads each chunk in its own task (SceneWindows); a rioxarray Dask array
+    # of the same file, handed to extract_chunked, must give the same polygons
+    import rioxarray
+
+    from kaesong_geo.io.scene_extract import SceneWindows, _scene_array
+
+    path = tmp_path / f"{kind}.tif"
+    write_scene_file(path, kind, size=400, seed=3, tile_px=128, dtype=dtype)
+    with rasterio.open(path) as src:
+        windows, prepare = _scene_array(src, path, 150)
+        transform, crs = src.transform, src.crs.to_string()
+        names = list(src.descriptions) if all(src.descriptions) else ["red", "green", "blue"]
+    lazy = rioxarray.open_rasterio(path, chunks={"band": -1, "y": 150, "x": 150}, lock=False).data
+    by_windows = extract_chunked(windows, transform, crs, names, KAESONG, prepare=prepare)
+    by_rioxarray = extract_chunked(lazy, transform, crs, names, KAESONG, prepare=prepare)
+    windows.close()
+    assert _same(by_windows.geometry, by_rioxarray.geometry)
+    assert by_windows.threshold == by_rioxarray.threshold
+    assert not by_windows.geometry.is_empty
+    assert isinstance(windows, SceneWindows) and windows.chunks[1] == (150, 150, 100)
+
+
+def test_scene_windows_pickle_as_their_path_and_read_the_same(tmp_path: Path) -> None:
+    # a dask.distributed worker gets the reader pickled and opens the file itself
+    import pickle
+    import threading
+
+    from kaesong_geo.io.scene_extract import SceneWindows
+
+    path = tmp_path / "rgb.tif"
+    write_scene_file(path, "rgb", size=200, seed=1, dtype="uint8")
+    scene = SceneWindows(path, 64)
+    first = scene.read(10, 70, 120, 200)
+    copy = pickle.loads(pickle.dumps(scene))
+    seen: list[np.ndarray] = []
+    thread = threading.Thread(target=lambda: seen.append(copy.read(10, 70, 120, 200)))
+    thread.start()
+    thread.join()
+    with rasterio.open(path) as src:
+        expected = src.read(window=((10, 70), (120, 200)))
+    assert np.array_equal(first, expected) and np.array_equal(seen[0], expected)
+    assert copy.shape == scene.shape == (3, 200, 200)
+    assert copy.chunks == ((3,), (64, 64, 64, 8), (64, 64, 64, 8))
+    assert len(copy._open) == 1  # the other thread's own handle
+    copy.close()
+    scene.close()
+    assert copy._open == [] and scene._open == []
+
+
+def test_extracting_a_scene_file_imports_neither_xarray_nor_distributed(tmp_path: Path) -> None:
+    # pandas, pyarrow and xarray (through a Dask array) and distributed (through Dask's look
+    # for a client) are about 140 MB of a 500 MB budget that a scene's extraction never uses
+    import subprocess
+    import sys
+
+    path = tmp_path / "rgb.tif"
+    write_scene_file(path, "rgb", size=200, seed=1, dtype="uint8")
+    code = (
+        "import sys\n"
+        "from kaesong_geo.io.scene_extract import extract_scene\n"
+        "from kaesong_geo.site import KAESONG\n"
+        f"extract_scene({str(path)!r}, KAESONG, chunk_px=64, progress=False)\n"
+        "print(sorted(m for m in ('xarray', 'pandas', 'distributed', 'dask.array')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -29,7 +29,7 @@ from kaesong_geo.errors import MissingDependencyError
 __all__ = ["SCALE_MODULES", "require", "require_all"]
 
 #: What ``kaesong-geo extract`` and ``extract-series`` import (the ``scale`` extra).
-SCALE_MODULES = ("skimage", "dask.array", "rioxarray", "xarray", "distributed", "pystac")
+SCALE_MODULES = ("skimage", "dask", "distributed", "pystac")
 
 #: Import names whose distribution on PyPI has another name.
 _DISTRIBUTIONS = {"yaml": "pyyaml", "skimage": "scikit-image", "PIL": "pillow"}

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -85,6 +87,30 @@ __all__ = ["extract_chunked", "extract_footprint"]
 
 def _bands(block: np.ndarray, prepare: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
     return np.asarray(block if prepare is None else prepare(block), dtype=WORK_DTYPE)
+
+
+def _scheduler(scheduler: Any) -> Any:
+    """The scheduler to compute with: Dask's choice, resolved without importing distributed.
+
+    Dask resolves a name (``"threads"``) or no scheduler by importing ``distributed`` to look
+    for an active client, about 30 MB in a process that never uses it. A name is resolved
+    here to the same local scheduler Dask would pick; with no scheduler, unless one is
+    configured or ``distributed`` is already imported (only then can a client be active),
+    to Dask's default for arrays and delayed, the threaded scheduler.
+
+    >>> import dask.threaded
+    >>> _scheduler("threads") is dask.threaded.get
+    True
+    """
+    import dask
+    from dask.base import named_schedulers
+
+    if isinstance(scheduler, str) and scheduler.lower() in named_schedulers:
+        return named_schedulers[scheduler.lower()]
+    unset = scheduler is None and dask.config.get("scheduler", None) is None
+    if unset and "distributed" not in sys.modules:
+        return named_schedulers["threads"]
+    return scheduler
 
 
 def _release_memory() -> None:
@@ -169,6 +195,24 @@ def _first_pass(block: np.ndarray, depth: int, prepare: Any, **kwargs: Any) -> _
     return _FirstPass(
         classes.shape, np.packbits(classes == BUILT), np.packbits(classes == UNKNOWN), strips
     )
+
+
+def _read_first_pass(
+    source: Any, first_of: Callable[[np.ndarray], _FirstPass], *window: int
+) -> _FirstPass:
+    """Read a chunk (``row0, row1, col0, col1``) from ``source`` and run its first pass."""
+    return first_of(source.read(*window))
+
+
+def _within(sizes: Sequence[int], start: int, stop: int) -> tuple[int, ...]:
+    """The chunk sizes of pixels ``start:stop`` of an axis chunked in ``sizes`` (as Dask slices).
+
+    >>> _within((4, 4, 2), 3, 9)
+    (1, 4, 1)
+    """
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    cuts = [start, *(int(e) for e in edges if start < e < stop), stop]
+    return tuple(b - a for a, b in itertools.pairwise(cuts))
 
 
 def _ring(
@@ -289,9 +333,14 @@ def extract_chunked(
 
     Parameters
     ----------
-    bands : dask.array.Array, shape (bands, rows, cols)
+    bands : dask.array.Array or SceneWindows, shape (bands, rows, cols)
         The scene as floating point, nodata as NaN, reflectance 0..1 for multispectral band
-        sets; chunked in rows and columns (the bands are joined into one chunk).
+        sets (or as stored, with ``prepare``); chunked in rows and columns (the bands are
+        joined into one chunk). Either a Dask array (e.g. ``rioxarray.open_rasterio(path,
+        chunks=...).data``) or a reader with ``shape``, ``chunks`` in Dask's form and
+        ``read(row0, row1, col0, col1)``, such as
+        :class:`kaesong_geo.io.scene_extract.SceneWindows`, whose chunks are then read in
+        the tasks that process them: the same footprint, without a Dask array's graph.
     transform, crs, band_names, site, min_patch_m2, closing_m, opening_m, texture_px, \
 cloud_reflectance, sample, seed
         As for :func:`kaesong_geo.extract.extract_footprint`.
@@ -316,24 +365,28 @@ cloud_reflectance, sample, seed
     from kaesong_geo.deps import require
 
     dask = require("dask", "extracting in chunks", extra="scale")
-    require("dask.array", "extracting in chunks", extra="scale")
     delayed = dask.delayed
 
     # rasterio.features.shapes run in several threads at once warns, wrongly, that its
     # in-memory dataset has no geotransform (the polygons are right): silence that one.
     warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module=r"rasterio\b")
-    if bands.ndim != 3:
+    lazy = hasattr(bands, "dask")  # a Dask array; else a reader (SceneWindows)
+    if len(bands.shape) != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if prepare is None and bands.shape[0] != len(band_names):
         raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
     pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     index_name_for(band_names)
-    bands = bands.rechunk({0: -1})
+    if lazy:
+        bands = bands.rechunk({0: -1})
     height, width = int(bands.shape[1]), int(bands.shape[2])
-    windows = [
-        bands[:, r : r + h, c : c + w] for r, c, h, w in sample_windows(height, width, sample, seed)
-    ]
-    computed = dask.compute(*windows, scheduler=scheduler)
+    scheduler = _scheduler(scheduler)
+    boxes = sample_windows(height, width, sample, seed)
+    if lazy:
+        windows = [bands[:, r : r + h, c : c + w] for r, c, h, w in boxes]
+        computed = dask.compute(*windows, scheduler=scheduler)
+    else:
+        computed = tuple(bands.read(r, r + h, c, c + w) for r, c, h, w in boxes)
     threshold, fill = scene_statistics(
         [_bands(w, prepare) for w in computed], band_names,
         texture_px=texture_px, cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
@@ -342,14 +395,15 @@ cloud_reflectance, sample, seed
     _release_memory()
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
     row0, row1, col0, col1 = site_window(transform, crs, height, width, site)
-    window = bands[:, row0:row1, col0:col1]
     # a chunk's edge strips are twice the overlap wide: no chunk may be narrower
-    row_chunks = _merge_short(window.chunks[1], 2 * reach)
-    col_chunks = _merge_short(window.chunks[2], 2 * reach)
-    chunks = window.rechunk((window.shape[0], row_chunks, col_chunks)).to_delayed()[0]
-    nr, nc = chunks.shape
+    row_chunks = _merge_short(_within(bands.chunks[1], row0, row1), 2 * reach)
+    col_chunks = _merge_short(_within(bands.chunks[2], col0, col1), 2 * reach)
+    nr, nc = len(row_chunks), len(col_chunks)
     row_at = np.concatenate([[0], np.cumsum(row_chunks)]).tolist()
     col_at = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
+    if lazy:
+        window = bands[:, row0:row1, col0:col1]
+        blocks = window.rechunk((window.shape[0], row_chunks, col_chunks)).to_delayed()[0]
     # what every chunk shares goes in a partial, not through Dask's traversal of arguments
     # (which cost more than a second on 200 chunks)
     options: dict[str, Any] = dict(
@@ -361,7 +415,19 @@ cloud_reflectance, sample, seed
     parts_of = functools.partial(
         _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m), **options
     )
-    first = [[delayed(first_of, pure=True)(chunks[i, j]) for j in range(nc)] for i in range(nr)]
+    if lazy:
+        first = [[delayed(first_of, pure=True)(blocks[i, j]) for j in range(nc)] for i in range(nr)]
+    else:  # each chunk read in its first pass's task
+        read_first = functools.partial(_read_first_pass, bands, first_of)
+        first = [
+            [
+                delayed(read_first, pure=True)(
+                    row0 + row_at[i], row0 + row_at[i + 1], col0 + col_at[j], col0 + col_at[j + 1]
+                )
+                for j in range(nc)
+            ]
+            for i in range(nr)
+        ]
     near = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
     cells = []
     for i in range(nr):

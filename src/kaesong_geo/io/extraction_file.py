@@ -304,7 +304,7 @@ def run_extract(
 
     if output is None and epoch is None:
         raise UsageError("nothing to do: give --output FILE, --epoch DATE, or both")
-    require_all(("skimage", "dask.array", "rioxarray", "xarray"), "extract", "scale")
+    require_all(("skimage", "dask"), "extract", "scale")
     if output is not None:
         fmt = extraction_format(output)
         check_output_path(output, overwrite, protected=resolve_data_dir(data_dir))

@@ -136,24 +136,107 @@ def _progress_bar(**kwargs: Any) -> Any:
     return factory()
 
 
-def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
-    """The file's raw pixels as a lazy Dask array, and the function that makes bands of them.
+class SceneWindows:
+    """A raster file's stored values, read window by window, with a file handle per thread.
 
-    The raw pixels (e.g. 8-bit) are what Dask holds between steps, a quarter of the memory
-    of floating-point bands; each chunk is turned into bands where it is used. A file that
-    declares no nodata value and has no alpha band has its pixels black in every band taken
-    as nodata: no land surface is exactly 0 in every band, but the fill of a warped scene is.
+    What :func:`kaesong_geo.extract_chunked.extract_chunked` reads a scene through: each
+    chunk's read is part of the chunk's own Dask task (rasterio's windowed read, which is
+    also what rioxarray does under a lazy array), so no Dask array and no xarray are built
+    around the file. It pickles as its path, so a ``dask.distributed`` worker opens its own.
+
+    Parameters
+    ----------
+    path : path
+        The raster file.
+    chunk_px : int
+        Side of the square chunks it is processed in (``chunks``, in Dask's form).
+
+    Examples
+    --------
+    >>> import numpy as np, rasterio, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.tif"
+    >>> with rasterio.open(path, "w", driver="GTiff", width=5, height=3, count=2,
+    ...                    dtype="uint8") as dst:
+    ...     dst.write(np.arange(30, dtype="uint8").reshape(2, 3, 5))
+    >>> scene = SceneWindows(path, chunk_px=4)
+    >>> scene.shape, scene.chunks
+    ((2, 3, 5), ((2,), (3,), (4, 1)))
+    >>> scene.read(1, 3, 3, 5).tolist()
+    [[[8, 9], [13, 14]], [[23, 24], [28, 29]]]
+    >>> scene.close()
     """
-    from kaesong_geo.deps import require
 
-    rioxarray = require("rioxarray", "extracting in chunks", extra="scale")
+    def __init__(self, path: str | os.PathLike[str], chunk_px: int) -> None:
+        import threading
+
+        import rasterio
+
+        self.path = Path(path)
+        self.chunk_px = int(chunk_px)
+        with rasterio.open(self.path) as src:
+            self.shape = (src.count, src.height, src.width)
+            self.dtype = src.dtypes[0]
+            self._driver = src.driver
+        self.chunks = tuple(
+            (n,) if axis == 0 else _chunk_sizes(n, self.chunk_px)
+            for axis, n in enumerate(self.shape)
+        )
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[Any] = []
+
+    def read(self, row0: int, row1: int, col0: int, col1: int) -> Any:
+        """The stored values of rows ``row0:row1``, columns ``col0:col1``, every band."""
+        from rasterio.windows import Window
+
+        src = getattr(self._local, "src", None)
+        if src is None:
+            import rasterio
+
+            src = self._local.src = rasterio.open(self.path, driver=self._driver)
+            with self._lock:
+                self._open.append(src)
+        return src.read(window=Window(col0, row0, col1 - col0, row1 - row0))
+
+    def close(self) -> None:
+        """Close every thread's file handle (reading again opens new ones)."""
+        with self._lock:
+            for src in self._open:
+                src.close()
+            self._open.clear()
+        self._local = __import__("threading").local()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "chunk_px": self.chunk_px}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], state["chunk_px"])  # type: ignore[misc]
+
+    def __dask_tokenize__(self) -> Any:
+        return ("SceneWindows", str(self.path), self.chunk_px, self.shape)
+
+
+def _chunk_sizes(n: int, side: int) -> tuple[int, ...]:
+    """``n`` pixels in chunks of ``side`` (the last one shorter), as Dask writes them.
+
+    >>> _chunk_sizes(10, 4), _chunk_sizes(3, 4)
+    ((4, 4, 2), (3,))
+    """
+    return tuple(min(side, n - start) for start in range(0, n, side)) or (0,)
+
+
+def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[SceneWindows, StoredBands]:
+    """The file's raw pixels, read in chunks, and what makes bands of them.
+
+    The raw pixels (e.g. 8-bit) are what the chunks' tasks read and keep, a quarter of the
+    memory of floating-point bands; each chunk is turned into bands where it is used. A file
+    that declares no nodata value and has no alpha band has its pixels black in every band
+    taken as nodata: no land surface is exactly 0 in every band, but the fill of a warped
+    scene is.
+    """
     from rasterio.enums import ColorInterp
 
     alpha = tuple(i for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha)
-    lazy = rioxarray.open_rasterio(
-        path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, lock=False, cache=False,
-        driver=src.driver,
-    ).data  # fmt: skip
     declared = any(v is not None for v in src.nodatavals) or bool(alpha)
     prepare = StoredBands(
         keep=tuple(i for i in range(src.count) if i not in alpha),
@@ -163,7 +246,7 @@ def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[Any, Any]:
         offsets=tuple(float(v) for v in src.offsets),
         zero_is_nodata=not declared,
     )
-    return lazy, prepare
+    return SceneWindows(path, chunk_px), prepare
 
 
 def extract_scene(
@@ -242,6 +325,8 @@ def extract_scene(
             )  # fmt: skip
         except ValueError as exc:
             raise DataError(str(exc), path=p) from exc
+        finally:
+            raw.close()
     warn_suspect(p, extraction)
     return SceneExtraction(extraction, p, names, crs, width, height)
 
