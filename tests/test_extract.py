@@ -233,6 +233,63 @@ def test_pixel_polygons_are_gdals_polygons(
     assert union.area == mask.sum()
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shape=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    density=st.floats(0.0, 1.0),
+    min_px=st.integers(2, 30),
+)
+def test_speckled_masks_lose_their_small_patches_as_pixels_with_the_same_polygons(
+    seed: int, shape: tuple[int, int], density: float, min_px: int
+) -> None:
+    # a speckled mask has its small patches removed as pixels before it is traced: the
+    # polygons must be those the tracer keeps when it drops them itself
+    from unittest import mock
+
+    import kaesong_geo.extract as extract
+
+    mask = np.random.default_rng(seed).random(shape) < density
+    with mock.patch.object(extract, "DENSE_RUNS_PX", 10**9):  # every mask speckled
+        as_pixels = pixel_polygons(mask, 7, 3, min_px=min_px)
+    with mock.patch.object(extract, "DENSE_RUNS_PX", 0):  # none
+        traced = pixel_polygons(mask, 7, 3, min_px=min_px)
+    key = [shapely.normalize(p).wkb for p in traced]
+    assert sorted(shapely.normalize(p).wkb for p in as_pixels) == sorted(key)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(2, 40),
+    density=st.floats(0.0, 1.0),
+    split=st.tuples(st.floats(0.05, 0.95), st.floats(0.05, 0.95)),
+)
+def test_noded_chunk_polygons_merge_as_a_coverage_into_the_whole_masks(
+    seed: int, size: int, density: float, split: tuple[float, float]
+) -> None:
+    # pieces traced with noded borders in 2 x 2 chunks: GEOS's coverage union (never the
+    # full union, which is made to fail here) gives the whole mask's polygons
+    from unittest import mock
+
+    from kaesong_geo.extract import merge_at_seams
+
+    mask = np.random.default_rng(seed).random((size, size)) < density
+    r, c = max(1, int(split[0] * size)), max(1, int(split[1] * size))
+    pieces = [
+        p
+        for r0, r1 in ((0, r), (r, size))
+        for c0, c1 in ((0, c), (c, size))
+        for p in pixel_polygons(mask[r0:r1, c0:c1], r0, c0, noded=True)
+    ]
+    with mock.patch.object(shapely, "union_all", side_effect=AssertionError("full union")):
+        merged = merge_at_seams(pieces, [r], [c], noded=True)
+    whole = pixel_polygons(mask)
+    assert sorted(p.area for p in merged) == sorted(p.area for p in whole)
+    union = shapely.union_all(merged) if merged else MultiPolygon()
+    assert union.symmetric_difference(shapely.union_all(whole)).area == 0 if whole else not merged
+
+
 def test_pixel_polygons_leave_out_small_patches_inside_only() -> None:
     mask = np.zeros((12, 12), bool)
     mask[0:2, 0:2] = True  # 4 px on the edge

@@ -31,6 +31,7 @@ Systems, Man, and Cybernetics 9(1), 62-66.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Iterable, Sequence
@@ -1063,8 +1064,54 @@ def _edge_runs(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return at[first] // width, at[first] % width, at[last] % width + 1
 
 
+#: A mask with more than one boundary run per this many pixels is speckled: its small
+#: patches are removed as pixels (:func:`_without_small_inside`) before it is traced.
+DENSE_RUNS_PX = 200
+
+
+def _without_small_inside(mask: np.ndarray, min_px: int) -> np.ndarray:
+    """The mask without its 4-connected patches of fewer than ``min_px`` pixels off its edge.
+
+    What :func:`pixel_polygons` leaves out anyway, found as pixels (a patch's polygon has
+    its pixel count for area): labelling costs about 6 ms per 1,024² chunk, more than a
+    sparse mask's tracing saves, but a speckled one traces in half the time without them.
+
+    >>> m = np.zeros((5, 5), bool); m[2, 2] = m[0, 0] = True; m[2:4, 4] = True
+    >>> _without_small_inside(m, 2).astype(int).tolist()[2]
+    [0, 0, 0, 0, 1]
+    """
+    from scipy import ndimage
+
+    labels: np.ndarray = ndimage.label(mask)[0]  # 4-connected, as the polygons
+    small = np.bincount(labels.ravel()) < min_px
+    small[0] = False
+    on_edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    small[on_edge] = False
+    kept: np.ndarray = mask & ~small[labels]
+    return kept
+
+
+def _cut_at_border(
+    line: np.ndarray, start: np.ndarray, stop: np.ndarray, last: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs along grid lines ``0`` and ``last`` (the mask's border) cut into unit steps.
+
+    >>> runs = np.array([0, 1]), np.array([2, 2]), np.array([4, 5])  # line, start, stop
+    >>> [a.tolist() for a in _cut_at_border(*runs, last=3)]
+    [[0, 0, 1], [2, 3, 2], [3, 4, 5]]
+    """
+    border = (line == 0) | (line == last)
+    if not border.any():
+        return line, start, stop
+    steps = np.where(border, stop - start, 1)
+    step_in_run = np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)
+    first = np.repeat(start, steps) + step_in_run
+    ends = np.where(np.repeat(border, steps), first + 1, np.repeat(stop, steps))
+    return np.repeat(line, steps), first, ends
+
+
 def pixel_polygons(
-    mask: np.ndarray, row0: int = 0, col0: int = 0, min_px: int = 0
+    mask: np.ndarray, row0: int = 0, col0: int = 0, min_px: int = 0, *, noded: bool = False
 ) -> list[Polygon]:
     """Polygons of the True pixels (4-connected), in pixel coordinates ``(col, row)``.
 
@@ -1084,6 +1131,11 @@ def pixel_polygons(
     the boundaries, not the number of pixels: on the chunks of a rural scene (a few per cent
     built-up) about 3 ms per 1,024² chunk against 15 ms for GDAL's polygonize.
 
+    With ``noded``, the boundaries along the mask's border are cut at every pixel corner:
+    pieces traced so in neighbouring chunks then have the same vertices along the edge
+    between them, which GEOS's coverage union needs (:func:`merge_at_seams` with
+    ``noded``); :func:`footprint_from_parts` drops the extra vertices.
+
     Examples
     --------
     >>> m = np.zeros((4, 4), bool); m[1:3, 1:3] = True
@@ -1097,6 +1149,15 @@ def pixel_polygons(
     padded = np.pad(mask, 1).view(np.int8)
     row_line, x0, x1 = _edge_runs(padded)
     col_line, y0, y1 = _edge_runs(np.ascontiguousarray(padded.T))
+    if min_px > 1 and (row_line.size + col_line.size) * DENSE_RUNS_PX > mask.size:
+        # a speckled mask: its small patches cost more to trace than to find as pixels
+        mask = _without_small_inside(mask, min_px)
+        padded = np.pad(mask, 1).view(np.int8)
+        row_line, x0, x1 = _edge_runs(padded)
+        col_line, y0, y1 = _edge_runs(np.ascontiguousarray(padded.T))
+    if noded:
+        row_line, x0, x1 = _cut_at_border(row_line, x0, x1, mask.shape[0])
+        col_line, y0, y1 = _cut_at_border(col_line, y0, y1, mask.shape[1])
     along_rows = row_line.size
     ends = np.empty((along_rows + col_line.size, 2, 2), dtype=np.float64)
     ends[:along_rows, 0, 0], ends[:along_rows, 1, 0] = x0 + col0, x1 + col0
@@ -1121,11 +1182,19 @@ def pixel_polygons(
 
 
 def merge_at_seams(
-    parts: Sequence[Polygon], row_seams: Sequence[int], col_seams: Sequence[int]
+    parts: Sequence[Polygon],
+    row_seams: Sequence[int],
+    col_seams: Sequence[int],
+    *,
+    noded: bool = False,
 ) -> list[Polygon]:
     """Join the polygons cut by chunk edges (rows ``row_seams``, columns ``col_seams``).
 
-    Only the parts that touch a seam are unioned; the others are kept as they are.
+    Only the parts that touch a seam are unioned; the others are kept as they are. With
+    ``noded`` (parts from :func:`pixel_polygons` with ``noded``, which do not overlap and
+    have the same vertices along the seams), by GEOS's coverage union, which only removes
+    the shared edges: on a dense scene's seams about a tenth of the time of a full union,
+    which then remains the fallback.
 
     Examples
     --------
@@ -1148,7 +1217,15 @@ def merge_at_seams(
     _, cut = shapely.STRtree(geoms).query(seams, predicate="intersects")
     cut_set = set(cut.tolist())
     kept = [p for i, p in enumerate(parts) if i not in cut_set]
-    merged = shapely.union_all(geoms[sorted(cut_set)]) if cut_set else MultiPolygon()
+    if not cut_set:
+        return kept
+    cut_parts = geoms[sorted(cut_set)]
+    merged = None
+    if noded:
+        with contextlib.suppress(shapely.errors.GEOSException):
+            merged = shapely.coverage_union_all(cut_parts)
+    if merged is None:
+        merged = shapely.union_all(cut_parts)
     return kept + polygons_of(merged)
 
 

@@ -291,14 +291,14 @@ def _chunk_parts(
                            ("bottom", (1, 0), (slice(h - d, h), slice(None)))):  # fmt: skip
         if d and step in near:
             classes[at] = _ring(near, side, d, prepare, **kwargs)
-    polygons = pixel_polygons(classes == BUILT, row0, col0, min_px=min_px)
+    polygons = pixel_polygons(classes == BUILT, row0, col0, min_px=min_px, noded=True)
     return [p.wkb for p in polygons], int((classes == UNKNOWN).sum())
 
 
 def _join_row(col_seams: Sequence[int], *cells: tuple[list[bytes], int]) -> tuple[list[bytes], int]:
     """The polygons of a row of chunks joined across its column seams (WKB), unknown pixels."""
     parts: list[Any] = [shapely.from_wkb(w) for wkbs, _ in cells for w in wkbs]
-    joined = merge_at_seams(parts, [], col_seams)
+    joined = merge_at_seams(parts, [], col_seams, noded=True)
     return [p.wkb for p in joined], sum(n for _, n in cells)
 
 
@@ -307,7 +307,7 @@ def _join_rows(
 ) -> tuple[list[bytes], int]:
     """Two joined groups of rows joined across the row ``seam`` between them."""
     parts: list[Any] = [shapely.from_wkb(w) for w in upper[0] + lower[0]]
-    joined = merge_at_seams(parts, [seam], [])
+    joined = merge_at_seams(parts, [seam], [], noded=True)
     return [p.wkb for p in joined], upper[1] + lower[1]
 
 
