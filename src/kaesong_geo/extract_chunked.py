@@ -48,13 +48,14 @@ import contextlib
 import functools
 import itertools
 import sys
+import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import shapely
+from shapely.geometry import Polygon
 
 from kaesong_geo.extract import (
     BUILT,
@@ -150,6 +151,10 @@ def _merge_short(sizes: Sequence[int], depth: int) -> tuple[int, ...]:
         out[min(i, j)] += out[max(i, j)]
         del out[max(i, j)]
     return tuple(out)
+
+
+#: Polygons (pixel coordinates in the window) and a count of unknown pixels.
+_Parts = tuple[list[Polygon], int]
 
 
 @dataclass(frozen=True)
@@ -273,8 +278,8 @@ def _chunk_parts(
     min_px: int,
     prepare: Any,
     **kwargs: Any,
-) -> tuple[list[bytes], int]:
-    """One chunk's built-up polygons (WKB, pixel coordinates in the window), unknown pixels.
+) -> _Parts:
+    """One chunk's built-up polygons (pixel coordinates in the window), unknown pixels.
 
     ``passes`` are the first passes of the chunk and of its neighbours at ``sides`` (row
     and column steps), in that order: the chunk's classes, its ring along each edge with a
@@ -292,23 +297,18 @@ def _chunk_parts(
         if d and step in near:
             classes[at] = _ring(near, side, d, prepare, **kwargs)
     polygons = pixel_polygons(classes == BUILT, row0, col0, min_px=min_px, noded=True)
-    return [p.wkb for p in polygons], int((classes == UNKNOWN).sum())
+    return polygons, int((classes == UNKNOWN).sum())
 
 
-def _join_row(col_seams: Sequence[int], *cells: tuple[list[bytes], int]) -> tuple[list[bytes], int]:
-    """The polygons of a row of chunks joined across its column seams (WKB), unknown pixels."""
-    parts: list[Any] = [shapely.from_wkb(w) for wkbs, _ in cells for w in wkbs]
-    joined = merge_at_seams(parts, [], col_seams, noded=True)
-    return [p.wkb for p in joined], sum(n for _, n in cells)
+def _join_row(col_seams: Sequence[int], *cells: _Parts) -> _Parts:
+    """The polygons of a row of chunks joined across its column seams, unknown pixels."""
+    parts = [p for polygons, _ in cells for p in polygons]
+    return merge_at_seams(parts, [], col_seams, noded=True), sum(n for _, n in cells)
 
 
-def _join_rows(
-    seam: int, upper: tuple[list[bytes], int], lower: tuple[list[bytes], int]
-) -> tuple[list[bytes], int]:
+def _join_rows(seam: int, upper: _Parts, lower: _Parts) -> _Parts:
     """Two joined groups of rows joined across the row ``seam`` between them."""
-    parts: list[Any] = [shapely.from_wkb(w) for w in upper[0] + lower[0]]
-    joined = merge_at_seams(parts, [seam], [], noded=True)
-    return [p.wkb for p in joined], upper[1] + lower[1]
+    return merge_at_seams(upper[0] + lower[0], [seam], [], noded=True), upper[1] + lower[1]
 
 
 def extract_chunked(
@@ -412,17 +412,31 @@ cloud_reflectance, sample, seed
         cloud_reflectance=cloud_reflectance,
     )  # fmt: skip
     first_of = functools.partial(_first_pass, depth=reach, **options)
+    # the tasks are named here: Dask would otherwise hash every task's arguments (0.17 s on
+    # the main thread for 200 chunks); a run of its own, as two scenes may share a cluster
+    run = uuid.uuid4().hex
+
+    def key(step: str, *at: int) -> tuple[Any, ...]:
+        return (f"extract-{step}-{run}", *at)
+
     parts_of = functools.partial(
         _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m), **options
     )
     if lazy:
-        first = [[delayed(first_of, pure=True)(blocks[i, j]) for j in range(nc)] for i in range(nr)]
+        first = [
+            [delayed(first_of)(blocks[i, j], dask_key_name=key("first", i, j)) for j in range(nc)]
+            for i in range(nr)
+        ]
     else:  # each chunk read in its first pass's task
         read_first = functools.partial(_read_first_pass, bands, first_of)
         first = [
             [
-                delayed(read_first, pure=True)(
-                    row0 + row_at[i], row0 + row_at[i + 1], col0 + col_at[j], col0 + col_at[j + 1]
+                delayed(read_first)(
+                    row0 + row_at[i],
+                    row0 + row_at[i + 1],
+                    col0 + col_at[j],
+                    col0 + col_at[j + 1],
+                    dask_key_name=key("first", i, j),
                 )
                 for j in range(nc)
             ]
@@ -436,12 +450,13 @@ cloud_reflectance, sample, seed
                 (dr, dc) for dr, dc in near if 0 <= i + dr < nr and 0 <= j + dc < nc and reach
             )
             cells.append(
-                delayed(parts_of, pure=True)(
+                delayed(parts_of)(
                     sides,
                     row_at[i],
                     col_at[j],
                     first[i][j],
                     *(first[i + dr][j + dc] for dr, dc in sides),
+                    dask_key_name=key("parts", i, j),
                 )
             )
     # warnings.catch_warnings is not thread-safe: used in the chunks' threads (shapely does),
@@ -452,20 +467,26 @@ cloud_reflectance, sample, seed
     # is done, then neighbouring groups of rows across the edge between them (a tree), in
     # parallel with the chunks still to do: little joining is left for the end
     groups = [
-        (i, delayed(_join_row, pure=True)(col_at[1:-1], *cells[i * nc : (i + 1) * nc]))
+        (
+            i,
+            delayed(_join_row)(
+                col_at[1:-1], *cells[i * nc : (i + 1) * nc], dask_key_name=key("row", i)
+            ),
+        )
         for i in range(nr)
     ]
     while len(groups) > 1:
         paired = []
         for k in range(0, len(groups) - 1, 2):
             (top_row, upper), (next_row, lower) = groups[k], groups[k + 1]
-            joined = delayed(_join_rows, pure=True)(row_at[next_row], upper, lower)
+            joined = delayed(_join_rows)(
+                row_at[next_row], upper, lower, dask_key_name=key("rows", top_row, next_row)
+            )
             paired.append((top_row, joined))
         groups = paired + groups[len(groups) - len(groups) % 2 :]
     with warnings.catch_warnings(), bar:
-        ((wkbs, unknown_px),) = dask.compute(groups[0][1], scheduler=scheduler)
+        ((parts, unknown_px),) = dask.compute(groups[0][1], scheduler=scheduler)
     _release_memory()
-    parts = [shapely.from_wkb(w) for w in wkbs]
     return extraction_from_parts(
         parts, (row0, row1, col0, col1), transform, crs,
         band_names, site, threshold, pixel_m, unknown_px, min_patch_m2=min_patch_m2,
