@@ -68,7 +68,10 @@ from kaesong_geo.site import KAESONG
 # imports when first called, the compiled texture from numba's cache), as the read's modules
 # are loaded before its clock; its time is reported apart
 start = time.perf_counter()
-extract_scene(sys.argv[4], KAESONG, chunk_px=int(sys.argv[2]), progress=False)
+try:  # the compiled texture loaded, as a 16,384² scene's extraction does by default
+    extract_scene(sys.argv[4], KAESONG, chunk_px=int(sys.argv[2]), progress=False, compiled=True)
+except TypeError:  # a version without the choice
+    extract_scene(sys.argv[4], KAESONG, chunk_px=int(sys.argv[2]), progress=False)
 first = time.perf_counter() - start
 start = time.perf_counter()
 result = extract_scene(sys.argv[1], KAESONG, chunk_px=int(sys.argv[2]), progress=False)
@@ -375,11 +378,18 @@ def catalog_scenes(catalog: Path) -> list[Path]:
 
 def _extract_one(path: str) -> tuple[str, int, float]:
     """One scene, on one worker, its chunks one after the other (scheduler="sync")."""
+    import inspect
+
     from kaesong_geo.io.scene_extract import extract_scene
     from kaesong_geo.measure import geodesic_area_m2
     from kaesong_geo.site import KAESONG
 
-    result = extract_scene(path, KAESONG, chunk_px=CHUNK_PX, scheduler="sync", progress=False)
+    # compiled, as extract_series asks (when the library has the choice)
+    has_choice = "compiled" in inspect.signature(extract_scene).parameters
+    options = {"compiled": True} if has_choice else {}
+    result = extract_scene(
+        path, KAESONG, chunk_px=CHUNK_PX, scheduler="sync", progress=False, **options
+    )
     geom = result.extraction.geometry
     return Path(path).name, len(geom.geoms), geodesic_area_m2(geom) / 1e6
 

@@ -301,9 +301,12 @@ def test_scene_windows_pickle_as_their_path_and_read_the_same(tmp_path: Path) ->
     assert copy._open == [] and scene._open == []
 
 
-def test_extracting_a_scene_file_imports_neither_xarray_nor_distributed(tmp_path: Path) -> None:
+def test_extracting_a_small_scene_imports_neither_xarray_nor_distributed_nor_numba(
+    tmp_path: Path,
+) -> None:
     # pandas, pyarrow and xarray (through a Dask array) and distributed (through Dask's look
-    # for a client) are about 140 MB of a 500 MB budget that a scene's extraction never uses
+    # for a client) are about 140 MB of a 500 MB budget that a scene's extraction never
+    # uses; numba (90 MB, 0.35 s to load) pays only on a large window or when asked for
     import subprocess
     import sys
 
@@ -311,13 +314,19 @@ def test_extracting_a_scene_file_imports_neither_xarray_nor_distributed(tmp_path
     write_scene_file(path, "rgb", size=200, seed=1, dtype="uint8")
     code = (
         "import sys\n"
+        "import kaesong_geo.extract_chunked as chunked\n"
         "from kaesong_geo.io.scene_extract import extract_scene\n"
         "from kaesong_geo.site import KAESONG\n"
-        f"extract_scene({str(path)!r}, KAESONG, chunk_px=64, progress=False)\n"
-        "print(sorted(m for m in ('xarray', 'pandas', 'distributed', 'dask.array')"
-        " if m in sys.modules))\n"
+        "def loaded():\n"
+        "    return sorted(m for m in ('xarray', 'pandas', 'distributed', 'dask.array', 'numba')"
+        " if m in sys.modules)\n"
+        f"a = extract_scene({str(path)!r}, KAESONG, chunk_px=64, progress=False)\n"
+        "print(loaded())\n"
+        "chunked.COMPILED_FROM_PX = 200 * 200  # this scene's window is now large\n"
+        f"b = extract_scene({str(path)!r}, KAESONG, chunk_px=64, progress=False)\n"
+        "print(loaded(), a.extraction.geometry.equals_exact(b.extraction.geometry, 0))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
-    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["[]", "['numba'] True"], done.stdout + done.stderr

@@ -173,6 +173,9 @@ class StoredBands:
     offsets: tuple[float, ...]
     alpha: tuple[int, ...] = ()
     zero_is_nodata: bool = False
+    #: Whether the RGB texture reads these values compiled (numba, when installed) rather
+    #: than through NumPy bands: the same classes either way, a matter of speed.
+    compiled: bool = True
 
     @property
     def scaled(self) -> bool:
@@ -288,6 +291,7 @@ def built_up_index(
     cloud_reflectance: float = CLOUD_REFLECTANCE,
     fill: float | None = None,
     check: bool = True,
+    compiled: bool = True,
 ) -> np.ndarray:
     """A per-pixel built-up index, high on built-up and bare ground; NaN where unknown.
 
@@ -331,6 +335,9 @@ def built_up_index(
         fills alike.
     check : bool
         Refuse digital numbers where reflectance is needed (a chunked run checks a sample once).
+    compiled : bool
+        RGB: compute the texture compiled when numba is installed (the same values; False:
+        in NumPy, without loading numba).
 
     Raises
     ------
@@ -367,7 +374,8 @@ def built_up_index(
         index[cloud] = np.nan
         return np.asarray(index)
     # log(T) + 0.5 log(B) = 0.5 log(T² B): one logarithm, no square root
-    return np.asarray(np.log(_rgb_product(bands, band_names, fill, texture_px)) * WORK_DTYPE(0.5))
+    product = _rgb_product(bands, band_names, fill, texture_px, compiled=compiled)
+    return np.asarray(np.log(product) * WORK_DTYPE(0.5))
 
 
 def _rgb_product(
@@ -376,15 +384,21 @@ def _rgb_product(
     fill: float | None,
     texture_px: int,
     stored: StoredBands | None = None,
+    *,
+    compiled: bool = True,
 ) -> np.ndarray:
-    """T² B of the bands (or of the stored values ``bands``, read as ``stored`` says)."""
+    """T² B of the bands (or of the stored values ``bands``, read as ``stored`` says).
+
+    Compiled (numba, when installed) unless ``compiled`` is False or ``stored`` says not to.
+    """
     roles = _roles(band_names)
     at = [roles[r] for r in ("red", "green", "blue")]
-    compiled = _compiled_texture()
-    if stored is not None and compiled is not None and fill is not None:
+    compiled = compiled and (stored is None or stored.compiled)
+    kernel = _compiled_texture() if compiled else None
+    if stored is not None and kernel is not None and fill is not None:
         at = [stored.keep[i] for i in at]  # the kept bands' places among the stored ones
         return np.asarray(
-            compiled(
+            kernel(
                 bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
                 invalid=stored.invalid(bands),
                 scale=[stored.scales[i] for i in at] if stored.scaled else None,
@@ -395,7 +409,8 @@ def _rgb_product(
     if fill is None:
         fill = median_brightness([bands], band_names)
     red, green, blue = (bands[i] for i in at)
-    return rgb_texture_product(red, green, blue, fill, texture_px, _texture_floor(fill))
+    texture = rgb_texture_product if compiled else rgb_texture_product_numpy
+    return texture(red, green, blue, fill, texture_px, _texture_floor(fill))
 
 
 def product_threshold(threshold: float) -> np.floating[Any]:
@@ -935,6 +950,9 @@ def scene_statistics(
 ) -> tuple[float, float | None]:
     """The threshold (Otsu) and the RGB nodata fill, from the pixels of the sample windows.
 
+    The RGB texture of the sample (about ``sample`` pixels) is computed in NumPy: loading
+    the compiled one would cost more than it saves there.
+
     Returns
     -------
     threshold : float
@@ -959,7 +977,7 @@ def scene_statistics(
     values = [
         built_up_index(
             w, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-            fill=fill, check=False,
+            fill=fill, check=False, compiled=False,
         ).ravel()
         for w in windows
     ]  # fmt: skip

@@ -260,6 +260,7 @@ def extract_scene(
     chunk_px: int = DEFAULT_CHUNK_PX,
     scheduler: Any = None,
     progress: bool | None = None,
+    compiled: bool | None = None,
 ) -> SceneExtraction:
     """Propose a footprint from a scene file, read and processed in chunks.
 
@@ -285,6 +286,10 @@ def extract_scene(
     progress : bool, optional
         Show a progress bar on standard error (default: when it is a terminal; local
         schedulers only).
+    compiled : bool, optional
+        Run the RGB texture compiled (numba) or in NumPy: the same footprint; by default
+        compiled for large scenes (:func:`~kaesong_geo.extract_chunked.extract_chunked`).
+        A series, which extracts many scenes in one process, asks for it.
 
     Raises
     ------
@@ -321,7 +326,7 @@ def extract_scene(
             extraction = extract_chunked(
                 raw, transform, crs, names, site, min_patch_m2=min_patch_m2,
                 closing_m=closing_m, opening_m=opening_m, scheduler=scheduler, progress=bar,
-                prepare=prepare,
+                prepare=prepare, compiled=compiled,
             )  # fmt: skip
         except ValueError as exc:
             raise DataError(str(exc), path=p) from exc

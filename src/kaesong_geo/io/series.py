@@ -434,6 +434,7 @@ def extract_series(
                 opening_m=opening_m,
                 scheduler="sync",
                 progress=False,
+                compiled=True,  # a worker extracts scene after scene: numba pays after one
                 pure=False,
                 key=f"extract-scene-{i}-{os.urandom(4).hex()}",
             )
