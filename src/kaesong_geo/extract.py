@@ -1226,8 +1226,7 @@ def merge_at_seams(
     if not parts:
         return []
     geoms = np.asarray(parts, dtype=object)
-    right = max(p.bounds[2] for p in parts) + 1
-    bottom = max(p.bounds[3] for p in parts) + 1
+    _, _, right, bottom = shapely.bounds(geoms).max(axis=0) + 1
     seams = [LineString([(c, -1), (c, bottom)]) for c in col_seams]
     seams += [LineString([(-1, r), (right, r)]) for r in row_seams]
     if not seams:
