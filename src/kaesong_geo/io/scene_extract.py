@@ -264,10 +264,10 @@ def extract_scene(
 ) -> SceneExtraction:
     """Propose a footprint from a scene file, read and processed in chunks.
 
-    The file is read lazily in ``chunk_px`` squares (rioxarray + Dask, without a lock: each
-    thread has its own file handle) and extracted by
-    :func:`kaesong_geo.extract_chunked.extract_chunked`, which gives the same footprint as the
-    whole raster in memory would. Memory: a few chunks per thread.
+    The file is read in ``chunk_px`` squares, each in the Dask task that processes it
+    (:class:`SceneWindows`: rasterio windows, a file handle per thread, no lock), and
+    extracted by :func:`kaesong_geo.extract_chunked.extract_chunked`, which gives the same
+    footprint as the whole raster in memory would. Memory: a few chunks per thread.
 
     Parameters
     ----------
