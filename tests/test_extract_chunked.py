@@ -330,3 +330,34 @@ def test_extracting_a_small_scene_imports_neither_xarray_nor_distributed_nor_num
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert done.stdout.splitlines() == ["[]", "['numba'] True"], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("compress", ["jpeg", "deflate"])
+def test_a_files_internal_mask_is_nodata(tmp_path: Path, compress: str) -> None:
+    # a JPEG-compressed COG carries its nodata as GDAL's per-dataset mask, not as a value:
+    # what lies under the mask (here a bright, textured strip that reads as built-up) must
+    # be unknown, not classified
+    bands, transform, crs, _, truth = make_scene("rgb", seed=0)
+    data = np.round(bands / bands.max() * 254).astype("uint8") + 1
+    noise = np.random.default_rng(5).integers(0, 255, (3, 400, 40), dtype="uint8")
+    data[:, :, 360:] = noise  # under the mask: rubbish
+    mask = np.full((400, 400), 255, dtype="uint8")
+    mask[:, 360:] = 0
+    path = tmp_path / "masked.tif"
+    profile = {
+        "driver": "GTiff", "width": 400, "height": 400, "count": 3, "dtype": "uint8",
+        "tiled": True, "blockxsize": 128, "blockysize": 128, "compress": compress,
+    }  # fmt: skip
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(path, "w", crs=crs, transform=transform, **profile) as dst:
+            dst.write(data)
+            dst.write_mask(mask)
+    result = extract_scene(path, KAESONG, chunk_px=128, progress=False)
+    assert result.band_names == ("red", "green", "blue")
+    assert result.extraction.parameters["unknown_px"] == 400 * 40
+    from kaesong_geo.measure import to_utm
+
+    x_masked = transform.c + 360 * transform.a  # the strip's western edge, in UTM
+    footprint = result.extraction.geometry
+    assert iou_utm(footprint, truth) >= 0.85
+    assert to_utm(footprint, 32652).bounds[2] <= x_masked + 0.01

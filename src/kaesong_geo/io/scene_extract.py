@@ -150,6 +150,10 @@ class SceneWindows:
         The raster file.
     chunk_px : int
         Side of the square chunks it is processed in (``chunks``, in Dask's form).
+    with_mask : bool
+        Append the file's mask (GDAL's per-dataset mask: an internal mask or a ``.msk``
+        file; 0 where there is no data, 255 where there is) as a last band, in the bands'
+        data type.
 
     Examples
     --------
@@ -166,15 +170,18 @@ class SceneWindows:
     >>> scene.close()
     """
 
-    def __init__(self, path: str | os.PathLike[str], chunk_px: int) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], chunk_px: int, *, with_mask: bool = False
+    ) -> None:
         import threading
 
         import rasterio
 
         self.path = Path(path)
         self.chunk_px = int(chunk_px)
+        self.with_mask = with_mask
         with rasterio.open(self.path) as src:
-            self.shape = (src.count, src.height, src.width)
+            self.shape = (src.count + with_mask, src.height, src.width)
             self.dtype = src.dtypes[0]
             self._driver = src.driver
         self.chunks = tuple(
@@ -196,7 +203,14 @@ class SceneWindows:
             src = self._local.src = rasterio.open(self.path, driver=self._driver)
             with self._lock:
                 self._open.append(src)
-        return src.read(window=Window(col0, row0, col1 - col0, row1 - row0))
+        window = Window(col0, row0, col1 - col0, row1 - row0)
+        values = src.read(window=window)
+        if not self.with_mask:
+            return values
+        import numpy as np
+
+        mask = src.read_masks(1, window=window).astype(values.dtype)
+        return np.concatenate([values, mask[None]])
 
     def close(self) -> None:
         """Close every thread's file handle (reading again opens new ones)."""
@@ -207,13 +221,15 @@ class SceneWindows:
         self._local = __import__("threading").local()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "chunk_px": self.chunk_px}
+        return {"path": self.path, "chunk_px": self.chunk_px, "with_mask": self.with_mask}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["path"], state["chunk_px"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            state["path"], state["chunk_px"], with_mask=state["with_mask"]
+        )
 
     def __dask_tokenize__(self) -> Any:
-        return ("SceneWindows", str(self.path), self.chunk_px, self.shape)
+        return ("SceneWindows", str(self.path), self.chunk_px, self.with_mask, self.shape)
 
 
 def _chunk_sizes(n: int, side: int) -> tuple[int, ...]:
@@ -229,24 +245,28 @@ def _scene_array(src: Any, path: Path, chunk_px: int) -> tuple[SceneWindows, Sto
     """The file's raw pixels, read in chunks, and what makes bands of them.
 
     The raw pixels (e.g. 8-bit) are what the chunks' tasks read and keep, a quarter of the
-    memory of floating-point bands; each chunk is turned into bands where it is used. A file
-    that declares no nodata value and has no alpha band has its pixels black in every band
-    taken as nodata: no land surface is exactly 0 in every band, but the fill of a warped
-    scene is.
+    memory of floating-point bands; each chunk is turned into bands where it is used. Where
+    there is no data: a band's nodata value, an alpha band of 0, or GDAL's per-dataset mask
+    (an internal mask, as JPEG-compressed COGs carry, or a ``.msk`` file; read as a last
+    band and used as an alpha band). A file that declares none of these has its pixels black
+    in every band taken as nodata: no land surface is exactly 0 in every band, but the fill
+    of a warped scene is.
     """
-    from rasterio.enums import ColorInterp
+    from rasterio.enums import ColorInterp, MaskFlags
 
     alpha = tuple(i for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha)
-    declared = any(v is not None for v in src.nodatavals) or bool(alpha)
+    masked = not alpha and all(MaskFlags.per_dataset in f for f in src.mask_flag_enums)
+    declared = any(v is not None for v in src.nodatavals) or bool(alpha) or masked
+    mask_band: tuple[Any, ...] = (None,) if masked else ()  # the mask read as a last band
     prepare = StoredBands(
         keep=tuple(i for i in range(src.count) if i not in alpha),
-        nodata=tuple(src.nodatavals),
-        alpha=alpha,
-        scales=tuple(float(v) for v in src.scales),
-        offsets=tuple(float(v) for v in src.offsets),
+        nodata=(*src.nodatavals, *mask_band),
+        alpha=(src.count,) if masked else alpha,
+        scales=tuple(float(v) for v in (*src.scales, *(1.0 for _ in mask_band))),
+        offsets=tuple(float(v) for v in (*src.offsets, *(0.0 for _ in mask_band))),
         zero_is_nodata=not declared,
     )
-    return SceneWindows(path, chunk_px), prepare
+    return SceneWindows(path, chunk_px, with_mask=masked), prepare
 
 
 def extract_scene(
