@@ -348,10 +348,12 @@ def test_a_files_internal_mask_is_nodata(tmp_path: Path, compress: str) -> None:
         "driver": "GTiff", "width": 400, "height": 400, "count": 3, "dtype": "uint8",
         "tiled": True, "blockxsize": 128, "blockysize": 128, "compress": compress,
     }  # fmt: skip
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
-        with rasterio.open(path, "w", crs=crs, transform=transform, **profile) as dst:
-            dst.write(data)
-            dst.write_mask(mask)
+    with (
+        rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True),
+        rasterio.open(path, "w", crs=crs, transform=transform, **profile) as dst,
+    ):
+        dst.write(data)
+        dst.write_mask(mask)
     result = extract_scene(path, KAESONG, chunk_px=128, progress=False)
     assert result.band_names == ("red", "green", "blue")
     assert result.extraction.parameters["unknown_px"] == 400 * 40
