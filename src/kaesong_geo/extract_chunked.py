@@ -1,7 +1,8 @@
 """Propose a footprint from a scene larger than memory: :mod:`kaesong_geo.extract`, per chunk.
 
 The scene is a Dask array ``(bands, rows, cols)``, e.g. from ``rioxarray.open_rasterio(path,
-chunks=...)``; nothing here reads a file. The steps are those of
+chunks=...)``, or a reader whose windows the tasks read themselves
+(:class:`kaesong_geo.io.scene_extract.SceneWindows`); nothing here opens a file. The steps are those of
 :func:`kaesong_geo.extract.extract_footprint`, arranged so that the result is the same,
 polygon for polygon, whatever the chunking:
 
