@@ -363,3 +363,27 @@ def test_a_files_internal_mask_is_nodata(tmp_path: Path, compress: str) -> None:
     footprint = result.extraction.geometry
     assert iou_utm(footprint, truth) >= 0.85
     assert to_utm(footprint, 32652).bounds[2] <= x_masked + 0.01
+
+
+def test_a_scene_extracted_on_a_distributed_cluster_is_the_same(tmp_path: Path) -> None:
+    # the chunks' tasks carry the reader pickled (its path): each worker process opens the
+    # file itself; the footprint is the one the local threads give
+    import logging
+
+    import distributed
+
+    path = tmp_path / "rgb.tif"
+    write_scene_file(path, "rgb", size=400, seed=2, tile_px=128, dtype="uint8")
+    local = extract_scene(path, KAESONG, chunk_px=128, progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+            silence_logs=logging.CRITICAL, local_directory=str(tmp_path / "dask"),
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        remote = extract_scene(path, KAESONG, chunk_px=128, progress=False, scheduler=client)
+        workers = client.run(lambda: "kaesong_geo.io.scene_extract" in __import__("sys").modules)
+    assert _same(remote.extraction.geometry, local.extraction.geometry)
+    assert not local.extraction.geometry.is_empty
+    assert any(workers.values())  # the reads ran on the workers
