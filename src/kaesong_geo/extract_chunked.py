@@ -2,9 +2,9 @@
 
 The scene is a Dask array ``(bands, rows, cols)``, e.g. from ``rioxarray.open_rasterio(path,
 chunks=...)``, or a reader whose windows the tasks read themselves
-(:class:`kaesong_geo.io.scene_extract.SceneWindows`); nothing here opens a file. The steps are those of
-:func:`kaesong_geo.extract.extract_footprint`, arranged so that the result is the same,
-polygon for polygon, whatever the chunking:
+(:class:`kaesong_geo.io.scene_extract.SceneWindows`); nothing here opens a file. The steps
+are those of :func:`kaesong_geo.extract.extract_footprint`, arranged so that the result is
+the same, polygon for polygon, whatever the chunking:
 
 1. The threshold (and the RGB nodata fill) from the same sample windows
    (:func:`~kaesong_geo.extract.sample_windows`): a few chunks are read for it.
