@@ -221,6 +221,27 @@ def _roles(band_names: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def index_bands(band_names: Sequence[str]) -> tuple[int, ...]:
+    """The places of the bands :func:`built_up_index` uses: red, NIR, SWIR1, else red, green, blue.
+
+    Raises
+    ------
+    ValueError
+        As :func:`index_name_for`.
+
+    Examples
+    --------
+    >>> index_bands(["coastal", "blue", "green", "red", "nir", "swir16", "swir22"])
+    (3, 4, 5)
+    >>> index_bands(["blue", "green", "red"])
+    (2, 1, 0)
+    """
+    roles = _roles(band_names)
+    if index_name_for(band_names) == "ndbi-ndvi":
+        return roles["red"], roles["nir"], roles["swir1"]
+    return roles["red"], roles["green"], roles["blue"]
+
+
 def index_name_for(band_names: Sequence[str]) -> str:
     """The index :func:`built_up_index` computes for these bands.
 

@@ -5,12 +5,16 @@ is one scene: its id, its date (the item's ``datetime``, else its ``start_dateti
 in UTC, ``YYYY-MM-DD``), its data asset (the asset with the role ``data``, else its only
 image asset; the href made absolute) and the band names of the STAC ``eo:bands`` (each band's
 ``common_name``, else its ``name``; on the asset or on the item), else ``None``: the file's own
-band descriptions are used. A single item file is read as a series of one scene.
+band descriptions are used. An item whose bands are files of their own (several data assets,
+as Sentinel-2 and Landsat items have) is a scene of the bands the extraction needs (red, NIR
+and SWIR1, else red, green and blue; named by each asset's ``eo:bands``, scaled by its
+``raster:bands``), stacked when it is extracted (:mod:`kaesong_geo.io.stack`). A single item
+file is read as a series of one scene.
 
 A catalog that cannot be read (missing, not JSON, not STAC, broken links, no items) raises
 :class:`~kaesong_geo.errors.DataError` naming the file. An item that cannot be extracted
-(remote asset: no network; several data assets; no date) is kept with its ``problem``, so that
-the series reports it and goes on with the others.
+(remote asset: no network; data assets without band names, or without the bands needed; no
+date) is kept with its ``problem``, so that the series reports it and goes on with the others.
 
 Examples
 --------
@@ -49,6 +53,7 @@ from urllib.parse import unquote, urlparse
 
 from kaesong_geo.deps import require
 from kaesong_geo.errors import DataError
+from kaesong_geo.io.stack import BandSource
 
 __all__ = ["CatalogScene", "read_stac_scenes"]
 
@@ -69,13 +74,17 @@ class CatalogScene:
     date : str or None
         The day of the item (UTC), ``YYYY-MM-DD``; ``None`` when the item has no date.
     path : Path or None
-        The data asset, a local file (absolute); ``None`` when there is a ``problem``.
+        The data asset, a local file (absolute); for a scene stacked from ``sources``, the
+        item's own file (which names it); ``None`` when there is a ``problem``.
     band_names : tuple of str or None
         The bands' names from ``eo:bands``; ``None``: the file's band descriptions are used.
     asset : str
         The key of the data asset (empty when none was found).
     problem : str or None
         Why the item cannot be extracted (one line), else ``None``.
+    sources : tuple of BandSource
+        The band files to stack (several data assets), in ``band_names``' order; empty for
+        a scene in one file.
     """
 
     id: str
@@ -84,6 +93,7 @@ class CatalogScene:
     band_names: tuple[str, ...] | None = None
     asset: str = ""
     problem: str | None = None
+    sources: tuple[BandSource, ...] = ()
 
 
 def _catalog_file(catalog: Path) -> Path:
@@ -168,17 +178,16 @@ def _item_date(item: Any) -> str | None:
 
 
 def _data_asset(item: Any) -> tuple[str, Any] | str:
-    """The item's data asset as ``(key, asset)``, or a one-line reason there is none."""
+    """The item's data asset as ``(key, asset)``, or a one-line reason there is none.
+
+    Several data assets come as ``("several", {key: asset})``.
+    """
     data: dict[str, Any] = item.get_assets(role="data")
     if len(data) == 1:
         key, asset = next(iter(data.items()))
         return key, asset
     if len(data) > 1:
-        keys = ", ".join(sorted(data))
-        return (
-            f"{len(data)} data assets ({keys}): extract-series reads one multi-band file per "
-            "scene (stack the bands first, e.g. gdalbuildvrt -separate, then gdal_translate)"
-        )
+        return "several", data
     images = {
         key: a
         for key, a in item.assets.items()
@@ -204,6 +213,8 @@ def _scene(item: Any) -> CatalogScene:
     if isinstance(found, str):
         return CatalogScene(item.id, date, None, problem=found)
     key, asset = found
+    if key == "several" and isinstance(asset, dict):
+        return _stacked_scene(item, date, asset)
     href = asset.get_absolute_href() or asset.href
     path = _local_path(href)
     if path is None:
@@ -217,6 +228,75 @@ def _scene(item: Any) -> CatalogScene:
         )
     bands = _bands_of(asset.extra_fields) or _bands_of(item.properties)
     return CatalogScene(item.id, date, path.absolute(), bands, asset=key)
+
+
+def _raster_band(fields: Mapping[str, Any], i: int) -> dict[str, float | None]:
+    """Scale, offset and nodata of band ``i`` from an asset's ``raster:bands`` (None: unset)."""
+    bands = fields.get("raster:bands")
+    band = bands[i] if isinstance(bands, list) and i < len(bands) else None
+    out: dict[str, float | None] = {"scale": None, "offset": None, "nodata": None}
+    if isinstance(band, Mapping):
+        for key in out:
+            value = band.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[key] = float(value)
+    return out
+
+
+def _stacked_scene(item: Any, date: str, data: Mapping[str, Any]) -> CatalogScene:
+    """A scene of the bands the extraction needs, each a band of one of several data assets."""
+    from kaesong_geo.extract import index_bands
+
+    keys = ", ".join(sorted(data))
+    head = f"{len(data)} data assets ({keys})"
+    candidates: list[tuple[str, BandSource | None, str]] = []  # (name, band, asset key)
+    for key in sorted(data):
+        asset = data[key]
+        asset_names = _bands_of(asset.extra_fields)
+        if asset_names is None:
+            continue  # an asset that names no band (a mask, a classification) is not stacked
+        href = asset.get_absolute_href() or asset.href
+        path = _local_path(href)
+        for i, name in enumerate(asset_names):
+            source = None
+            if path is not None:
+                source = BandSource(
+                    path.absolute(), name, i + 1, **_raster_band(asset.extra_fields, i)
+                )
+            candidates.append((name, source, key))
+    names = [name for name, _, _ in candidates]
+    try:
+        needed = index_bands(names)
+    except ValueError:
+        listed = ", ".join(names) if names else "none named by eo:bands"
+        return CatalogScene(
+            item.id, date, None,
+            problem=f"{head}: their bands ({listed}) have neither red, NIR and SWIR1 nor red, "
+            "green and blue; name each band asset's band with eo:bands common_name",
+        )  # fmt: skip
+    picked = [candidates[i] for i in needed]
+    for name, source, key in picked:
+        if source is None:
+            href = data[key].get_absolute_href() or data[key].href
+            return CatalogScene(
+                item.id, date, None, asset=key,
+                problem=f"asset {key} ({name}) is remote ({href}): kaesong-geo reads local "
+                "files only, with no network; download the file and point the item at it",
+            )  # fmt: skip
+    for name, source, key in picked:
+        if source is not None and not source.path.is_file():
+            return CatalogScene(
+                item.id, date, None, asset=key,
+                problem=f"asset {key} ({name}): {source.path} is not a file",
+            )  # fmt: skip
+    sources = tuple(source for _, source, _ in picked if source is not None)
+    own = item.get_self_href()
+    path = _local_path(own) if own else None
+    return CatalogScene(
+        item.id, date, (path or sources[0].path).absolute(),
+        tuple(s.name for s in sources), asset=", ".join(key for _, _, key in picked),
+        sources=sources,
+    )  # fmt: skip
 
 
 def read_stac_scenes(catalog: str | os.PathLike[str]) -> list[CatalogScene]:
