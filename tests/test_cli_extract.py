@@ -153,6 +153,31 @@ def test_no_imagery_adds_the_footprint_only(cli, scenes, ws: Path) -> None:
     )
 
 
+def test_the_workspace_image_keeps_scales_and_band_names(cli, ws: Path, tmp_path: Path) -> None:
+    # a Sentinel-2 L2A-like scene (uint16 digital numbers, scale 1e-4, bands named): its clip in
+    # imagery/ means the same, so it can be extracted again as it is, with the same result
+    scene = tmp_path / "s2_dn.tif"
+    truth = write_scene_file(scene, "sentinel2", size=300, dtype="uint16")
+    r = cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws), "--format", "json")
+    assert r.code == 0, r.err
+    (image,) = json.loads(r.out)["imagery"]
+    clip = ws / image
+    with rasterio.open(scene) as src, rasterio.open(clip) as out:
+        assert out.dtypes == src.dtypes == ("uint16",) * 5
+        assert out.descriptions == src.descriptions == ("B02", "B03", "B04", "B08", "B11")
+        assert out.scales == src.scales == (1e-4,) * 5
+        assert out.offsets == src.offsets
+        assert out.colorinterp == src.colorinterp
+    out_file = tmp_path / "again.geojson"
+    again = cli("extract", str(clip), "-o", str(out_file))
+    assert again.code == 0, again.err
+    assert "bands B02, B03, B04, B08, B11" in again.out
+    first = shape(json.loads((ws / "boundaries" / f"{EPOCH}.geojson").read_text())
+                  ["features"][0]["geometry"])  # fmt: skip
+    assert iou(read_footprint(out_file)[0], first) >= 0.99
+    assert iou(read_footprint(out_file)[0], truth) >= 0.85
+
+
 def test_an_existing_epoch_needs_replace(cli, scenes, ws: Path) -> None:
     rgb, _ = scenes["rgb"]
     s2, _ = scenes["sentinel2"]
