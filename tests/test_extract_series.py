@@ -238,6 +238,88 @@ def test_scenes_refused_when_added_are_reported_and_nothing_written(  # type: ig
     assert tree_digest(ws) == before
 
 
+def _stack(path: Path, seed: int, names: tuple[str, ...] | None = None) -> None:
+    """A Sentinel-2 scene (B02 B03 B04 B08 B11) as a stack written without band names (as
+    gdal_merge -separate leaves it), or with ``names`` as its band descriptions."""
+    import rasterio
+
+    from tests.synthetic_scenes import make_scene
+
+    bands, transform, crs, _, _ = make_scene("sentinel2", size=200, seed=seed)
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=5,
+                       dtype="float32", crs=crs, transform=transform) as dst:  # fmt: skip
+        dst.write(bands)
+        if names:
+            dst.descriptions = names
+
+
+def _unnamed_item(item_id: str, when: dt.datetime, href: str) -> object:
+    """An item whose asset has no eo:bands."""
+    item = pystac.Item(id=item_id, geometry=None, bbox=None, datetime=when, properties={})
+    item.add_asset(
+        "image", pystac.Asset(href=href, media_type=pystac.MediaType.GEOTIFF, roles=["data"])
+    )
+    return item
+
+
+def _bands_in(ws: Path, date: str) -> str:
+    """The band names an epoch's footprint says it was extracted with."""
+    doc = json.loads((ws / "boundaries" / f"{date}.geojson").read_text(encoding="utf-8"))
+    return str(doc["features"][0]["properties"]["source"]).split(", bands ")[1].split(")")[0]
+
+
+def test_bands_name_the_scenes_that_stac_and_the_file_leave_unnamed(  # type: ignore[no-untyped-def]
+    cli, scheduler: str, tmp_path: Path
+) -> None:
+    for name, seed in (("bare", 0), ("described", 1), ("eo", 2)):
+        _stack(tmp_path / f"{name}.tif", seed, ("B02", "B03", "B04", "B08", "B11")
+               if name == "described" else None)  # fmt: skip
+    lone = pystac.Catalog(id="lone", description="one stack without band names")
+    lone.add_item(_unnamed_item("bare", dt.datetime(2019, 4, 2), str(tmp_path / "bare.tif")))
+    lone_catalog = _save(lone, tmp_path / "lone")
+    ws = make_workspace(tmp_path / "ws")
+    before = tree_digest(ws)
+    # unnamed by STAC and by the file: the item is named with both ways to fix it
+    r = cli("extract-series", str(lone_catalog), "--data-dir", str(ws), "--scheduler", scheduler)
+    assert r.code == 1
+    (line,) = r.err.splitlines()
+    assert line == (
+        f"kaesong-geo: error: scene bare (2019-04-02): {tmp_path / 'bare.tif'}: has 5 bands and "
+        "no band names in STAC item bare (eo:bands) or in the file (band descriptions): name "
+        "them in the item's asset (eo:bands), or give extract-series --bands NAMES for every "
+        "scene without them (e.g. --bands B02,B03,B04,B08,B11)"
+    )
+    assert "0 added, 0 skipped, 1 failed" in r.out
+    assert tree_digest(ws) == before
+
+    # --bands names that one; the file's descriptions and the item's eo:bands win elsewhere
+    cat = pystac.Catalog(id="mixed", description="stacks named three ways")
+    cat.add_item(_unnamed_item("bare", dt.datetime(2019, 4, 2), str(tmp_path / "bare.tif")))
+    cat.add_item(
+        _unnamed_item("described", dt.datetime(2020, 5, 8), str(tmp_path / "described.tif"))
+    )
+    cat.add_item(_item("eo", dt.datetime(2021, 6, 3), str(tmp_path / "eo.tif")))
+    catalog = _save(cat, tmp_path / "mixed")
+    args = ["extract-series", str(catalog), "--data-dir", str(ws), "--scheduler", scheduler]
+    # one name too few: said, for that scene only
+    r = cli(*args, "--bands", "B02,B03,B04,B08", "--format", "json")
+    assert r.code == 1
+    bare, described, eo = json.loads(r.out)["scenes"]
+    assert (bare["status"], described["status"], eo["status"]) == ("failed", "added", "added")
+    assert bare["message"] == (
+        f"{tmp_path / 'bare.tif'}: has 5 bands and no band names in STAC item bare (eo:bands) "
+        "or in the file (band descriptions), and --bands gives 4 names (B02, B03, B04, B08): "
+        "give one name per band, or name them in the item's eo:bands"
+    )
+    assert _bands_in(ws, "2020-05-08") == "B02, B03, B04, B08, B11"
+    assert _bands_in(ws, "2021-06-03") == "blue, green, red, nir, swir16"
+    r = cli(*args, "--bands", "blue, green, red, nir, swir16")
+    assert r.code == 0, r.err
+    assert "1 added, 2 skipped, 0 failed" in r.out
+    assert _bands_in(ws, "2019-04-02") == "blue, green, red, nir, swir16"
+    assert cli("validate", "--data-dir", str(ws)).code == 0
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -9,6 +9,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_data_dir,
     add_provenance_options,
+    band_list,
     number,
     user_path,
     whole_number,
@@ -46,26 +47,6 @@ step succeeds."""
 FORMATS = ("table", "json")
 
 
-def _bands(text: str) -> list[str]:
-    """``B02,B03,...`` as band names.
-
-    Examples
-    --------
-    >>> _bands("B04, B08,B11")
-    ['B04', 'B08', 'B11']
-    >>> _bands("red,,blue")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: 'red,,blue' has an empty band name (give e.g. red,green,blue)
-    """
-    names = [part.strip() for part in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has an empty band name (give e.g. red,green,blue)"
-        )
-    return names
-
-
 def register(sub: Any) -> None:
     """Add the command to the subparsers ``sub``."""
     parser = add_command(sub, "extract", HELP, EPILOG)
@@ -90,7 +71,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--bands",
         metavar="B1,B2,...",
-        type=_bands,
+        type=band_list,
         help="one name per band when the file has none, e.g. B02,B03,B04,B08,B11 or red,green,blue",
     )
     parser.add_argument(

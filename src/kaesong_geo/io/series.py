@@ -39,7 +39,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +48,7 @@ from kaesong_geo.deps import require
 from kaesong_geo.errors import KaesongGeoError, UsageError
 from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2
 from kaesong_geo.io.stac import CatalogScene, read_stac_scenes
+from kaesong_geo.text import plural
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -135,12 +136,22 @@ _WRAPPED = re.compile(r"^([A-Za-z_][\w.]*)\((['\"])(.*)\2,?\)$", re.DOTALL)
 
 
 def _extract_on_worker(
-    path: str, site: Any, *, date: str, image: tuple[str, Any] | None, **kwargs: Any
+    path: str,
+    site: Any,
+    *,
+    date: str,
+    image: tuple[str, Any] | None,
+    item: str,
+    bands: tuple[str, ...] | None,
+    default_bands: tuple[str, ...] | None,
+    **kwargs: Any,
 ) -> tuple[Any, Any]:
     """``extract_scene`` on a worker, then its scene clipped into COG bytes.
 
     ``image``: ``None`` (no image wanted), else the image's source text and the box of the
-    workspace's other footprints. Warnings are kept for the client to show (once). Returns
+    workspace's other footprints. ``bands``: the item's STAC band names; ``default_bands``:
+    ``--bands``, for a file whose bands neither STAC nor the file name (see
+    :func:`_series_band_names`). Warnings are kept for the client to show (once). Returns
     the :class:`~kaesong_geo.io.scene_extract.SceneExtraction` and the
     :class:`~kaesong_geo.io.epochs.PreparedScene` (``None`` without image or footprint).
     """
@@ -150,9 +161,10 @@ def _extract_on_worker(
     from kaesong_geo.io.epochs import prepare_scene
     from kaesong_geo.io.scene_extract import extract_scene
 
+    names = _series_band_names(Path(path), item, bands, default_bands)
     with warnings.catch_warnings():  # one thread per task: safe here
         warnings.simplefilter("ignore", SuspectExtractionWarning)
-        result = extract_scene(path, site, **kwargs)
+        result = extract_scene(path, site, band_names=names, **kwargs)
     geometry = result.extraction.geometry
     if image is None or geometry.is_empty:  # nothing built-up: the client says so
         return result, None
@@ -162,6 +174,65 @@ def _extract_on_worker(
         path, date, site=site, footprint=geometry, others=others_list, image_source=source
     )
     return result, prepared
+
+
+def _series_band_names(
+    path: Path, item: str, bands: tuple[str, ...] | None, default_bands: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """The band names a scene of the series is extracted with (``None``: the file's own).
+
+    The item's STAC ``eo:bands`` (``bands``) first, then the file's band descriptions, then
+    ``default_bands`` (``extract-series --bands``), then red/green/blue from the file's colour
+    interpretation. A file that cannot be opened is left to
+    :func:`~kaesong_geo.io.scene_extract.extract_scene` to report.
+
+    Raises
+    ------
+    DataError
+        Nothing names the bands (the message names the item and both ways to name them), or
+        ``default_bands`` does not give one name per band of the file.
+    """
+    if bands is not None:
+        return bands
+    from rasterio.enums import ColorInterp
+    from rasterio.errors import RasterioError
+
+    from kaesong_geo.errors import DataError
+    from kaesong_geo.io.raster import network_problem, offline_env, open_raster
+    from kaesong_geo.io.scene_extract import scene_band_names
+
+    if network_problem(path, path.parent):
+        return None  # extract_scene says what is wrong with the file
+    with offline_env():
+        try:
+            src = open_raster(path)
+        except (DataError, RasterioError, OSError):
+            return None  # extract_scene says what is wrong with the file
+        with src:
+            count = sum(1 for c in src.colorinterp if c != ColorInterp.alpha)
+            if all(tuple(src.descriptions)[:count]):
+                return None
+            if default_bands is not None:
+                if len(default_bands) != count:
+                    raise DataError(
+                        f"has {plural(count, 'band')} and no band names in STAC item {item} "
+                        "(eo:bands) or in the file (band descriptions), and --bands gives "
+                        f"{plural(len(default_bands), 'name')} ({', '.join(default_bands)}): "
+                        "give one name per band, or name them in the item's eo:bands",
+                        path=path,
+                    )
+                return default_bands
+            try:
+                scene_band_names(src, None, count)
+            except DataError:
+                raise DataError(
+                    f"has {plural(count, 'band')} and no band names in STAC item {item} "
+                    "(eo:bands) or in the file (band descriptions): name them in the item's "
+                    "asset (eo:bands), or give extract-series --bands NAMES for every scene "
+                    "without them (e.g. --bands B02,B03,B04,B08,B11)",
+                    path=path,
+                ) from None
+    return None
 
 
 def _box_of(geometries: list[Any]) -> Any:
@@ -338,6 +409,7 @@ def extract_series(
     progress: bool | None = None,
     replace: bool = False,
     with_imagery: bool = True,
+    band_names: Sequence[str] | None = None,
     min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
     closing_m: float | None = None,
     opening_m: float | None = None,
@@ -365,6 +437,9 @@ def extract_series(
     with_imagery : bool
         Add each scene, clipped to the site on its worker, as the epoch's image; not to an
         epoch that has images already.
+    band_names : sequence of str, optional
+        One name per band, for the scenes whose bands are named neither by their STAC item
+        (``eo:bands``) nor by the file (band descriptions); those win where present.
     min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
     timeout_s : float
         Seconds to wait for the scheduler to answer and for its workers to join.
@@ -388,6 +463,7 @@ def extract_series(
 
     start = time.perf_counter()
     catalog_path = Path(catalog).expanduser()
+    default_bands = None if band_names is None else tuple(b.strip() for b in band_names)
     scenes = read_stac_scenes(catalog_path)
     root = writable_workspace(data_dir)
     site = read_site(root)
@@ -428,7 +504,9 @@ def extract_series(
                 site,
                 date=scene.date,
                 image=image,
-                band_names=scene.band_names,
+                item=scene.id,
+                bands=scene.band_names,
+                default_bands=default_bands,
                 min_patch_m2=min_patch_m2,
                 closing_m=closing_m,
                 opening_m=opening_m,
