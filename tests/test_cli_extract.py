@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -147,10 +148,36 @@ def test_no_imagery_adds_the_footprint_only(cli, scenes, ws: Path) -> None:
     data = json.loads(r.out)
     assert data["epoch"] == EPOCH and data["imagery"] == [] and data["output"] is None
     assert data["footprint_file"] == f"boundaries/{EPOCH}.geojson"
-    assert (
-        not (ws / "imagery" / "catalog.csv").exists()
-        or scene.stem not in (ws / "imagery" / "catalog.csv").read_text()
-    )
+    assert not any(p.suffix == ".tif" for p in (ws / "imagery").iterdir())  # no image kept
+    # ... but the catalogue names the scene, without a file, and the footprint names that row
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        (row,) = [r for r in csv.DictReader(fh) if r["date"] == EPOCH]
+    assert row["file"] == "" and row["source"] == str(scene.absolute())
+    assert row["note"].startswith(f"scene {scene.name} not kept in the workspace (--no-imagery)")
+    assert row["resolution_m"] == "4" and row["id"] == f"{EPOCH}-{scene.stem}"
+    fp = json.loads((ws / "boundaries" / f"{EPOCH}.geojson").read_text())
+    assert fp["features"][0]["properties"]["imagery"] == row["id"]
+    checked = cli("validate", "--data-dir", str(ws), "--strict")
+    assert checked.code == 0, checked.out + checked.err
+    assert "0 errors, 0 warnings" in checked.out
+    # the table says so
+    again = cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws), "--no-imagery",
+                "--replace")  # fmt: skip
+    assert again.code == 0, again.err
+    assert f"extracted from {row['id']}\n" in again.out  # the footprint still names the row
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        assert [r for r in csv.DictReader(fh) if r["date"] == EPOCH] == [row]  # not twice
+
+
+def test_footprint_only_epochs_add_still_asks_for_its_imagery(cli, scenes, ws: Path) -> None:
+    # without a scene to name, 'epochs add --footprint' records no imagery: validate says so
+    scene, _ = scenes["rgb"]
+    out = ws.parent / "zone.geojson"
+    assert cli("extract", str(scene), "-o", str(out)).code == 0
+    assert cli("epochs", "add", EPOCH, "--footprint", str(out), "--data-dir", str(ws)).code == 0
+    checked = cli("validate", "--data-dir", str(ws), "--strict")
+    assert checked.code == 1
+    assert f"epoch {EPOCH} has no entry (say which imagery it comes from)" in checked.out
 
 
 def test_the_workspace_image_keeps_scales_and_band_names(cli, ws: Path, tmp_path: Path) -> None:

@@ -185,8 +185,26 @@ def test_a_series_on_a_local_cluster(cli, series, tmp_path: Path) -> None:  # ty
     (line,) = r.err.splitlines()  # no log of the cluster, no bar (not a terminal)
     assert line.startswith(f"kaesong-geo: error: scene {CORRUPT} (2020-10-30): ")
     _check_added(ws, truths)
-    assert tree_digest(ws / "imagery") == imagery  # --no-imagery: the footprints only
-    assert cli("validate", "--data-dir", str(ws)).code == 0
+    # --no-imagery: the footprints only, each scene named in a catalogue row without a file
+    assert {k for k in tree_digest(ws / "imagery") if k != "catalog.csv"} == set(imagery) - {
+        "catalog.csv"
+    }
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        rows = {row["date"]: row for row in csv.DictReader(fh) if row["date"] in truths}
+    assert sorted(rows) == sorted(truths)
+    for item_id, when, *_ in SCENES:
+        date = when.date().isoformat()
+        if item_id == CORRUPT:
+            continue
+        row = rows[date]
+        scene = catalog.parent / item_id / f"{item_id}.tif"
+        assert row["file"] == "" and row["id"] == f"{date}-{item_id}"
+        assert row["source"] == f"{scene} (STAC item {item_id} of {catalog.parent.name})"
+        assert "not kept in the workspace (--no-imagery)" in row["note"]
+        doc = json.loads((ws / "boundaries" / f"{date}.geojson").read_text(encoding="utf-8"))
+        assert doc["features"][0]["properties"]["imagery"] == row["id"]
+    checked = cli("validate", "--data-dir", str(ws), "--strict")
+    assert checked.code == 0, checked.out + checked.err
 
 
 def _fields_only(path: Path) -> None:

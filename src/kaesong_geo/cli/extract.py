@@ -37,7 +37,8 @@ The footprint is kept within the site of the data directory (--data-dir, else
 $KAESONG_GEO_DATA, else the bundled data), outlined to the pixel size, and written as
 GeoJSON (.geojson, .json), GeoPackage (.gpkg) or KML (.kml), which 'epochs add --footprint'
 reads back. --epoch adds it to a workspace (never the bundled data) with method 'extracted',
-its provenance and the scene clipped as the epoch's image (--no-imagery: without it).
+its provenance and the scene clipped as the epoch's image (--no-imagery: without it; the
+imagery catalogue then names the scene's path in a row without a file).
 
 It is a proposal from an automatic classification: check it against the image (e.g.
 'kaesong-geo map --data-dir WS') before relying on it: haze, shadows and bare fields can be
@@ -104,8 +105,8 @@ def register(sub: Any) -> None:
         "--no-imagery",
         dest="with_imagery",
         action="store_false",
-        help="with --epoch: do not add the scene as the epoch's image (validate then warns that "
-        "the epoch's imagery is not catalogued)",
+        help="with --epoch: do not add the scene as the epoch's image (imagery/catalog.csv then "
+        "names the scene, its path, without a file)",
     )
     parser.add_argument(
         "--replace", action="store_true", help="with --epoch: replace the epoch's footprint"

@@ -93,7 +93,8 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--no-imagery",
         action="store_true",
-        help="add the footprints only, not the scenes clipped to the site",
+        help="add the footprints only, not the scenes clipped to the site (imagery/catalog.csv "
+        "names each scene, its path and item, without a file)",
     )
     parser.add_argument(
         "-f", "--format", choices=FORMATS, default="table", help="output format (default: table)"

@@ -17,7 +17,9 @@ too.
 Each scene is clipped to its own footprint and the footprints the workspace had when the
 series began (other than its own epoch's, when replaced), plus 1 km: the image does not
 depend on which scenes finished first. An epoch that has images already keeps them (with
-``replace``) and its new footprint names its image if it has one.
+``replace``) and its new footprint names its image if it has one. Without imagery
+(``with_imagery=False``), an epoch with no catalogue row gets one without a file, naming the
+scene's path and STAC item (:class:`~kaesong_geo.io.epochs.SceneReference`).
 
 The cluster: without ``scheduler`` a ``LocalCluster`` sized to the machine (one worker
 process per CPU, one thread each, the memory shared out among them; never more workers than
@@ -516,7 +518,7 @@ def extract_series(
                 key=f"extract-scene-{i}-{os.urandom(4).hex()}",
             )
             futures[future] = i
-        _add_as_completed(futures, scenes, outcomes, root, replace, show)
+        _add_as_completed(futures, scenes, outcomes, root, replace, show, catalog_path)
     return SeriesResult(
         catalog_path,
         root,
@@ -544,6 +546,7 @@ def _add_as_completed(
     root: Path,
     replace: bool,
     show: bool,
+    catalog: Path,
 ) -> None:
     """Add the scenes' epochs in batches, as their tasks complete; fill ``outcomes``.
 
@@ -552,7 +555,7 @@ def _add_as_completed(
     """
     distributed = require("distributed", "extract-series", extra="scale")
     tqdm = require("tqdm").tqdm
-    from kaesong_geo.io.epochs import NewEpoch, add_epochs
+    from kaesong_geo.io.epochs import NewEpoch, SceneReference, add_epochs
     from kaesong_geo.io.scene_extract import (
         describe_extraction,
         extraction_geojson,
@@ -588,10 +591,18 @@ def _add_as_completed(
                 footprint = Path(tmp) / str(i) / f"{result.path.stem}.geojson"
                 footprint.parent.mkdir()
                 footprint.write_bytes(data)
+                reference = None
+                if prepared is None:  # no image kept: the catalogue names the scene
+                    reference = SceneReference(
+                        f"{scene.path} (STAC item {scene.id} of {catalog.name})",
+                        scene.path.name,
+                        round(result.extraction.pixel_m, 3),
+                    )
                 new = NewEpoch(
                     scene.date,
                     footprint,
                     scene=prepared,
+                    scene_reference=reference,
                     source=describe_extraction(result),
                     method="extracted",
                     uncertainty_m=round(result.extraction.pixel_m, 3),
