@@ -278,6 +278,11 @@ def _unnamed(folder: Path) -> Path:
     return _tif(folder / "unnamed.tif", bands.astype("float32"), transform, crs)
 
 
+def _one_band(folder: Path) -> Path:
+    bands, transform, crs, *_ = make_scene("sentinel2", size=100)
+    return _tif(folder / "grey.tif", bands[3:4].astype("float32"), transform, crs)
+
+
 def _landsat_dn(folder: Path) -> Path:
     bands, transform, crs, names, _ = make_scene("landsat", size=100)
     dn = np.round((bands + 0.2) / 0.0000275).astype("uint16")  # Collection 2 L2, no scales
@@ -325,6 +330,10 @@ BAD = [
      r"wgs84\.tif: is in a geographic CRS \(EPSG:4326, degrees\).*gdalwarp -t_srs EPSG:32652"),
     ("unnamed bands", _unnamed, [], 1,
      r"unnamed\.tif: its 5 bands have no names: name them with --bands"),
+    ("one unnamed band", _one_band, [], 1,
+     r"grey\.tif: its band has no name: name it with --bands \(e\.g\. "),
+    ("one name for 5 bands", _scene_of("sentinel2"), ["--bands", "B04"], 2,
+     r"sentinel2\.tif: 1 band name given \(B04\) for 5 bands$"),
     ("wrong --bands", _scene_of("sentinel2"), ["--bands", "B02,B03,B04"], 2,
      r"sentinel2\.tif: 3 band names given \(B02, B03, B04\) for 5 bands"),
     ("landsat DN", _landsat_dn, [], 1,
@@ -340,6 +349,8 @@ BAD = [
      r"zone\.shp: unknown suffix '\.shp': write \.geojson, \.json, \.gpkg, \.kml"),
     ("output folder missing", _scene_of("rgb"), ["-o", "{tmp}/missing/zone.kml"], 2,
      r"zone\.kml: output folder '.*missing' does not exist"),
+    ("output folder is a file", _scene_of("rgb"), ["-o", "{tmp}/in/rgb.tif/zone.kml"], 2,
+     r"zone\.kml: output folder '.*in/rgb\.tif' is a file, not a folder$"),
     ("neither output nor epoch", _scene_of("rgb"), ["--data-dir", "{ws}"], 2,
      r"nothing to do: give --output FILE, --epoch DATE, or both"),
     ("output in the workspace", _scene_of("rgb"), ["-o", "{ws}/boundaries/z.geojson"], 2,
