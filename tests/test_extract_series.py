@@ -546,15 +546,80 @@ def test_gdal_encodes_with_the_workers_threads(scheduler: str) -> None:
     }
 
 
+def _sigint_blocked() -> bool:
+    import signal
+
+    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
 def test_local_workers_leave_ctrl_c_to_the_command() -> None:
-    # Ctrl-C reaches every process of the terminal's group: the local cluster's workers ignore
-    # it (else each printed a traceback), the command handles it; the handler is put back
+    # Ctrl-C reaches every process of the terminal's group: the local cluster's workers start
+    # with SIGINT blocked (else each printed a traceback), the command handles it; its handler
+    # and signal mask are put back
     import signal
 
     from kaesong_geo.io.series import _local_client
 
     before = signal.getsignal(signal.SIGINT)
-    with _local_client(1) as client:
-        handlers = client.run(lambda: int(signal.getsignal(signal.SIGINT)))
-        assert signal.getsignal(signal.SIGINT) is before
-    assert list(handlers.values()) == [int(signal.SIG_IGN)]
+    with _local_client(2) as client:
+        blocked = client.run(_sigint_blocked)
+        assert signal.getsignal(signal.SIGINT) is before and not _sigint_blocked()
+    assert list(blocked.values()) == [True, True]
+
+
+def test_ctrl_c_while_the_local_cluster_starts_is_raised_once_it_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # it was lost (SIGINT ignored meanwhile): the series went on and wrote the workspace
+    import os
+    import signal
+
+    from kaesong_geo.io import series
+
+    started = []
+
+    class Interrupted(distributed.LocalCluster):  # type: ignore[misc]
+        def __init__(self, **kwargs: object) -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # as the cluster starts
+            super().__init__(**kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(distributed, "LocalCluster", Interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), series._local_client(1):
+        pytest.fail("not interrupted")  # pragma: no cover
+    (cluster,) = started  # started whole, then closed
+    assert cluster.status.name == "closed" and not cluster.workers
+    assert signal.getsignal(signal.SIGINT) is before and not _sigint_blocked()
+
+
+def test_ctrl_c_in_a_terminal_while_the_cluster_starts(series, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the whole process group interrupted as the local cluster starts: one line, exit 130,
+    # the workspace as it was (no traceback from a worker, no leak warning)
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import kaesong_geo_command
+
+    catalog, _ = series
+    ws = make_workspace(tmp_path / "ws")
+    before = tree_digest(ws)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "KAESONG_GEO_DATA"}
+    env["TMPDIR"] = str(scratch)
+    command = kaesong_geo_command("extract-series", str(catalog), "--data-dir", str(ws))
+    proc = subprocess.Popen(
+        [*command, "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(scratch.glob("kaesong-geo-dask-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the local cluster never started"
+        time.sleep(0.005)  # polling for the cluster's scratch folder, not a timing
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert (proc.returncode, out, err) == (130, "", "kaesong-geo: interrupted\n")
+    assert tree_digest(ws) == before

@@ -299,39 +299,82 @@ def _local_client(n_workers: int) -> Iterator[Any]:
     """A client of a new ``LocalCluster``: ``n_workers`` processes of one thread each."""
     distributed = require("distributed", "extract-series", extra="scale")
     memory = int(distributed.system.MEMORY_LIMIT // max(n_workers, 1))
-    with tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch:
-        # Ctrl-C in a terminal goes to every process of the group: the workers and their
-        # nannies would each print a traceback. Started with SIGINT ignored (kept across
-        # exec, and Python then leaves it ignored), they leave the interrupt to this
-        # process, which closes the cluster.
-        with _sigint_ignored():
-            cluster = distributed.LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                memory_limit=memory,
-                dashboard_address=":0",
-                silence_logs=logging.CRITICAL,
-                local_directory=scratch,
+    with (
+        tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch,
+        contextlib.ExitStack() as stack,
+    ):
+        # Ctrl-C in a terminal goes to every process of the group: the workers would each
+        # print a traceback. Started with SIGINT blocked (kept across exec), they leave the
+        # interrupt to this process, which closes the cluster. A Ctrl-C while it starts is
+        # held, not lost: raised once the cluster is up (and in the stack, to be closed).
+        with _sigint_held():
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    memory_limit=memory,
+                    dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,
+                    local_directory=scratch,
+                )
             )
-        with cluster, distributed.Client(cluster) as client:
-            yield client
+        yield stack.enter_context(distributed.Client(cluster))
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored meanwhile (in the main thread; elsewhere nothing changes)."""
+def _sigint_held() -> Iterator[None]:
+    """Meanwhile, SIGINT is kept from the processes started and held for this one.
+
+    Ctrl-C in a terminal goes to every process of the group. The processes started meanwhile
+    (a local cluster's workers, from the threads started meanwhile) inherit SIGINT blocked,
+    so they leave it to this process. Here a SIGINT is noted, not raised (a
+    ``KeyboardInterrupt`` in the middle of starting a cluster would leave it running), and
+    raised again once the block ends, for the handler that was there before: Ctrl-C is
+    neither lost nor shown as a traceback per worker. Only in the main thread, where SIGINT
+    is not ignored (elsewhere nothing changes); where signals cannot be blocked (Windows),
+    SIGINT is ignored meanwhile.
+
+    Examples
+    --------
+    >>> import os, signal
+    >>> try:
+    ...     with _sigint_held():
+    ...         os.kill(os.getpid(), signal.SIGINT)  # held...
+    ...         print("not interrupted here")
+    ... except KeyboardInterrupt:
+    ...     print("...and raised at the end")
+    not interrupted here
+    ...and raised at the end
+    """
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask:
+        # Starting, multiprocessing's resource tracker unblocks SIGINT in the thread that
+        # starts it (the first to make a semaphore: a cluster's event loop), and every
+        # process started from there on would take Ctrl-C: started now, it does not then.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, signal.SIG_IGN if mask is None else lambda n, _: caught.append(n))
     try:
-        yield
+        blocked = mask(signal.SIG_BLOCK, {signal.SIGINT}) if mask else None
+        try:
+            yield
+        finally:
+            if mask:
+                mask(signal.SIG_SETMASK, blocked)  # a SIGINT still pending is noted here
     finally:
         signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)
 
 
 @contextlib.contextmanager
