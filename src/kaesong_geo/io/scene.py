@@ -436,10 +436,11 @@ def _band_description(src: Any, band: int) -> list[str]:
 
     Examples
     --------
-    >>> import numpy as np, rasterio
     >>> from rasterio.io import MemoryFile
+    >>> from rasterio.transform import from_origin
     >>> with MemoryFile() as mem:
-    ...     with mem.open(driver="GTiff", width=2, height=2, count=1, dtype="uint16") as ds:
+    ...     with mem.open(driver="GTiff", width=2, height=2, count=1, dtype="uint16",
+    ...                   crs="EPSG:32652", transform=from_origin(0, 0, 5, 5)) as ds:
     ...         ds.descriptions, ds.scales, ds.offsets = ("B04",), (1e-4,), (-0.1,)
     ...     with mem.open() as ds:
     ...         _band_description(ds, 1)
