@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -147,10 +148,61 @@ def test_no_imagery_adds_the_footprint_only(cli, scenes, ws: Path) -> None:
     data = json.loads(r.out)
     assert data["epoch"] == EPOCH and data["imagery"] == [] and data["output"] is None
     assert data["footprint_file"] == f"boundaries/{EPOCH}.geojson"
-    assert (
-        not (ws / "imagery" / "catalog.csv").exists()
-        or scene.stem not in (ws / "imagery" / "catalog.csv").read_text()
-    )
+    assert not any(p.suffix == ".tif" for p in (ws / "imagery").iterdir())  # no image kept
+    # ... but the catalogue names the scene, without a file, and the footprint names that row
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        (row,) = [r for r in csv.DictReader(fh) if r["date"] == EPOCH]
+    assert row["file"] == "" and row["source"] == str(scene.absolute())
+    assert row["note"].startswith(f"scene {scene.name} not kept in the workspace (--no-imagery)")
+    assert row["resolution_m"] == "4" and row["id"] == f"{EPOCH}-{scene.stem}"
+    fp = json.loads((ws / "boundaries" / f"{EPOCH}.geojson").read_text())
+    assert fp["features"][0]["properties"]["imagery"] == row["id"]
+    checked = cli("validate", "--data-dir", str(ws), "--strict")
+    assert checked.code == 0, checked.out + checked.err
+    assert "0 errors, 0 warnings" in checked.out
+    # the table says so
+    again = cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws), "--no-imagery",
+                "--replace")  # fmt: skip
+    assert again.code == 0, again.err
+    assert f"extracted from {row['id']}\n" in again.out  # the footprint still names the row
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        assert [r for r in csv.DictReader(fh) if r["date"] == EPOCH] == [row]  # not twice
+
+
+def test_footprint_only_epochs_add_still_asks_for_its_imagery(cli, scenes, ws: Path) -> None:
+    # without a scene to name, 'epochs add --footprint' records no imagery: validate says so
+    scene, _ = scenes["rgb"]
+    out = ws.parent / "zone.geojson"
+    assert cli("extract", str(scene), "-o", str(out)).code == 0
+    assert cli("epochs", "add", EPOCH, "--footprint", str(out), "--data-dir", str(ws)).code == 0
+    checked = cli("validate", "--data-dir", str(ws), "--strict")
+    assert checked.code == 1
+    assert f"epoch {EPOCH} has no entry (say which imagery it comes from)" in checked.out
+
+
+def test_the_workspace_image_keeps_scales_and_band_names(cli, ws: Path, tmp_path: Path) -> None:
+    # a Sentinel-2 L2A-like scene (uint16 digital numbers, scale 1e-4, bands named): its clip in
+    # imagery/ means the same, so it can be extracted again as it is, with the same result
+    scene = tmp_path / "s2_dn.tif"
+    truth = write_scene_file(scene, "sentinel2", size=300, dtype="uint16")
+    r = cli("extract", str(scene), "--epoch", EPOCH, "--data-dir", str(ws), "--format", "json")
+    assert r.code == 0, r.err
+    (image,) = json.loads(r.out)["imagery"]
+    clip = ws / image
+    with rasterio.open(scene) as src, rasterio.open(clip) as out:
+        assert out.dtypes == src.dtypes == ("uint16",) * 5
+        assert out.descriptions == src.descriptions == ("B02", "B03", "B04", "B08", "B11")
+        assert out.scales == src.scales == (1e-4,) * 5
+        assert out.offsets == src.offsets
+        assert out.colorinterp == src.colorinterp
+    out_file = tmp_path / "again.geojson"
+    again = cli("extract", str(clip), "-o", str(out_file))
+    assert again.code == 0, again.err
+    assert "bands B02, B03, B04, B08, B11" in again.out
+    first = shape(json.loads((ws / "boundaries" / f"{EPOCH}.geojson").read_text())
+                  ["features"][0]["geometry"])  # fmt: skip
+    assert iou(read_footprint(out_file)[0], first) >= 0.99
+    assert iou(read_footprint(out_file)[0], truth) >= 0.85
 
 
 def test_an_existing_epoch_needs_replace(cli, scenes, ws: Path) -> None:
@@ -226,6 +278,11 @@ def _unnamed(folder: Path) -> Path:
     return _tif(folder / "unnamed.tif", bands.astype("float32"), transform, crs)
 
 
+def _one_band(folder: Path) -> Path:
+    bands, transform, crs, *_ = make_scene("sentinel2", size=100)
+    return _tif(folder / "grey.tif", bands[3:4].astype("float32"), transform, crs)
+
+
 def _landsat_dn(folder: Path) -> Path:
     bands, transform, crs, names, _ = make_scene("landsat", size=100)
     dn = np.round((bands + 0.2) / 0.0000275).astype("uint16")  # Collection 2 L2, no scales
@@ -273,6 +330,10 @@ BAD = [
      r"wgs84\.tif: is in a geographic CRS \(EPSG:4326, degrees\).*gdalwarp -t_srs EPSG:32652"),
     ("unnamed bands", _unnamed, [], 1,
      r"unnamed\.tif: its 5 bands have no names: name them with --bands"),
+    ("one unnamed band", _one_band, [], 1,
+     r"grey\.tif: its band has no name: name it with --bands \(e\.g\. "),
+    ("one name for 5 bands", _scene_of("sentinel2"), ["--bands", "B04"], 2,
+     r"sentinel2\.tif: 1 band name given \(B04\) for 5 bands$"),
     ("wrong --bands", _scene_of("sentinel2"), ["--bands", "B02,B03,B04"], 2,
      r"sentinel2\.tif: 3 band names given \(B02, B03, B04\) for 5 bands"),
     ("landsat DN", _landsat_dn, [], 1,
@@ -288,6 +349,8 @@ BAD = [
      r"zone\.shp: unknown suffix '\.shp': write \.geojson, \.json, \.gpkg, \.kml"),
     ("output folder missing", _scene_of("rgb"), ["-o", "{tmp}/missing/zone.kml"], 2,
      r"zone\.kml: output folder '.*missing' does not exist"),
+    ("output folder is a file", _scene_of("rgb"), ["-o", "{tmp}/in/rgb.tif/zone.kml"], 2,
+     r"zone\.kml: output folder '.*in/rgb\.tif' is a file, not a folder$"),
     ("neither output nor epoch", _scene_of("rgb"), ["--data-dir", "{ws}"], 2,
      r"nothing to do: give --output FILE, --epoch DATE, or both"),
     ("output in the workspace", _scene_of("rgb"), ["-o", "{ws}/boundaries/z.geojson"], 2,

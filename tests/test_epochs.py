@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -844,3 +845,42 @@ def test_hints_quote_paths_and_names_keep_apart(cli, tmp_path: Path) -> None:  #
     assert f"--data-dir '{ws}'" in r.out
     ids = [row["id"] for row in _catalog(ws)[-2:]]
     assert ids[0] != ids[1] and all(i.startswith("2013-06-image-") for i in ids)
+
+
+def test_a_scene_reference_is_catalogued_once_and_only_for_an_epoch_without_a_row(
+    ws: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from kaesong_geo.io.epochs import SceneReference, add_epoch
+    from kaesong_geo.io.validate import validate_data_dir
+
+    fp = _footprint(tmp_path / "zone.geojson")
+    ref = SceneReference("s3://bucket/S2_2021-06.tif", "S2_2021-06.tif", 10.0)
+    known: dict[str, Any] = {"source": "extracted", "method": "extracted", "uncertainty_m": 10.0}
+    # an epoch with a catalogue row already (2009-09: Google Earth): nothing added to it
+    before = _catalog(ws)
+    added = add_epoch(ws, "2009-09", footprint=fp, replace_epoch=True, scene_reference=ref, **known)  # type: ignore[arg-type]
+    assert added.referenced is None and _catalog(ws) == before
+    # a new epoch: one row without a file, named by the footprint, and validate --strict is ok
+    added = add_epoch(
+        ws, "2021-06", footprint=fp, scene_reference=ref, licence="CC BY 4.0", **known
+    )
+    assert added.referenced == "2021-06-S2_2021-06" and added.images == ()
+    (row,) = [r for r in _catalog(ws) if r["date"] == "2021-06"]
+    assert (row["file"], row["source"], row["resolution_m"], row["id"]) == (
+        "", "s3://bucket/S2_2021-06.tif", "10", "2021-06-S2_2021-06"
+    )  # fmt: skip
+    assert row["note"].endswith("extracted from it; licence: CC BY 4.0")
+    assert [f.imagery for f in added.footprints] == ["2021-06-S2_2021-06"]
+    assert "imagery/catalog.csv" in added.changes
+    checked = validate_data_dir(ws, strict=True)
+    assert [p.message for p in checked.problems if p.severity != "info"] == []
+    # --traced-on none: the row is still made, but the footprint does not name it
+    other = add_epoch(
+        ws, "2021-07", footprint=_footprint(tmp_path / "z2.geojson"), traced_on_given="none",
+        scene_reference=replace(ref, source="/data/S2_2021-07.tif", name="S2_2021-07.tif"),
+        **known,
+    )  # fmt: skip
+    assert [f.imagery for f in other.footprints] == [None]
+    assert other.referenced == "2021-07-S2_2021-07"

@@ -185,8 +185,26 @@ def test_a_series_on_a_local_cluster(cli, series, tmp_path: Path) -> None:  # ty
     (line,) = r.err.splitlines()  # no log of the cluster, no bar (not a terminal)
     assert line.startswith(f"kaesong-geo: error: scene {CORRUPT} (2020-10-30): ")
     _check_added(ws, truths)
-    assert tree_digest(ws / "imagery") == imagery  # --no-imagery: the footprints only
-    assert cli("validate", "--data-dir", str(ws)).code == 0
+    # --no-imagery: the footprints only, each scene named in a catalogue row without a file
+    assert {k for k in tree_digest(ws / "imagery") if k != "catalog.csv"} == set(imagery) - {
+        "catalog.csv"
+    }
+    with open(ws / "imagery" / "catalog.csv", encoding="utf-8", newline="") as fh:
+        rows = {row["date"]: row for row in csv.DictReader(fh) if row["date"] in truths}
+    assert sorted(rows) == sorted(truths)
+    for item_id, when, *_ in SCENES:
+        date = when.date().isoformat()
+        if item_id == CORRUPT:
+            continue
+        row = rows[date]
+        scene = catalog.parent / item_id / f"{item_id}.tif"
+        assert row["file"] == "" and row["id"] == f"{date}-{item_id}"
+        assert row["source"] == f"{scene} (STAC item {item_id} of {catalog.parent.name})"
+        assert "not kept in the workspace (--no-imagery)" in row["note"]
+        doc = json.loads((ws / "boundaries" / f"{date}.geojson").read_text(encoding="utf-8"))
+        assert doc["features"][0]["properties"]["imagery"] == row["id"]
+    checked = cli("validate", "--data-dir", str(ws), "--strict")
+    assert checked.code == 0, checked.out + checked.err
 
 
 def _fields_only(path: Path) -> None:
@@ -236,6 +254,88 @@ def test_scenes_refused_when_added_are_reported_and_nothing_written(  # type: ig
     out, err = capsys.readouterr()
     assert out == "" and "scenes: 100%" in err and "3/3" in err
     assert tree_digest(ws) == before
+
+
+def _stack(path: Path, seed: int, names: tuple[str, ...] | None = None) -> None:
+    """A Sentinel-2 scene (B02 B03 B04 B08 B11) as a stack written without band names (as
+    gdal_merge -separate leaves it), or with ``names`` as its band descriptions."""
+    import rasterio
+
+    from tests.synthetic_scenes import make_scene
+
+    bands, transform, crs, _, _ = make_scene("sentinel2", size=200, seed=seed)
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=5,
+                       dtype="float32", crs=crs, transform=transform) as dst:  # fmt: skip
+        dst.write(bands)
+        if names:
+            dst.descriptions = names
+
+
+def _unnamed_item(item_id: str, when: dt.datetime, href: str) -> object:
+    """An item whose asset has no eo:bands."""
+    item = pystac.Item(id=item_id, geometry=None, bbox=None, datetime=when, properties={})
+    item.add_asset(
+        "image", pystac.Asset(href=href, media_type=pystac.MediaType.GEOTIFF, roles=["data"])
+    )
+    return item
+
+
+def _bands_in(ws: Path, date: str) -> str:
+    """The band names an epoch's footprint says it was extracted with."""
+    doc = json.loads((ws / "boundaries" / f"{date}.geojson").read_text(encoding="utf-8"))
+    return str(doc["features"][0]["properties"]["source"]).split(", bands ")[1].split(")")[0]
+
+
+def test_bands_name_the_scenes_that_stac_and_the_file_leave_unnamed(  # type: ignore[no-untyped-def]
+    cli, scheduler: str, tmp_path: Path
+) -> None:
+    for name, seed in (("bare", 0), ("described", 1), ("eo", 2)):
+        _stack(tmp_path / f"{name}.tif", seed, ("B02", "B03", "B04", "B08", "B11")
+               if name == "described" else None)  # fmt: skip
+    lone = pystac.Catalog(id="lone", description="one stack without band names")
+    lone.add_item(_unnamed_item("bare", dt.datetime(2019, 4, 2), str(tmp_path / "bare.tif")))
+    lone_catalog = _save(lone, tmp_path / "lone")
+    ws = make_workspace(tmp_path / "ws")
+    before = tree_digest(ws)
+    # unnamed by STAC and by the file: the item is named with both ways to fix it
+    r = cli("extract-series", str(lone_catalog), "--data-dir", str(ws), "--scheduler", scheduler)
+    assert r.code == 1
+    (line,) = r.err.splitlines()
+    assert line == (
+        f"kaesong-geo: error: scene bare (2019-04-02): {tmp_path / 'bare.tif'}: has 5 bands and "
+        "no band names in STAC item bare (eo:bands) or in the file (band descriptions): name "
+        "them in the item's asset (eo:bands), or give extract-series --bands NAMES for every "
+        "scene without them (e.g. --bands B02,B03,B04,B08,B11)"
+    )
+    assert "0 added, 0 skipped, 1 failed" in r.out
+    assert tree_digest(ws) == before
+
+    # --bands names that one; the file's descriptions and the item's eo:bands win elsewhere
+    cat = pystac.Catalog(id="mixed", description="stacks named three ways")
+    cat.add_item(_unnamed_item("bare", dt.datetime(2019, 4, 2), str(tmp_path / "bare.tif")))
+    cat.add_item(
+        _unnamed_item("described", dt.datetime(2020, 5, 8), str(tmp_path / "described.tif"))
+    )
+    cat.add_item(_item("eo", dt.datetime(2021, 6, 3), str(tmp_path / "eo.tif")))
+    catalog = _save(cat, tmp_path / "mixed")
+    args = ["extract-series", str(catalog), "--data-dir", str(ws), "--scheduler", scheduler]
+    # one name too few: said, for that scene only
+    r = cli(*args, "--bands", "B02,B03,B04,B08", "--format", "json")
+    assert r.code == 1
+    bare, described, eo = json.loads(r.out)["scenes"]
+    assert (bare["status"], described["status"], eo["status"]) == ("failed", "added", "added")
+    assert bare["message"] == (
+        f"{tmp_path / 'bare.tif'}: has 5 bands and no band names in STAC item bare (eo:bands) "
+        "or in the file (band descriptions), and --bands gives 4 names (B02, B03, B04, B08): "
+        "give one name per band, or name them in the item's eo:bands"
+    )
+    assert _bands_in(ws, "2020-05-08") == "B02, B03, B04, B08, B11"
+    assert _bands_in(ws, "2021-06-03") == "blue, green, red, nir, swir16"
+    r = cli(*args, "--bands", "blue, green, red, nir, swir16")
+    assert r.code == 0, r.err
+    assert "1 added, 2 skipped, 0 failed" in r.out
+    assert _bands_in(ws, "2019-04-02") == "blue, green, red, nir, swir16"
+    assert cli("validate", "--data-dir", str(ws)).code == 0
 
 
 @pytest.mark.parametrize(
@@ -450,15 +550,80 @@ def test_gdal_encodes_with_the_workers_threads(scheduler: str) -> None:
     }
 
 
+def _sigint_blocked() -> bool:
+    import signal
+
+    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
 def test_local_workers_leave_ctrl_c_to_the_command() -> None:
-    # Ctrl-C reaches every process of the terminal's group: the local cluster's workers ignore
-    # it (else each printed a traceback), the command handles it; the handler is put back
+    # Ctrl-C reaches every process of the terminal's group: the local cluster's workers start
+    # with SIGINT blocked (else each printed a traceback), the command handles it; its handler
+    # and signal mask are put back
     import signal
 
     from kaesong_geo.io.series import _local_client
 
     before = signal.getsignal(signal.SIGINT)
-    with _local_client(1) as client:
-        handlers = client.run(lambda: int(signal.getsignal(signal.SIGINT)))
-        assert signal.getsignal(signal.SIGINT) is before
-    assert list(handlers.values()) == [int(signal.SIG_IGN)]
+    with _local_client(2) as client:
+        blocked = client.run(_sigint_blocked)
+        assert signal.getsignal(signal.SIGINT) is before and not _sigint_blocked()
+    assert list(blocked.values()) == [True, True]
+
+
+def test_ctrl_c_while_the_local_cluster_starts_is_raised_once_it_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # it was lost (SIGINT ignored meanwhile): the series went on and wrote the workspace
+    import os
+    import signal
+
+    from kaesong_geo.io import series
+
+    started = []
+
+    class Interrupted(distributed.LocalCluster):  # type: ignore[misc]
+        def __init__(self, **kwargs: object) -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # as the cluster starts
+            super().__init__(**kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(distributed, "LocalCluster", Interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), series._local_client(1):
+        pytest.fail("not interrupted")  # pragma: no cover
+    (cluster,) = started  # started whole, then closed
+    assert cluster.status.name == "closed" and not cluster.workers
+    assert signal.getsignal(signal.SIGINT) is before and not _sigint_blocked()
+
+
+def test_ctrl_c_in_a_terminal_while_the_cluster_starts(series, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the whole process group interrupted as the local cluster starts: one line, exit 130,
+    # the workspace as it was (no traceback from a worker, no leak warning)
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import kaesong_geo_command
+
+    catalog, _ = series
+    ws = make_workspace(tmp_path / "ws")
+    before = tree_digest(ws)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "KAESONG_GEO_DATA"}
+    env["TMPDIR"] = str(scratch)
+    command = kaesong_geo_command("extract-series", str(catalog), "--data-dir", str(ws))
+    proc = subprocess.Popen(
+        [*command, "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(scratch.glob("kaesong-geo-dask-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the local cluster never started"
+        time.sleep(0.005)  # polling for the cluster's scratch folder, not a timing
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert (proc.returncode, out, err) == (130, "", "kaesong-geo: interrupted\n")
+    assert tree_digest(ws) == before

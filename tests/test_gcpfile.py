@@ -80,6 +80,8 @@ def test_qgis_points_without_crs_and_a_csv_give_the_same_points(tmp_path: Path) 
         ),
         ("#CRS: not a crs\n" + ",".join(QGIS_HEADER) + "\n", "#CRS is not a coordinate reference"),
         ("pixel_x,pixel_y,lon,lat\n1,2,nan,4\n", "line 2: lon is not finite"),
+        ("pixel_x,pixel_y,lon,lat\n17\n", "line 2: 1 cell, fewer than the header's"),
+        ("pixel_x,pixel_y,lon,lat\n1,2\n", "line 2: 2 cells, fewer than the header's"),
     ],
 )
 def test_bad_gcp_files_name_file_line_and_problem(

@@ -75,6 +75,19 @@ def test_directory_and_dangling_link_are_refused(tmp_path: Path) -> None:
         write_text(dangling, "x", overwrite=True)
 
 
+def test_an_output_folder_that_is_not_a_folder_is_named_as_what_it_is(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("kept")
+    os.mkfifo(tmp_path / "pipe")
+    for parent, what in [("notes.txt", "is a file, not a folder"), ("pipe", "is not a folder"),
+                         ("missing", "does not exist")]:  # fmt: skip
+        target = tmp_path / parent / "map.html"
+        with pytest.raises(UsageError) as caught:
+            write_text(target, "x")
+        assert str(caught.value) == f"{target}: output folder {str(tmp_path / parent)!r} {what}"
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "pipe"]
+
+
 def test_symlink_to_regular_file_replaces_the_target(tmp_path: Path) -> None:
     real = tmp_path / "real.json"
     real.write_text("old\n")

@@ -223,6 +223,23 @@ def test_an_internal_mask_is_kept(tmp_path: Path) -> None:
     assert got.min() == 0 and np.array_equal(got, expected)
 
 
+def test_band_names_units_scales_and_offsets_are_kept(tmp_path: Path) -> None:
+    # what the pixels mean travels with them: a clip of digital numbers is still reflectance
+    src = _raster(tmp_path / "dn.tif", count=3, nodata=0)
+    with rasterio.open(src, "r+") as ds:
+        ds.descriptions = ("B04 <red>", "B08 & nir", "")
+        ds.units = ("reflectance", "", "")
+        ds.scales = (1e-4, 2e-4, 1.0)
+        ds.offsets = (-0.1, 0.0, 0.0)
+    info = write_scene(src, tmp_path / "clip.tif", site=KAESONG, region=REGION, tags=TAGS)
+    _assert_same_window(info, src)
+    with rasterio.open(src) as s, rasterio.open(info.path) as out:
+        assert out.descriptions == s.descriptions == ("B04 <red>", "B08 & nir", None)
+        assert out.units == s.units
+        assert out.scales == s.scales and out.offsets == s.offsets
+        assert out.nodatavals == s.nodatavals and out.colorinterp == s.colorinterp
+
+
 def test_a_scene_covering_part_of_the_region_gives_that_part(tmp_path: Path) -> None:
     # Only the eastern 200 m of the region (its west edge is 126.629°).
     x, _ = TO_UTM.transform(126.633, 37.932)

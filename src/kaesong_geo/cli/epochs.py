@@ -325,6 +325,11 @@ def _added_text(result: AddedEpoch) -> str:
         )
         if im.fit is not None:
             lines += _fit_lines(im.fit)
+    if result.referenced:
+        lines.append(
+            f"  scene      not kept; imagery/catalog.csv names it (id {result.referenced}) "
+            "without a file"
+        )
     # Skipped placemarks are named by the warning on standard error, as in every command.
     if result.footprint_file is None and result.area_m2 is None:  # images of a date only
         lines.append(

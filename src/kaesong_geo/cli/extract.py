@@ -9,6 +9,7 @@ from kaesong_geo.cli.options import (
     add_command,
     add_data_dir,
     add_provenance_options,
+    band_list,
     number,
     user_path,
     whole_number,
@@ -36,7 +37,8 @@ The footprint is kept within the site of the data directory (--data-dir, else
 $KAESONG_GEO_DATA, else the bundled data), outlined to the pixel size, and written as
 GeoJSON (.geojson, .json), GeoPackage (.gpkg) or KML (.kml), which 'epochs add --footprint'
 reads back. --epoch adds it to a workspace (never the bundled data) with method 'extracted',
-its provenance and the scene clipped as the epoch's image (--no-imagery: without it).
+its provenance and the scene clipped as the epoch's image (--no-imagery: without it; the
+imagery catalogue then names the scene's path in a row without a file).
 
 It is a proposal from an automatic classification: check it against the image (e.g.
 'kaesong-geo map --data-dir WS') before relying on it: haze, shadows and bare fields can be
@@ -44,26 +46,6 @@ misread, and a cloud over the zone hides what lies under it. Nothing is written 
 step succeeds."""
 
 FORMATS = ("table", "json")
-
-
-def _bands(text: str) -> list[str]:
-    """``B02,B03,...`` as band names.
-
-    Examples
-    --------
-    >>> _bands("B04, B08,B11")
-    ['B04', 'B08', 'B11']
-    >>> _bands("red,,blue")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: 'red,,blue' has an empty band name (give e.g. red,green,blue)
-    """
-    names = [part.strip() for part in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has an empty band name (give e.g. red,green,blue)"
-        )
-    return names
 
 
 def register(sub: Any) -> None:
@@ -90,7 +72,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--bands",
         metavar="B1,B2,...",
-        type=_bands,
+        type=band_list,
         help="one name per band when the file has none, e.g. B02,B03,B04,B08,B11 or red,green,blue",
     )
     parser.add_argument(
@@ -123,8 +105,8 @@ def register(sub: Any) -> None:
         "--no-imagery",
         dest="with_imagery",
         action="store_false",
-        help="with --epoch: do not add the scene as the epoch's image (validate then warns that "
-        "the epoch's imagery is not catalogued)",
+        help="with --epoch: do not add the scene as the epoch's image (imagery/catalog.csv then "
+        "names the scene, its path, without a file)",
     )
     parser.add_argument(
         "--replace", action="store_true", help="with --epoch: replace the epoch's footprint"

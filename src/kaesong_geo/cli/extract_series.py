@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kaesong_geo.cli.options import (
     add_command,
     add_data_dir,
+    band_list,
     number,
     user_path,
     whole_number,
@@ -25,11 +26,14 @@ examples:
   $ kaesong-geo extract-series scenes/catalog.json --data-dir ~/kaesong-data
   $ kaesong-geo extract-series scenes/catalog.json --data-dir ~/ws --scheduler tcp://host:8786
   $ kaesong-geo extract-series scenes/ --data-dir ~/ws --replace --format json
+  $ kaesong-geo extract-series scenes/ --data-dir ~/ws --bands B02,B03,B04,B08,B11
 
 CATALOG: a local STAC catalog.json or collection.json (or a folder holding one); each item is
 a scene: its datetime (else start_datetime) is the epoch's day, its asset with the role
 'data' (else its only image asset) the file, eo:bands (common_name, else name) the band
-names, else the file's band descriptions. Remote assets (http, s3) are refused: no network.
+names, else the file's band descriptions, else --bands (e.g. --bands B02,B03,B04,B08,B11 for
+stacks written without names), else red/green/blue from the file's colour interpretation.
+Remote assets (http, s3) are refused: no network.
 
 Without --scheduler the scenes are extracted on a local Dask cluster, one worker process per
 CPU (--workers N to choose). With --scheduler tcp://host:8786, on a running cluster
@@ -75,6 +79,13 @@ def register(sub: Any) -> None:
         help="wait this long for the scheduler and its workers (default: 10)",
     )
     parser.add_argument(
+        "--bands",
+        metavar="B1,B2,...",
+        type=band_list,
+        help="one name per band, for the scenes whose bands neither the STAC item (eo:bands) "
+        "nor the file (band descriptions) names, e.g. B02,B03,B04,B08,B11",
+    )
+    parser.add_argument(
         "--replace",
         action="store_true",
         help="extract the epochs already in the workspace again and replace their footprints",
@@ -82,7 +93,8 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--no-imagery",
         action="store_true",
-        help="add the footprints only, not the scenes clipped to the site",
+        help="add the footprints only, not the scenes clipped to the site (imagery/catalog.csv "
+        "names each scene, its path and item, without a file)",
     )
     parser.add_argument(
         "-f", "--format", choices=FORMATS, default="table", help="output format (default: table)"
@@ -105,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         n_workers=args.workers,
         replace=args.replace,
         with_imagery=not args.no_imagery,
+        band_names=args.bands,
         timeout_s=args.timeout,
     )
     write_stdout(_json(result) if args.format == "json" else _table(result))

@@ -300,3 +300,23 @@ def whole_number(minimum: int, unit: str = "") -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def band_list(text: str) -> list[str]:
+    """``B02,B03,...`` as band names.
+
+    Examples
+    --------
+    >>> band_list("B04, B08,B11")
+    ['B04', 'B08', 'B11']
+    >>> band_list("red,,blue")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'red,,blue' has an empty band name (give e.g. red,green,blue)
+    """
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has an empty band name (give e.g. red,green,blue)"
+        )
+    return names

@@ -26,6 +26,11 @@ footprint each and a scene already clipped elsewhere (:func:`prepare_scene`, on 
 worker), with one inspection of the workspace before and one after, an epoch refused by its
 checks left out while the others are added.
 
+A footprint extracted from a scene that is not kept (``extract --no-imagery``) names it in a
+catalogue row without a file (:class:`SceneReference`: its path or URI, its pixel size, "not
+kept"), as the catalogue names imagery that may not be shipped: the epoch's imagery is said,
+and ``validate --strict`` accepts it.
+
 Examples
 --------
 >>> from kaesong_geo.io.datadir import bundled_data_dir
@@ -78,6 +83,7 @@ __all__ = [
     "NewEpoch",
     "PreparedScene",
     "RemovedEpoch",
+    "SceneReference",
     "add_epoch",
     "add_epochs",
     "check_new_epoch",
@@ -123,6 +129,83 @@ class AddedEpoch:
     skipped: tuple[str, ...]
     changes: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    #: The catalogue id of the scene recorded without its file (a :class:`SceneReference`).
+    referenced: str | None = None
+
+
+@dataclass(frozen=True)
+class SceneReference:
+    """A scene a footprint was extracted from, catalogued without its file.
+
+    For an epoch added without its image (``extract --no-imagery``): a row of
+    ``imagery/catalog.csv`` with an empty ``file`` says where the scene is and that it was not
+    kept, and the footprint's ``imagery`` names that row. Only for an epoch with no row yet.
+
+    Attributes
+    ----------
+    source : str
+        Where the scene is: its path or URI (and, say, the STAC item naming it).
+    name : str
+        The scene's file name (the row's id is the date and its stem).
+    resolution_m : float or None
+        Its pixel size in metres.
+    """
+
+    source: str
+    name: str
+    resolution_m: float | None = None
+
+
+def _reference_row(
+    label: str,
+    ref: SceneReference,
+    ident: str,
+    provider: str | None,
+    licence: str | None,
+    redistributable: bool,
+) -> dict[str, str]:
+    """The catalogue row of a scene not kept (no file).
+
+    Examples
+    --------
+    >>> row = _reference_row("2021-06", SceneReference("/data/s2.tif", "s2.tif", 10.0),
+    ...                      "2021-06-s2", None, "CC BY-SA 3.0 IGO", False)
+    >>> row["file"], row["source"], row["resolution_m"], row["id"]
+    ('', '/data/s2.tif', '10', '2021-06-s2')
+    >>> row["note"]
+    'scene s2.tif not kept in the workspace (--no-imagery): ...; licence: CC BY-SA 3.0 IGO'
+    """
+    note = (
+        f"scene {ref.name} not kept in the workspace (--no-imagery): the footprint was "
+        "extracted from it"
+    )
+    if licence:
+        note += f"; licence: {licence}"
+    resolution = ref.resolution_m
+    return {
+        "date": label,
+        "provider": provider or "provider not given",
+        "resolution_m": "" if resolution is None else f"{resolution:.3g}",
+        "redistributable": "yes" if redistributable else "no",
+        "file": "",
+        "source": ref.source,
+        "note": note,
+        "id": ident,
+        "uncertainty_m": "",
+    }
+
+
+def _reference_ident(
+    ref: SceneReference | None,
+    epoch_date: EpochDate,
+    images: Sequence[ImageryRecord],
+    taken_ids: set[str],
+) -> str | None:
+    """The id of a new row for ``ref``; None without one, or when the epoch has a row."""
+    if ref is None or any(of_epoch(r.date, epoch_date) for r in images):
+        return None
+    stem = _slug(ref.name.split(".")[0])
+    return _unique(f"{epoch_date.label}-{stem}", taken_ids)
 
 
 @dataclass(frozen=True)
@@ -720,6 +803,7 @@ def add_epoch(
     replace_epoch: bool = False,
     traced_on_given: str | None = None,
     margin_km: float | None = None,
+    scene_reference: SceneReference | None = None,
     progress: bool | None = None,
     today: dt.date | None = None,
 ) -> AddedEpoch:
@@ -757,6 +841,10 @@ def add_epoch(
         The image the footprint was traced on: a catalogue id, an image added in the same
         command (its file name), or ``"none"``; default: the screenshot added with it, else
         its only scene.
+    scene_reference : SceneReference, optional
+        The scene the footprint comes from, when it is not added: catalogued without its file
+        (and named by the footprint unless ``traced_on_given``) if no image is added and the
+        epoch has no catalogue row.
 
     Returns
     -------
@@ -839,8 +927,13 @@ def add_epoch(
     digests = _refuse_duplicates([p for *_, p, _ in plans], root, before.images)
     _warn_dates([p for *_, p, _ in plans] + ([Path(footprint)] if footprint else []), epoch_date)
     traced_on: str | None = None
+    referenced = None
     if footprint is not None:
         traced_on = _traced_on(traced_on_given, plans, known, root)
+        if not plans:
+            referenced = _reference_ident(scene_reference, epoch_date, before.images, taken_ids)
+        if referenced is not None and traced_on_given is None:
+            traced_on = referenced
 
     # --source describes the footprint; the images too when no footprint is given.
     source_text = image_source or ("" if footprint is not None else source or "")
@@ -866,6 +959,12 @@ def add_epoch(
             ident,
             shot_uncertainty if kind == "screenshot" else None,
         )
+    if referenced is not None:
+        assert scene_reference is not None
+        planned_records[referenced] = ImageryRecord(
+            epoch_date, provider or "", scene_reference.resolution_m, redistributable, "",
+            scene_reference.source, "", referenced, None,
+        )  # fmt: skip
 
     imported = None
     if footprint is not None:
@@ -939,6 +1038,13 @@ def add_epoch(
                     note, ident, unc,
                 )
             )  # fmt: skip
+        if referenced is not None:
+            assert scene_reference is not None
+            rows.append(
+                _reference_row(
+                    label, scene_reference, referenced, provider, licence, redistributable
+                )
+            )
         if rows:
             txn.write_bytes(CATALOG_FILE.as_posix(), _catalog_text(root, rows))
         footprint_rel: str | None = None
@@ -968,6 +1074,7 @@ def add_epoch(
         tuple(imported.skipped) if imported is not None else (),
         changes,
         new_warnings,
+        referenced,
     )
 
 
@@ -1104,6 +1211,9 @@ class NewEpoch:
     keep_images : bool
         When the epoch has images already, its scene is not added and the footprint names
         its image if it has exactly one (what ``extract --epoch`` does).
+    scene_reference : SceneReference, optional
+        Without ``scene``: the scene the footprint comes from, catalogued without its file
+        if the epoch has no catalogue row (see :func:`add_epoch`).
     """
 
     date: str
@@ -1115,6 +1225,7 @@ class NewEpoch:
     redistributable: bool = False
     replace_epoch: bool = False
     keep_images: bool = False
+    scene_reference: SceneReference | None = None
 
 
 @dataclass(frozen=True)
@@ -1129,6 +1240,8 @@ class _Staged:
     to_remove: tuple[Path, ...]
     geojson: bytes
     skipped: tuple[str, ...]
+    #: The catalogue row of a scene not kept (its id is ``ident``), else None.
+    reference_row: dict[str, str] | None = None
 
 
 def _images_of(label: str, before: Inspection) -> list[ImageryRecord]:
@@ -1228,8 +1341,20 @@ def add_epochs(
                     epoch_date, scene.provider, None, item.redistributable, "", scene.source,
                     "", ident, None,
                 )  # fmt: skip
+            referenced = None
+            if scene is None:
+                referenced = _reference_ident(item.scene_reference, epoch_date, before.images, ids)
+            if referenced is not None:
+                ref = item.scene_reference
+                assert ref is not None
+                records[referenced] = ImageryRecord(
+                    epoch_date, "", ref.resolution_m, item.redistributable, "", ref.source, "",
+                    referenced, None,
+                )  # fmt: skip
             _warn_dates([p for *_, p, _ in plans] + [item.footprint], epoch_date)
             traced_on = _traced_on(traced_given, plans, known, root)
+            if referenced is not None and traced_given is None:
+                traced_on = referenced
             imported = import_footprints(
                 item.footprint,
                 label,
@@ -1243,8 +1368,9 @@ def add_epochs(
         except KaesongGeoError as exc:
             out[i] = exc
             continue
-        if scene is not None:  # ids, file names and the scene's bytes are taken now
+        if scene is not None or referenced is not None:  # ids, file names, bytes taken now
             taken_ids, taken_files = ids, files
+        if scene is not None:
             added_sources.append(
                 (
                     ImageryRecord(epoch_date, "", None, False, plans[0][1], "", "", plans[0][0]),
@@ -1254,8 +1380,12 @@ def add_epochs(
         present.append((label, (f"boundaries/{label}.geojson",)))
         staged.append(
             _Staged(
-                i, label, scene, plans[0][0] if plans else "", plans[0][1] if plans else "",
-                tuple(to_remove), imported.geojson, tuple(imported.skipped),
+                i, label, scene, plans[0][0] if plans else referenced or "",
+                plans[0][1] if plans else "", tuple(to_remove), imported.geojson,
+                tuple(imported.skipped),
+                None if referenced is None or item.scene_reference is None else _reference_row(
+                    label, item.scene_reference, referenced, None, None, item.redistributable
+                ),
             )
         )  # fmt: skip
     if staged:
@@ -1291,6 +1421,8 @@ def _write_batch(
                         st.scene.source, note, st.ident, None,
                     )
                 )  # fmt: skip
+            if st.reference_row is not None:
+                rows.append(st.reference_row)
             for old in st.to_remove:
                 txn.remove(old.relative_to(root.absolute()).as_posix())
             txn.write_bytes(f"boundaries/{st.label}.geojson", st.geojson)
@@ -1314,13 +1446,15 @@ def _write_batch(
         if st.scene is not None:
             info = replace(st.scene.info, path=root / "imagery" / st.filename)
             image = (AddedImage(st.ident, st.filename, "scene", st.scene.path, info),)
-        changes = [*own, *([CATALOG_FILE.as_posix()] if st.scene else [])]
+        catalogued = st.scene is not None or st.reference_row is not None
+        changes = [*own, *([CATALOG_FILE.as_posix()] if catalogued else [])]
         changes += [o.relative_to(root.absolute()).as_posix() for o in st.to_remove]
         results.append(
             AddedEpoch(
                 root, st.label, bool(st.to_remove), own[0], epoch.footprints,
                 float(geodesic_area_m2(epoch.geometry)), image, st.skipped,
                 tuple(sorted(set(changes))), mine,
+                st.ident if st.reference_row is not None else None,
             )
         )  # fmt: skip
     if unclaimed and results:  # warnings about the workspace as a whole: with the first

@@ -284,7 +284,9 @@ def run_extract(
     band_names, min_patch_m2, closing_m, opening_m, chunk_px, progress
         Passed to :func:`kaesong_geo.io.scene_extract.extract_scene`.
     with_imagery : bool
-        Add the scene (clipped) as the epoch's image too.
+        Add the scene (clipped) as the epoch's image too; else, when the epoch has no
+        catalogue row, a row without a file names the scene (its absolute path; see
+        :class:`kaesong_geo.io.epochs.SceneReference`).
     replace_epoch, provenance
         Passed to :func:`kaesong_geo.io.scene_extract.add_extracted_epoch` (``provider``,
         ``licence``, ``redistributable``, ...).
@@ -332,6 +334,17 @@ def run_extract(
         data = extraction_bytes(result, fmt, epoch)
     added = None
     if epoch is not None:
+        if not with_imagery:  # the scene is named in the catalogue all the same
+            from kaesong_geo.io.epochs import SceneReference
+
+            provenance.setdefault(
+                "scene_reference",
+                SceneReference(
+                    str(result.path.expanduser().absolute()),
+                    result.path.name,
+                    round(result.extraction.pixel_m, 3),
+                ),
+            )
         added = add_extracted_epoch(
             data_dir,
             epoch,

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from kaesong_geo.errors import DataError
 from kaesong_geo.gcp import GCP
+from kaesong_geo.text import plural
 
 __all__ = ["QGIS_HEADER", "read_gcps"]
 
@@ -94,7 +95,7 @@ def _parse(text: str) -> list[GCP]:
         if not row or not "".join(row).strip():
             continue
         if len(row) < (5 if qgis else 4):
-            raise ValueError(f"line {k}: {len(row)} cells, fewer than the header's")
+            raise ValueError(f"line {k}: {plural(len(row), 'cell')}, fewer than the header's")
         if qgis:
             if row[4].strip() not in ("0", "1"):
                 raise ValueError(f"line {k}: enable must be 0 or 1, got {row[4].strip()!r}")

@@ -119,15 +119,22 @@ def check_output_path(
     Raises
     ------
     UsageError
-        The folder does not exist, the path exists and is not a regular file (or a symbolic
-        link to one), or it lies inside ``protected``.
+        The folder does not exist or is not a folder, the path exists and is not a regular
+        file (or a symbolic link to one), or it lies inside ``protected``.
     OutputExistsError
         The file exists and ``overwrite`` is false.
     """
     p = Path(os.path.expanduser(os.fspath(path)))
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"output folder {str(parent)!r} does not exist", path=p)
+        what = (
+            "is a file, not a folder"
+            if parent.is_file()
+            else "is not a folder"
+            if parent.exists()
+            else "does not exist"
+        )
+        raise UsageError(f"output folder {str(parent)!r} {what}", path=p)
     if protected is not None:
         guarded = Path(os.path.realpath(os.path.expanduser(os.fspath(protected))))
         where = Path(os.path.realpath(parent)) / p.name

@@ -401,6 +401,7 @@ def _vrt(src: Any, path: Path, window: tuple[int, int, int, int], tags: Mapping[
             f'<VRTRasterBand dataType="{_gdal_typename(src.dtypes[b - 1])}" band="{b}">'
             f"<ColorInterp>{interp.name.capitalize()}</ColorInterp>"
         )
+        parts += _band_description(src, b)
         nodata = src.nodatavals[b - 1]
         if nodata is not None:
             parts.append(
@@ -425,6 +426,37 @@ def _vrt(src: Any, path: Path, window: tuple[int, int, int, int], tags: Mapping[
         ]
     parts.append("</VRTDataset>")
     return "".join(parts)
+
+
+def _band_description(src: Any, band: int) -> list[str]:
+    """VRT elements of a band's name, unit, scale and offset (those that are set).
+
+    Carried into the clip so that its pixels mean what the scene's meant: a Sentinel-2 L2A
+    scene of digital numbers with a scale of 1e-4 and bands named B02 ... stays one.
+
+    Examples
+    --------
+    >>> from rasterio.io import MemoryFile
+    >>> from rasterio.transform import from_origin
+    >>> with MemoryFile() as mem:
+    ...     with mem.open(driver="GTiff", width=2, height=2, count=1, dtype="uint16",
+    ...                   crs="EPSG:32652", transform=from_origin(0, 0, 5, 5)) as ds:
+    ...         ds.descriptions, ds.scales, ds.offsets = ("B04",), (1e-4,), (-0.1,)
+    ...     with mem.open() as ds:
+    ...         _band_description(ds, 1)
+    ['<Description>B04</Description>', '<Offset>-0.1</Offset>', '<Scale>0.0001</Scale>']
+    """
+    parts = []
+    description = src.descriptions[band - 1]
+    if description:
+        parts.append(f"<Description>{escape(description)}</Description>")
+    unit = src.units[band - 1]
+    if unit:
+        parts.append(f"<UnitType>{escape(unit)}</UnitType>")
+    offset, scale = float(src.offsets[band - 1]), float(src.scales[band - 1])
+    if offset != 0.0 or scale != 1.0:
+        parts += [f"<Offset>{offset!r}</Offset>", f"<Scale>{scale!r}</Scale>"]
+    return parts
 
 
 def open_georeferenced(path: Path) -> Any:

@@ -35,6 +35,7 @@ from kaesong_geo import __version__
 from kaesong_geo.errors import DataError, UsageError
 from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2, Extraction, StoredBands
 from kaesong_geo.site import KAESONG, Site
+from kaesong_geo.text import plural
 
 __all__ = [
     "DEFAULT_CHUNK_PX",
@@ -97,7 +98,9 @@ def scene_band_names(
         names = tuple(b.strip() for b in band_names)
         if len(names) != count:
             raise UsageError(
-                f"{len(names)} band names given ({', '.join(names)}) for {count} bands", path=name
+                f"{plural(len(names), 'band name')} given ({', '.join(names)}) for "
+                f"{plural(count, 'band')}",
+                path=name,
             )
         return names
     described = tuple(d or "" for d in src.descriptions)[:count]
@@ -109,9 +112,13 @@ def scene_band_names(
     rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     if interp[:3] == rgb:
         return ("red", "green", "blue", *(f"band{i}" for i in range(4, count + 1)))
+    unnamed = (
+        "its band has no name: name it"
+        if count == 1
+        else f"its {count} bands have no names: name them"
+    )
     raise DataError(
-        f"its {count} bands have no names: name them with --bands (e.g. "
-        "--bands B02,B03,B04,B08,B11 or --bands red,green,blue)",
+        f"{unnamed} with --bands (e.g. --bands B02,B03,B04,B08,B11 or --bands red,green,blue)",
         path=name,
     )
 

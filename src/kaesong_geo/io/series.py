@@ -17,7 +17,9 @@ too.
 Each scene is clipped to its own footprint and the footprints the workspace had when the
 series began (other than its own epoch's, when replaced), plus 1 km: the image does not
 depend on which scenes finished first. An epoch that has images already keeps them (with
-``replace``) and its new footprint names its image if it has one.
+``replace``) and its new footprint names its image if it has one. Without imagery
+(``with_imagery=False``), an epoch with no catalogue row gets one without a file, naming the
+scene's path and STAC item (:class:`~kaesong_geo.io.epochs.SceneReference`).
 
 The cluster: without ``scheduler`` a ``LocalCluster`` sized to the machine (one worker
 process per CPU, one thread each, the memory shared out among them; never more workers than
@@ -39,7 +41,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +50,7 @@ from kaesong_geo.deps import require
 from kaesong_geo.errors import KaesongGeoError, UsageError
 from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2
 from kaesong_geo.io.stac import CatalogScene, read_stac_scenes
+from kaesong_geo.text import plural
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -135,12 +138,22 @@ _WRAPPED = re.compile(r"^([A-Za-z_][\w.]*)\((['\"])(.*)\2,?\)$", re.DOTALL)
 
 
 def _extract_on_worker(
-    path: str, site: Any, *, date: str, image: tuple[str, Any] | None, **kwargs: Any
+    path: str,
+    site: Any,
+    *,
+    date: str,
+    image: tuple[str, Any] | None,
+    item: str,
+    bands: tuple[str, ...] | None,
+    default_bands: tuple[str, ...] | None,
+    **kwargs: Any,
 ) -> tuple[Any, Any]:
     """``extract_scene`` on a worker, then its scene clipped into COG bytes.
 
     ``image``: ``None`` (no image wanted), else the image's source text and the box of the
-    workspace's other footprints. Warnings are kept for the client to show (once). Returns
+    workspace's other footprints. ``bands``: the item's STAC band names; ``default_bands``:
+    ``--bands``, for a file whose bands neither STAC nor the file name (see
+    :func:`_series_band_names`). Warnings are kept for the client to show (once). Returns
     the :class:`~kaesong_geo.io.scene_extract.SceneExtraction` and the
     :class:`~kaesong_geo.io.epochs.PreparedScene` (``None`` without image or footprint).
     """
@@ -150,9 +163,10 @@ def _extract_on_worker(
     from kaesong_geo.io.epochs import prepare_scene
     from kaesong_geo.io.scene_extract import extract_scene
 
+    names = _series_band_names(Path(path), item, bands, default_bands)
     with warnings.catch_warnings():  # one thread per task: safe here
         warnings.simplefilter("ignore", SuspectExtractionWarning)
-        result = extract_scene(path, site, **kwargs)
+        result = extract_scene(path, site, band_names=names, **kwargs)
     geometry = result.extraction.geometry
     if image is None or geometry.is_empty:  # nothing built-up: the client says so
         return result, None
@@ -162,6 +176,65 @@ def _extract_on_worker(
         path, date, site=site, footprint=geometry, others=others_list, image_source=source
     )
     return result, prepared
+
+
+def _series_band_names(
+    path: Path, item: str, bands: tuple[str, ...] | None, default_bands: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """The band names a scene of the series is extracted with (``None``: the file's own).
+
+    The item's STAC ``eo:bands`` (``bands``) first, then the file's band descriptions, then
+    ``default_bands`` (``extract-series --bands``), then red/green/blue from the file's colour
+    interpretation. A file that cannot be opened is left to
+    :func:`~kaesong_geo.io.scene_extract.extract_scene` to report.
+
+    Raises
+    ------
+    DataError
+        Nothing names the bands (the message names the item and both ways to name them), or
+        ``default_bands`` does not give one name per band of the file.
+    """
+    if bands is not None:
+        return bands
+    from rasterio.enums import ColorInterp
+    from rasterio.errors import RasterioError
+
+    from kaesong_geo.errors import DataError
+    from kaesong_geo.io.raster import network_problem, offline_env, open_raster
+    from kaesong_geo.io.scene_extract import scene_band_names
+
+    if network_problem(path, path.parent):
+        return None  # extract_scene says what is wrong with the file
+    with offline_env():
+        try:
+            src = open_raster(path)
+        except (DataError, RasterioError, OSError):
+            return None  # extract_scene says what is wrong with the file
+        with src:
+            count = sum(1 for c in src.colorinterp if c != ColorInterp.alpha)
+            if all(tuple(src.descriptions)[:count]):
+                return None
+            if default_bands is not None:
+                if len(default_bands) != count:
+                    raise DataError(
+                        f"has {plural(count, 'band')} and no band names in STAC item {item} "
+                        "(eo:bands) or in the file (band descriptions), and --bands gives "
+                        f"{plural(len(default_bands), 'name')} ({', '.join(default_bands)}): "
+                        "give one name per band, or name them in the item's eo:bands",
+                        path=path,
+                    )
+                return default_bands
+            try:
+                scene_band_names(src, None, count)
+            except DataError:
+                raise DataError(
+                    f"has {plural(count, 'band')} and no band names in STAC item {item} "
+                    "(eo:bands) or in the file (band descriptions): name them in the item's "
+                    "asset (eo:bands), or give extract-series --bands NAMES for every scene "
+                    "without them (e.g. --bands B02,B03,B04,B08,B11)",
+                    path=path,
+                ) from None
+    return None
 
 
 def _box_of(geometries: list[Any]) -> Any:
@@ -226,39 +299,82 @@ def _local_client(n_workers: int) -> Iterator[Any]:
     """A client of a new ``LocalCluster``: ``n_workers`` processes of one thread each."""
     distributed = require("distributed", "extract-series", extra="scale")
     memory = int(distributed.system.MEMORY_LIMIT // max(n_workers, 1))
-    with tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch:
-        # Ctrl-C in a terminal goes to every process of the group: the workers and their
-        # nannies would each print a traceback. Started with SIGINT ignored (kept across
-        # exec, and Python then leaves it ignored), they leave the interrupt to this
-        # process, which closes the cluster.
-        with _sigint_ignored():
-            cluster = distributed.LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                memory_limit=memory,
-                dashboard_address=":0",
-                silence_logs=logging.CRITICAL,
-                local_directory=scratch,
+    with (
+        tempfile.TemporaryDirectory(prefix="kaesong-geo-dask-") as scratch,
+        contextlib.ExitStack() as stack,
+    ):
+        # Ctrl-C in a terminal goes to every process of the group: the workers would each
+        # print a traceback. Started with SIGINT blocked (kept across exec), they leave the
+        # interrupt to this process, which closes the cluster. A Ctrl-C while it starts is
+        # held, not lost: raised once the cluster is up (and in the stack, to be closed).
+        with _sigint_held():
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    memory_limit=memory,
+                    dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,
+                    local_directory=scratch,
+                )
             )
-        with cluster, distributed.Client(cluster) as client:
-            yield client
+        yield stack.enter_context(distributed.Client(cluster))
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored meanwhile (in the main thread; elsewhere nothing changes)."""
+def _sigint_held() -> Iterator[None]:
+    """Meanwhile, SIGINT is kept from the processes started and held for this one.
+
+    Ctrl-C in a terminal goes to every process of the group. The processes started meanwhile
+    (a local cluster's workers, from the threads started meanwhile) inherit SIGINT blocked,
+    so they leave it to this process. Here a SIGINT is noted, not raised (a
+    ``KeyboardInterrupt`` in the middle of starting a cluster would leave it running), and
+    raised again once the block ends, for the handler that was there before: Ctrl-C is
+    neither lost nor shown as a traceback per worker. Only in the main thread, where SIGINT
+    is not ignored (elsewhere nothing changes); where signals cannot be blocked (Windows),
+    SIGINT is ignored meanwhile.
+
+    Examples
+    --------
+    >>> import os, signal
+    >>> try:
+    ...     with _sigint_held():
+    ...         os.kill(os.getpid(), signal.SIGINT)  # held...
+    ...         print("not interrupted here")
+    ... except KeyboardInterrupt:
+    ...     print("...and raised at the end")
+    not interrupted here
+    ...and raised at the end
+    """
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask:
+        # Starting, multiprocessing's resource tracker unblocks SIGINT in the thread that
+        # starts it (the first to make a semaphore: a cluster's event loop), and every
+        # process started from there on would take Ctrl-C: started now, it does not then.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, signal.SIG_IGN if mask is None else lambda n, _: caught.append(n))
     try:
-        yield
+        blocked = mask(signal.SIG_BLOCK, {signal.SIGINT}) if mask else None
+        try:
+            yield
+        finally:
+            if mask:
+                mask(signal.SIG_SETMASK, blocked)  # a SIGINT still pending is noted here
     finally:
         signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)
 
 
 @contextlib.contextmanager
@@ -338,6 +454,7 @@ def extract_series(
     progress: bool | None = None,
     replace: bool = False,
     with_imagery: bool = True,
+    band_names: Sequence[str] | None = None,
     min_patch_m2: float = DEFAULT_MIN_PATCH_M2,
     closing_m: float | None = None,
     opening_m: float | None = None,
@@ -365,6 +482,9 @@ def extract_series(
     with_imagery : bool
         Add each scene, clipped to the site on its worker, as the epoch's image; not to an
         epoch that has images already.
+    band_names : sequence of str, optional
+        One name per band, for the scenes whose bands are named neither by their STAC item
+        (``eo:bands``) nor by the file (band descriptions); those win where present.
     min_patch_m2, closing_m, opening_m : see :func:`kaesong_geo.extract.extract_footprint`.
     timeout_s : float
         Seconds to wait for the scheduler to answer and for its workers to join.
@@ -388,6 +508,7 @@ def extract_series(
 
     start = time.perf_counter()
     catalog_path = Path(catalog).expanduser()
+    default_bands = None if band_names is None else tuple(b.strip() for b in band_names)
     scenes = read_stac_scenes(catalog_path)
     root = writable_workspace(data_dir)
     site = read_site(root)
@@ -428,7 +549,9 @@ def extract_series(
                 site,
                 date=scene.date,
                 image=image,
-                band_names=scene.band_names,
+                item=scene.id,
+                bands=scene.band_names,
+                default_bands=default_bands,
                 min_patch_m2=min_patch_m2,
                 closing_m=closing_m,
                 opening_m=opening_m,
@@ -439,7 +562,7 @@ def extract_series(
                 key=f"extract-scene-{i}-{os.urandom(4).hex()}",
             )
             futures[future] = i
-        _add_as_completed(futures, scenes, outcomes, root, replace, show)
+        _add_as_completed(futures, scenes, outcomes, root, replace, show, catalog_path)
     return SeriesResult(
         catalog_path,
         root,
@@ -467,6 +590,7 @@ def _add_as_completed(
     root: Path,
     replace: bool,
     show: bool,
+    catalog: Path,
 ) -> None:
     """Add the scenes' epochs in batches, as their tasks complete; fill ``outcomes``.
 
@@ -475,7 +599,7 @@ def _add_as_completed(
     """
     distributed = require("distributed", "extract-series", extra="scale")
     tqdm = require("tqdm").tqdm
-    from kaesong_geo.io.epochs import NewEpoch, add_epochs
+    from kaesong_geo.io.epochs import NewEpoch, SceneReference, add_epochs
     from kaesong_geo.io.scene_extract import (
         describe_extraction,
         extraction_geojson,
@@ -511,10 +635,18 @@ def _add_as_completed(
                 footprint = Path(tmp) / str(i) / f"{result.path.stem}.geojson"
                 footprint.parent.mkdir()
                 footprint.write_bytes(data)
+                reference = None
+                if prepared is None:  # no image kept: the catalogue names the scene
+                    reference = SceneReference(
+                        f"{scene.path} (STAC item {scene.id} of {catalog.name})",
+                        scene.path.name,
+                        round(result.extraction.pixel_m, 3),
+                    )
                 new = NewEpoch(
                     scene.date,
                     footprint,
                     scene=prepared,
+                    scene_reference=reference,
                     source=describe_extraction(result),
                     method="extracted",
                     uncertainty_m=round(result.extraction.pixel_m, 3),
