@@ -46,6 +46,7 @@ from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.measure import GEOD, dissolve, polygons_of
 from kaesong_geo.site import Site
+from kaesong_geo.text import plural
 
 __all__ = [
     "BAND_ALIASES",
@@ -379,7 +380,9 @@ def built_up_index(
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
-        raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
+        raise ValueError(
+            f"{plural(bands.shape[0], 'band')} but {plural(len(band_names), 'band name')}"
+        )
     if texture_px < 3 or texture_px % 2 == 0:
         raise ValueError(f"texture_px must be an odd number >= 3, got {texture_px}")
     name = index_name_for(band_names)
@@ -1544,7 +1547,9 @@ def extract_footprint(
     if bands.ndim != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if bands.shape[0] != len(band_names):
-        raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
+        raise ValueError(
+            f"{plural(bands.shape[0], 'band')} but {plural(len(band_names), 'band name')}"
+        )
     pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     windows = [
         bands[:, r:r + h, c:c + w]

@@ -84,6 +84,7 @@ from kaesong_geo.extract import (
     site_window,
 )
 from kaesong_geo.site import Site
+from kaesong_geo.text import plural
 
 __all__ = ["COMPILED_FROM_PX", "extract_chunked", "extract_footprint"]
 
@@ -385,7 +386,9 @@ cloud_reflectance, sample, seed
     if len(bands.shape) != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
     if prepare is None and bands.shape[0] != len(band_names):
-        raise ValueError(f"{bands.shape[0]} bands but {len(band_names)} band names")
+        raise ValueError(
+            f"{plural(bands.shape[0], 'band')} but {plural(len(band_names), 'band name')}"
+        )
     pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
     index_name_for(band_names)
     if lazy:

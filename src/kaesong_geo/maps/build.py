@@ -38,6 +38,7 @@ from kaesong_geo.maps import assets
 from kaesong_geo.measure import from_utm, lon_near, to_utm
 from kaesong_geo.report import EpochResult, GrowthReport, growth_reports
 from kaesong_geo.site import Site
+from kaesong_geo.text import plural
 
 if TYPE_CHECKING:
     import folium
@@ -467,7 +468,7 @@ def _footprint_features(
             ["Methods", ", ".join(dict.fromkeys(fp.method for fp in members))],
             ["Files", ", ".join(dict.fromkeys(Path(f).name for f in files if f))],
         ]
-        name = f"{cls}, {len(members):,} footprints drawn as one shape"
+        name = f"{cls}, {plural(len(members), 'footprint')} drawn as one shape"
         runs = shape_runs(list(dict.fromkeys(ids)))
         features.append({"name": name, "headline": headline, "rows": rows, "shapes": runs})
     return features
