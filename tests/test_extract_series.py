@@ -8,10 +8,12 @@ import json
 import logging
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import rasterio
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
@@ -627,3 +629,44 @@ def test_ctrl_c_in_a_terminal_while_the_cluster_starts(series, tmp_path: Path) -
     out, err = proc.communicate(timeout=120)
     assert (proc.returncode, out, err) == (130, "", "kaesong-geo: interrupted\n")
     assert tree_digest(ws) == before
+
+
+def test_items_with_a_file_per_band_are_stacked_on_the_workers(  # type: ignore[no-untyped-def]
+    cli, scheduler: str, tmp_path: Path
+) -> None:
+    # Sentinel-2 as STAC serves it: a file per band (SWIR1 at 20 m), digital numbers scaled
+    # by raster:bands, a classification asset that names no band; stacked on the worker
+    from tests.synthetic_scenes import make_scene
+    from tests.test_stack import _band_item, write_band_files
+
+    cat = pystac.Catalog(id="s2", description="band files")
+    truths = {}
+    for seed, day in ((0, 14), (1, 24)):
+        folder = tmp_path / "tiles" / f"S2B_{day}"
+        files = write_band_files(folder, size=400, seed=seed)
+        item = _band_item(f"S2B_52SCG_202105{day}", folder, files)
+        item.datetime = dt.datetime(2021, 5, day)
+        cat.add_item(item)
+        truths[f"2021-05-{day}"] = make_scene("sentinel2", size=400, seed=seed)[4]
+    catalog = _save(cat, tmp_path / "cat")
+    ws = make_workspace(tmp_path / "ws")
+    r = cli("extract-series", str(catalog), "--data-dir", str(ws), "--scheduler", scheduler,
+            "--format", "json")  # fmt: skip
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert (doc["added"], doc["failed"]) == (2, 0)
+    for date, truth in truths.items():
+        fp = json.loads((ws / "boundaries" / f"{date}.geojson").read_text(encoding="utf-8"))
+        props = fp["features"][0]["properties"]
+        assert props["method"] == "extracted"
+        assert props["source"].startswith(f"extracted from S2B_52SCG_{date.replace('-', '')}.json")
+        assert "bands red, nir, swir16" in props["source"]
+        geom = shapely.union_all([shape(f["geometry"]) for f in fp["features"]])
+        assert iou(geom, truth) >= 0.85, date
+    # the image kept is the stack, clipped: three named, scaled bands on the 10 m grid
+    (image,) = sorted((ws / "imagery").glob("2021-05-14-*.tif"))
+    with rasterio.open(image) as src:
+        assert src.descriptions == ("red", "nir", "swir16") and src.res == (10.0, 10.0)
+        assert src.scales == (1e-4, 1e-4, 1e-4)
+    assert cli("validate", "--data-dir", str(ws), "--strict").code == 0
+    assert not list(Path(tempfile.gettempdir()).glob("kaesong-geo-stack-*/S2B_52SCG_*.vrt"))

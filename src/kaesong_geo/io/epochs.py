@@ -1128,13 +1128,15 @@ def prepare_scene(
     image_source: str | None = None,
     licence: str | None = None,
     provider: str | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> PreparedScene:
     r"""Clip a scene to the site as :func:`add_epoch` does, into bytes for :func:`add_epochs`.
 
     The region is :func:`~kaesong_geo.io.scene.clip_region` of ``footprint`` (the epoch's new
     footprint) and ``others`` (the workspace's other footprints) widened by ``margin_km``;
     the COG is written by :func:`~kaesong_geo.io.scene.write_scene` with the tags
-    :func:`add_epoch` writes (a temporary file, read back and removed).
+    :func:`add_epoch` writes (a temporary file, read back and removed). ``root``: the
+    folder a VRT scene's sources must lie within (default: the VRT's own folder).
 
     Raises
     ------
@@ -1180,8 +1182,9 @@ def prepare_scene(
     )
     with tempfile.TemporaryDirectory(prefix="kaesong-geo-scene-") as tmp:
         info = write_scene(
-            p, Path(tmp) / "scene.tif", site=site, region=region, tags=tags, progress=False
-        )
+            p, Path(tmp) / "scene.tif", site=site, region=region, tags=tags, progress=False,
+            root=None if root is None else Path(root),
+        )  # fmt: skip
         data = info.path.read_bytes()
     return PreparedScene(
         p, label, data, info, digest, _source_tag(p) or digest, source, licence or "",

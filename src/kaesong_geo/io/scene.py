@@ -459,9 +459,12 @@ def _band_description(src: Any, band: int) -> list[str]:
     return parts
 
 
-def open_georeferenced(path: Path) -> Any:
-    """Open a raster for clipping; DataError unless it has a CRS and a geotransform."""
-    problem = network_problem(path, path.parent)
+def open_georeferenced(path: Path, root: Path | None = None) -> Any:
+    """Open a raster for clipping; DataError unless it has a CRS and a geotransform.
+
+    A VRT's sources must lie within ``root`` (default: the VRT's own folder).
+    """
+    problem = network_problem(path, path.parent if root is None else root)
     if problem:
         raise DataError(problem, path=path)
     src = open_raster(path)
@@ -504,6 +507,7 @@ def write_scene(
     region: tuple[float, float, float, float],
     tags: Mapping[str, str],
     progress: bool | None = None,
+    root: Path | None = None,
 ) -> SceneInfo:
     """Clip a georeferenced raster to ``region`` and write it to ``dst`` as a COG.
 
@@ -524,6 +528,9 @@ def write_scene(
     progress : bool, optional
         Show a progress bar of the COG driver's stages (default: when standard error is a
         terminal).
+    root : Path, optional
+        The folder a VRT's sources must lie within (default: the VRT's own folder; a stack
+        of band files, :mod:`kaesong_geo.io.stack`, gives theirs).
 
     Returns
     -------
@@ -541,7 +548,7 @@ def write_scene(
 
     src, dst = Path(src), Path(dst)
     with offline_env():
-        raster = open_georeferenced(src)
+        raster = open_georeferenced(src, root)
         with raster:
             window = _window(raster, region)
             width, height = window[2:]

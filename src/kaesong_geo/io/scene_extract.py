@@ -288,6 +288,7 @@ def extract_scene(
     scheduler: Any = None,
     progress: bool | None = None,
     compiled: bool | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> SceneExtraction:
     """Propose a footprint from a scene file, read and processed in chunks.
 
@@ -317,6 +318,9 @@ def extract_scene(
         Run the RGB texture compiled (numba) or in NumPy: the same footprint; by default
         compiled for large scenes (:func:`~kaesong_geo.extract_chunked.extract_chunked`).
         A series, which extracts many scenes in one process, asks for it.
+    root : path, optional
+        The folder a VRT's sources must lie within (default: the VRT's own folder; a stack
+        of band files, :mod:`kaesong_geo.io.stack`, gives theirs).
 
     Raises
     ------
@@ -335,7 +339,7 @@ def extract_scene(
         raise UsageError(f"the chunk size must be at least 64 pixels, got {chunk_px}")
     p = Path(path)
     with offline_env():
-        with open_georeferenced(p) as src:
+        with open_georeferenced(p, None if root is None else Path(root)) as src:
             from rasterio.enums import ColorInterp
 
             count = sum(1 for c in src.colorinterp if c != ColorInterp.alpha)

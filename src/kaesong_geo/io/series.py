@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kaesong_geo.deps import require
-from kaesong_geo.errors import KaesongGeoError, UsageError
+from kaesong_geo.errors import DataError, KaesongGeoError, UsageError
 from kaesong_geo.extract import DEFAULT_MIN_PATCH_M2
 from kaesong_geo.io.stac import CatalogScene, read_stac_scenes
+from kaesong_geo.io.stack import BandSource
 from kaesong_geo.text import plural
 
 __all__ = [
@@ -146,6 +147,7 @@ def _extract_on_worker(
     item: str,
     bands: tuple[str, ...] | None,
     default_bands: tuple[str, ...] | None,
+    sources: tuple[BandSource, ...] = (),
     **kwargs: Any,
 ) -> tuple[Any, Any]:
     """``extract_scene`` on a worker, then its scene clipped into COG bytes.
@@ -153,28 +155,63 @@ def _extract_on_worker(
     ``image``: ``None`` (no image wanted), else the image's source text and the box of the
     workspace's other footprints. ``bands``: the item's STAC band names; ``default_bands``:
     ``--bands``, for a file whose bands neither STAC nor the file name (see
-    :func:`_series_band_names`). Warnings are kept for the client to show (once). Returns
+    :func:`_series_band_names`). ``sources``: the band files of an item that keeps its bands
+    in files of their own, stacked here (:func:`~kaesong_geo.io.stack.stacked_scene`, a
+    VRT in the worker's temporary folder) and read as one scene; ``path`` is then the item's
+    file, which the results name. Warnings are kept for the client to show (once). Returns
     the :class:`~kaesong_geo.io.scene_extract.SceneExtraction` and the
     :class:`~kaesong_geo.io.epochs.PreparedScene` (``None`` without image or footprint).
     """
+    import dataclasses
+
+    if not sources:
+        names = _series_band_names(Path(path), item, bands, default_bands)
+        return _extract_file(path, site, date, image, names, None, **kwargs)
+    from kaesong_geo.io.stack import stack_problem, stack_root, stacked_scene
+
+    problem = stack_problem(sources)
+    if problem is not None:
+        raise DataError(problem, path=Path(path))
+    with stacked_scene(sources, item) as stacked:
+        names = tuple(s.name for s in sources)
+        result, prepared = _extract_file(
+            str(stacked), site, date, image, names, stack_root(sources), **kwargs
+        )
+    # named after the item: the stack was a temporary file
+    result = dataclasses.replace(result, path=Path(path))
+    if prepared is not None:
+        prepared = dataclasses.replace(prepared, path=Path(path))
+    return result, prepared
+
+
+def _extract_file(
+    path: str,
+    site: Any,
+    date: str,
+    image: tuple[str, Any] | None,
+    names: tuple[str, ...] | None,
+    root: Path | None,
+    **kwargs: Any,
+) -> tuple[Any, Any]:
+    """:func:`_extract_on_worker` on one file (``root``: where a VRT's sources may lie)."""
     import warnings
 
     from kaesong_geo.errors import SuspectExtractionWarning
     from kaesong_geo.io.epochs import prepare_scene
     from kaesong_geo.io.scene_extract import extract_scene
 
-    names = _series_band_names(Path(path), item, bands, default_bands)
     with warnings.catch_warnings():  # one thread per task: safe here
         warnings.simplefilter("ignore", SuspectExtractionWarning)
-        result = extract_scene(path, site, band_names=names, **kwargs)
+        result = extract_scene(path, site, band_names=names, root=root, **kwargs)
     geometry = result.extraction.geometry
     if image is None or geometry.is_empty:  # nothing built-up: the client says so
         return result, None
     source, others = image
     others_list = [] if others is None else [others]
     prepared = prepare_scene(
-        path, date, site=site, footprint=geometry, others=others_list, image_source=source
-    )
+        path, date, site=site, footprint=geometry, others=others_list, image_source=source,
+        root=root,
+    )  # fmt: skip
     return result, prepared
 
 
@@ -552,6 +589,7 @@ def extract_series(
                 item=scene.id,
                 bands=scene.band_names,
                 default_bands=default_bands,
+                sources=scene.sources,
                 min_patch_m2=min_patch_m2,
                 closing_m=closing_m,
                 opening_m=opening_m,
