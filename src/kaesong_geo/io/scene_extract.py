@@ -166,8 +166,9 @@ class SceneWindows:
     --------
     >>> import numpy as np, rasterio, tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.tif"
-    >>> with rasterio.open(path, "w", driver="GTiff", width=5, height=3, count=2,
-    ...                    dtype="uint8") as dst:
+    >>> from rasterio.transform import from_origin
+    >>> with rasterio.open(path, "w", driver="GTiff", width=5, height=3, count=2, dtype="uint8",
+    ...                    crs="EPSG:32652", transform=from_origin(291700, 4201300, 10, 10)) as dst:
     ...     dst.write(np.arange(30, dtype="uint8").reshape(2, 3, 5))
     >>> scene = SceneWindows(path, chunk_px=4)
     >>> scene.shape, scene.chunks
