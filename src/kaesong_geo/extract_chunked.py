@@ -372,16 +372,11 @@ cloud_reflectance, sample, seed
     ValueError
         Unusable bands, CRS or pixels, or no valid pixel.
     """
-    from rasterio.errors import NotGeoreferencedWarning
-
     from kaesong_geo.deps import require
 
     dask = require("dask", "extracting in chunks", extra="scale")
     delayed = dask.delayed
 
-    # rasterio.features.shapes run in several threads at once warns, wrongly, that its
-    # in-memory dataset has no geotransform (the polygons are right): silence that one.
-    warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module=r"rasterio\b")
     lazy = hasattr(bands, "dask")  # a Dask array; else a reader (SceneWindows)
     if len(bands.shape) != 3:
         raise ValueError(f"bands must be 3-D (bands, rows, cols), got shape {bands.shape}")
