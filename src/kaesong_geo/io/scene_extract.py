@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,8 +182,6 @@ class SceneWindows:
     def __init__(
         self, path: str | os.PathLike[str], chunk_px: int, *, with_mask: bool = False
     ) -> None:
-        import threading
-
         import rasterio
 
         self.path = Path(path)
@@ -226,7 +225,7 @@ class SceneWindows:
             for src in self._open:
                 src.close()
             self._open.clear()
-        self._local = __import__("threading").local()
+        self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "chunk_px": self.chunk_px, "with_mask": self.with_mask}
