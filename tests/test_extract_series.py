@@ -558,6 +558,29 @@ def _sigint_blocked() -> bool:
     return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
 
+def _sigint_default() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def terminal_sigint() -> Iterator[None]:
+    """SIGINT handled as in a terminal, even when the tests run where it is ignored.
+
+    A shell's background job (a CI runner may start the tests so) inherits SIGINT ignored,
+    and the command then rightly leaves it alone: these tests are about Ctrl-C in a terminal.
+    """
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("terminal_sigint")
 def test_local_workers_leave_ctrl_c_to_the_command() -> None:
     # Ctrl-C reaches every process of the terminal's group: the local cluster's workers start
     # with SIGINT blocked (else each printed a traceback), the command handles it; its handler
@@ -573,6 +596,7 @@ def test_local_workers_leave_ctrl_c_to_the_command() -> None:
     assert list(blocked.values()) == [True, True]
 
 
+@pytest.mark.usefixtures("terminal_sigint")
 def test_ctrl_c_while_the_local_cluster_starts_is_raised_once_it_is_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -620,6 +644,7 @@ def test_ctrl_c_in_a_terminal_while_the_cluster_starts(series, tmp_path: Path) -
     proc = subprocess.Popen(
         [*command, "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True,
+        preexec_fn=_sigint_default,  # as a terminal starts it, even from a background job
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not any(scratch.glob("kaesong-geo-dask-*")) and proc.poll() is None:

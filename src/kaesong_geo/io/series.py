@@ -375,6 +375,7 @@ def _sigint_held() -> Iterator[None]:
     Examples
     --------
     >>> import os, signal
+    >>> before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     >>> try:
     ...     with _sigint_held():
     ...         os.kill(os.getpid(), signal.SIGINT)  # held...
@@ -383,6 +384,7 @@ def _sigint_held() -> Iterator[None]:
     ...     print("...and raised at the end")
     not interrupted here
     ...and raised at the end
+    >>> _ = signal.signal(signal.SIGINT, before)
     """
     import signal
     import threading
