@@ -9,6 +9,7 @@ import numpy as np
 import pystac
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 
 from kaesong_geo.io.stac import read_stac_scenes
@@ -131,3 +132,72 @@ def test_an_item_of_band_files_is_a_scene_of_the_bands_the_index_needs(tmp_path:
     assert web.problem is not None and web.problem.startswith(
         "asset nir (nir) is remote (https://example.com/B08.tif): kaesong-geo reads local"
     )
+
+
+def _s2_named_files(folder: Path) -> list[Path]:
+    """Band files named as Sentinel-2's are (``..._B04_10m``), red, NIR, SWIR1."""
+    files = write_band_files(folder / "raw", size=400, seed=0)
+    out = []
+    for key, band, res in (("red", "B04", 10), ("nir", "B08", 10), ("swir16", "B11", 20)):
+        path = folder / f"T52SCG_20210514T020701_{band}_{res}m.tif"
+        path.write_bytes(files[key].read_bytes())
+        out.append(path)
+    return out
+
+
+def test_stack_writes_a_cog_that_extract_reads(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_extract import iou_utm
+
+    files = _s2_named_files(tmp_path)
+    out = tmp_path / "s2.tif"
+    r = cli("stack", *map(str, files), "--output", str(out), "--scale", "0.0001")
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[:4] == [
+        f"band 1     B04      {files[0].name}",
+        f"band 2     B08      {files[1].name}",
+        f"band 3     B11      {files[2].name}",
+        "scale      x 0.0001 + 0",
+    ]
+    assert "400 x 400 px, 10 m pixels, EPSG:32652" in r.out
+    with rasterio.open(out) as src:
+        assert src.driver == "GTiff" and src.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
+        assert src.descriptions == ("B04", "B08", "B11") and src.scales == (1e-4,) * 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    r = cli("extract", str(out), "--output", str(tmp_path / "fp.geojson"), "--format", "json")
+    assert r.code == 0, r.err
+    fp = shapely.from_geojson((tmp_path / "fp.geojson").read_text())
+    truth = make_scene("sentinel2", size=400, seed=0)[4]
+    assert iou_utm(fp, truth) >= 0.85
+
+
+def test_stack_refuses_bad_input_in_one_line_and_writes_nothing(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path
+) -> None:
+    files = _s2_named_files(tmp_path)
+    unnamed = tmp_path / "unnamed.tif"
+    unnamed.write_bytes(files[0].read_bytes())
+    other = tmp_path / "utm51_B08.tif"
+    with rasterio.open(files[1]) as src:
+        profile = src.profile | {"crs": "EPSG:32651"}
+        data = src.read()
+    with rasterio.open(other, "w", **profile) as dst:
+        dst.write(data)
+    out = tmp_path / "out.tif"
+    cases = [
+        ((str(files[0]), str(tmp_path / "gone.tif")), 1, f"{tmp_path / 'gone.tif'}: is not a file"),
+        ((*map(str, files), "--bands", "red,nir"), 2,
+         "--bands gives 2 names (red, nir) for 3 bands in 3 files"),
+        ((str(files[0]), str(unnamed)), 1, f"{unnamed}: band 1 has no name"),
+        ((str(files[0]), str(other)), 1, "bands B04 and B08 are in different CRSs"),
+    ]  # fmt: skip
+    for args, code, message in cases:
+        r = cli("stack", *args, "--output", str(out))
+        assert (r.code, r.out) == (code, ""), (args, r.err)
+        assert r.err.startswith("kaesong-geo: error: ") and message in r.err, r.err
+        assert len(r.err.splitlines()) == 1
+        assert not out.exists()
+    out.write_bytes(b"keep me")
+    r = cli("stack", *map(str, files), "--output", str(out))
+    assert r.code == 2 and "already exists; use --overwrite" in r.err
+    assert out.read_bytes() == b"keep me"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -23,7 +23,17 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from kaesong_geo import __version__
-from kaesong_geo.cli import chart, compare, epochs, extract, extract_series, growth, init, validate
+from kaesong_geo.cli import (
+    chart,
+    compare,
+    epochs,
+    extract,
+    extract_series,
+    growth,
+    init,
+    stack,
+    validate,
+)
 from kaesong_geo.cli import map as map_command
 from kaesong_geo.cli import report as report_command
 from kaesong_geo.cli.options import common_parser, quiet_stdout
@@ -78,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         compare,
         extract,
         extract_series,
+        stack,
     ):
         module.register(sub)
     return parser

@@ -43,7 +43,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -54,6 +54,7 @@ __all__ = [
     "Terminated",
     "check_output_path",
     "write_bytes",
+    "write_file",
     "write_text",
 ]
 
@@ -258,6 +259,40 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: bool = Fal
     Terminated
         SIGTERM or SIGHUP arrived during the write.
     """
+
+    def write(fd: int, _: Path) -> None:
+        _write_all(fd, data)
+
+    _write_through_temporary(path, write, overwrite)
+
+
+def write_file(
+    path: str | os.PathLike[str], writer: Callable[[Path], None], overwrite: bool = False
+) -> None:
+    """Have ``writer`` write a file that is then published as ``path``, as :func:`write_bytes`.
+
+    ``writer`` gets a temporary path in ``path``'s folder and writes the file there (e.g.
+    GDAL creating a GeoTIFF); the rules and the guarantees are those of :func:`write_bytes`
+    (an exception from ``writer`` leaves ``path`` as it was and no temporary file behind).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> write_file(target, lambda tmp: tmp.write_text("made elsewhere"))
+    >>> target.read_text(), [p.name for p in target.parent.iterdir()]
+    ('made elsewhere', ['a.txt'])
+    """
+
+    def write(_: int, tmp: Path) -> None:
+        writer(tmp)
+
+    _write_through_temporary(path, write, overwrite)
+
+
+def _write_through_temporary(
+    path: str | os.PathLike[str], write: Callable[[int, Path], None], overwrite: bool
+) -> None:
     shown = check_output_path(path, overwrite)
     target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown
     try:
@@ -271,9 +306,10 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, overwrite: bool = Fal
                 prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or "."
             )
             try:
-                _write_all(fd, data)
-                os.fchmod(fd, mode)
-                os.fsync(fd)
+                write(fd, Path(tmp))
+                os.chmod(tmp, mode)
+                with open(tmp, "rb+") as fh:  # what the writer wrote, by whatever handle
+                    os.fsync(fh.fileno())
             finally:
                 os.close(fd)
             if overwrite:

@@ -43,7 +43,16 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-__all__ = ["BandSource", "stack_problem", "stack_root", "stacked_scene", "stacked_vrt"]
+__all__ = [
+    "BandSource",
+    "StackWritten",
+    "band_sources",
+    "stack_problem",
+    "stack_root",
+    "stacked_scene",
+    "stacked_vrt",
+    "write_stack",
+]
 
 #: GDAL's names of the data types a stacked band may have.
 _GDAL_TYPES = {
@@ -234,3 +243,161 @@ def stacked_scene(bands: Sequence[BandSource], name: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _band_token(path: Path) -> str | None:
+    """The band named in a file's name (``T52SCG_20210514_B04_10m.jp2``: ``B04``), or None.
+
+    Only names the extraction knows (:data:`kaesong_geo.extract.BAND_ALIASES`: B02-B04, B08,
+    B8A, B11 of Sentinel-2; B2-B6 of Landsat 8/9); the last one in the name counts.
+
+    >>> _band_token(Path("T52SCG_20210514T020701_B04_10m.jp2"))
+    'B04'
+    >>> _band_token(Path("LC08_L2SP_116034_20210514_02_T1_SR_B6.TIF")), _band_token(Path("x.tif"))
+    ('B6', None)
+    """
+    from kaesong_geo.extract import BAND_ALIASES
+
+    known = {alias for aliases in BAND_ALIASES.values() for alias in aliases if len(alias) > 1}
+    tokens = [t for t in re.split(r"[^A-Za-z0-9]+", path.stem) if t.lower() in known]
+    return tokens[-1] if tokens else None
+
+
+def band_sources(
+    paths: Sequence[str | os.PathLike[str]],
+    names: Sequence[str] | None = None,
+    *,
+    scale: float | None = None,
+    offset: float | None = None,
+) -> list[BandSource]:
+    """Every band of every file, in order, named.
+
+    The names are ``names`` (one per band), else each band's description, else, for a file
+    of one band, the band its file name gives (:func:`_band_token`: ``..._B04_10m.jp2``).
+    ``scale`` and ``offset`` set every band's (default: the file's; with ``scale`` alone,
+    the offset is 0).
+
+    Raises
+    ------
+    UsageError
+        ``names`` does not give one name per band.
+    DataError
+        A file cannot be read, or a band has no name (the message says how to give one).
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    from kaesong_geo.errors import DataError, UsageError
+    from kaesong_geo.io.raster import network_problem, offline_env
+    from kaesong_geo.text import plural
+
+    found: list[tuple[Path, int, str | None]] = []
+    with offline_env():
+        for given in paths:
+            path = Path(given).expanduser().absolute()
+            if not path.is_file():
+                raise DataError("is not a file", path=path)
+            problem = network_problem(path, path.parent)
+            if problem:
+                raise DataError(problem, path=path)
+            try:
+                with rasterio.open(path) as src:
+                    descriptions = list(src.descriptions)
+            except RasterioError as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise DataError(f"cannot be read as a raster ({reason})", path=path) from None
+            token = _band_token(path) if len(descriptions) == 1 else None
+            found += [(path, i + 1, d or token) for i, d in enumerate(descriptions)]
+    if names is not None:
+        if len(names) != len(found):
+            raise UsageError(
+                f"--bands gives {plural(len(names), 'name')} ({', '.join(names)}) for "
+                f"{plural(len(found), 'band')} in {plural(len(paths), 'file')}"
+            )
+        named: list[tuple[Path, int, str | None]] = [
+            (p, b, n) for (p, b, _), n in zip(found, names, strict=True)
+        ]
+    else:
+        named = found
+    if offset is not None and scale is None:
+        scale = 1.0
+    if scale is not None and offset is None:
+        offset = 0.0
+    for path, band, name in named:
+        if not name:
+            raise DataError(
+                f"band {band} has no name (no band description, and the file name names no "
+                "band such as B04): give one name per band with --bands, e.g. "
+                "--bands red,nir,swir16",
+                path=path,
+            )
+    return [BandSource(p, str(n), b, scale=scale, offset=offset) for p, b, n in named]
+
+
+@dataclass(frozen=True)
+class StackWritten:
+    """What :func:`write_stack` wrote: the file, its grid and its bands."""
+
+    path: Path
+    width: int
+    height: int
+    pixel_m: float
+    crs: str
+    names: tuple[str, ...]
+    size_bytes: int
+    scales: tuple[float, ...] = ()
+    offsets: tuple[float, ...] = ()
+
+    @property
+    def scaled(self) -> bool:
+        """Whether any band has a scale or an offset."""
+        return any(s != 1.0 for s in self.scales) or any(o != 0.0 for o in self.offsets)
+
+
+def write_stack(
+    bands: Sequence[BandSource],
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> StackWritten:
+    """Write the bands stacked on the finest grid as one Cloud Optimized GeoTIFF.
+
+    The COG is what ``extract`` and ``epochs add --imagery`` read: the bands named, with
+    their scales, offsets and nodata. Written through a temporary file in ``output``'s
+    folder (:func:`kaesong_geo.io.output.write_file`): a failure leaves nothing.
+
+    Raises
+    ------
+    DataError
+        The bands do not make one scene (:func:`stack_problem`), naming the first file.
+    UsageError, OutputExistsError, OutputError
+        As :func:`kaesong_geo.io.output.write_file`.
+    """
+    from kaesong_geo.errors import DataError
+    from kaesong_geo.io.output import check_output_path, write_file
+    from kaesong_geo.io.raster import offline_env
+    from kaesong_geo.io.scene import _cog_copy, open_georeferenced
+
+    problem = stack_problem(bands)
+    if problem is not None:
+        raise DataError(problem, path=bands[0].path if bands else None)
+    target = check_output_path(output, overwrite)
+
+    def write(tmp: Path) -> None:
+        with (
+            stacked_scene(bands, target.stem) as vrt,
+            offline_env(),
+            open_georeferenced(vrt, stack_root(bands)) as src,
+        ):
+            _cog_copy(src, tmp, f"stack {target.name}", progress)
+
+    write_file(target, write, overwrite)
+    import rasterio
+
+    with rasterio.open(target) as out:
+        return StackWritten(
+            target, out.width, out.height, float(out.res[0]), str(out.crs),
+            tuple(d or "" for d in out.descriptions), target.stat().st_size,
+            tuple(out.scales), tuple(out.offsets),
+        )  # fmt: skip
