@@ -364,8 +364,8 @@ cloud_reflectance, sample, seed
         runs compiled (numba, when installed) or in NumPy; the footprint is the same either
         way. By default compiled when numba is already loaded or the site's window has at
         least :data:`COMPILED_FROM_PX` pixels: loading it takes about 0.35 s and 90 MB, which
-        a smaller scene does not win back (a 4,096² RGB scene extracts in 1.85 s in NumPy
-        against 1.97 s compiled, in a new process).
+        a smaller scene does not win back (a 4,096² RGB scene, in a new process: 2.2-2.3 s
+        of CPU in NumPy, 2.2-2.5 s compiled, and 100 MB more).
 
     Raises
     ------
