@@ -8,6 +8,7 @@ import dask.array as da
 import numpy as np
 import pytest
 import rasterio
+from affine import Affine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rasterio.enums import ColorInterp
@@ -387,3 +388,51 @@ def test_a_scene_extracted_on_a_distributed_cluster_is_the_same(tmp_path: Path) 
     assert _same(remote.extraction.geometry, local.extraction.geometry)
     assert not local.extraction.geometry.is_empty
     assert any(workers.values())  # the reads ran on the workers
+
+
+def test_a_mostly_nodata_scene_is_sampled_until_its_valid_pixels_are(tmp_path: Path) -> None:
+    # 60 % of the scene nodata (a JPEG scene's pixels, as decoded): the first round of sample
+    # windows found too few valid ones, none on the zone, and Otsu split fields alone
+    # (an independent trial: 9.7-11.3 km² "built-up" against 0.54 km²); more rounds are
+    # read until the sample holds enough valid pixels, and the threshold is the valid part's
+    from unittest import mock
+
+    import kaesong_geo.extract as extract
+
+    source = tmp_path / "rgb.tif"
+    write_scene_file(source, "rgb", size=1500, seed=1, dtype="uint8")
+    with rasterio.open(source) as src:
+        profile = {k: v for k, v in src.profile.items() if k not in ("compress", "nodata")}
+    jpeg = tmp_path / "jpeg.tif"
+    with (
+        rasterio.open(source) as src,
+        rasterio.open(
+            jpeg, "w", **profile | {"compress": "jpeg", "photometric": "ycbcr", "tiled": True}
+        ) as dst,
+    ):
+        dst.write(src.read())
+    with rasterio.open(jpeg) as src:
+        decoded = src.read()
+        transform = src.transform
+    holed = tmp_path / "holed.tif"
+    data = decoded.copy()
+    data[:, :, :900] = 0
+    with rasterio.open(holed, "w", **profile | {"nodata": 0}) as dst:
+        dst.write(data)
+    crop = tmp_path / "crop.tif"
+    with rasterio.open(
+        crop, "w", **profile | {"width": 600, "transform": transform * Affine.translation(900, 0)}
+    ) as dst:
+        dst.write(decoded[:, :, 900:])
+    whole = extract_scene(crop, KAESONG, progress=False).extraction
+    masked = extract_scene(holed, KAESONG, chunk_px=256, progress=False).extraction
+    assert masked.threshold == pytest.approx(whole.threshold, rel=0.02)
+    assert masked.geometry.area == pytest.approx(whole.geometry.area, rel=0.02)
+    from kaesong_geo.errors import SuspectExtractionWarning
+
+    with (
+        mock.patch.object(extract, "SAMPLE_ROUNDS", 1),  # the first round alone, as before
+        pytest.warns(SuspectExtractionWarning, match="runs across the area classified"),
+    ):
+        before = extract_scene(holed, KAESONG, chunk_px=256, progress=False).extraction
+    assert before.threshold < 0.6 * whole.threshold  # what the trial saw

@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -963,6 +963,96 @@ def sample_windows(
     return out
 
 
+#: Rounds of sample windows at most (see :func:`read_sample`).
+SAMPLE_ROUNDS = 8
+
+
+def more_sample_windows(
+    height: int,
+    width: int,
+    taken: Sequence[tuple[int, int, int, int]],
+    round_: int,
+    sample: int = 1_000_000,
+    seed: int = 0,
+    window: int = SAMPLE_WINDOW_PX,
+) -> list[tuple[int, int, int, int]]:
+    """As many more windows as :func:`sample_windows` gives, among the cells not ``taken``.
+
+    Drawn with ``seed`` and ``round_`` (the same scene gives the same rounds); empty when
+    every cell is taken.
+
+    Examples
+    --------
+    >>> first = sample_windows(600, 600, sample=70_000, seed=1)
+    >>> second = more_sample_windows(600, 600, first, 1, sample=70_000, seed=1)
+    >>> len(second), set(first) & set(second)
+    (2, set())
+    """
+    if height * width <= sample:
+        return []
+    rows, cols = -(-height // window), -(-width // window)
+    count = min(rows * cols, max(1, math.ceil(sample / (window * window))))
+    used = {(r // window) * cols + c // window for r, c, _, _ in taken}
+    free = np.array([cell for cell in range(rows * cols) if cell not in used], dtype=np.int64)
+    if free.size == 0:
+        return []
+    picked = np.random.default_rng([seed, round_]).choice(
+        free, size=min(count, free.size), replace=False
+    )
+    out = []
+    for cell in np.sort(picked).tolist():
+        r, c = divmod(cell, cols)
+        r0, c0 = r * window, c * window
+        out.append((r0, c0, min(window, height - r0), min(window, width - c0)))
+    return out
+
+
+def read_sample(
+    read: Callable[[list[tuple[int, int, int, int]]], list[np.ndarray]],
+    height: int,
+    width: int,
+    sample: int = 1_000_000,
+    seed: int = 0,
+) -> list[np.ndarray]:
+    """The sample windows' bands (nodata NaN), with more windows where much is nodata.
+
+    ``read`` gives the bands of a list of windows ``(row, col, rows, cols)``. The first
+    round is :func:`sample_windows`. When more than a tenth of the pixels read are nodata
+    (in any band) and fewer than ``sample`` are valid, rounds of as many more windows are
+    read (:func:`more_sample_windows`, :data:`SAMPLE_ROUNDS` in all at most) until
+    ``sample`` are valid or the scene is read whole: a scene that is mostly nodata, or
+    mostly masked, otherwise had its threshold chosen from the few valid windows the first
+    round found, which could miss the zone and give Otsu fields alone to split (an
+    independent trial: 9.7-11.3 km² "built-up" for 1.2 km²). A scene with little nodata
+    is sampled as before.
+
+    Examples
+    --------
+    >>> b = np.full((3, 1024, 1024), np.nan)
+    >>> b[:, :, 768:] = 0.5  # three quarters nodata
+    >>> got = read_sample(lambda boxes: [b[:, r:r + h, c:c + w] for r, c, h, w in boxes],
+    ...                   1024, 1024, sample=200_000)
+    >>> len(got), sum(int(np.isfinite(w).all(axis=0).sum()) for w in got) >= 200_000
+    (16, True)
+    """
+    boxes = sample_windows(height, width, sample, seed)
+    out = read(boxes)
+    valid = sum(int(np.isfinite(w).all(axis=0).sum()) for w in out)
+    taken = list(boxes)
+    for round_ in range(1, SAMPLE_ROUNDS):
+        read_px = sum(h * w for _, _, h, w in taken)
+        if valid >= sample or valid >= 0.9 * read_px:
+            break
+        boxes = more_sample_windows(height, width, taken, round_, sample, seed)
+        if not boxes:
+            break
+        got = read(boxes)
+        out += got
+        valid += sum(int(np.isfinite(w).all(axis=0).sum()) for w in got)
+        taken += boxes
+    return out
+
+
 def scene_statistics(
     windows: Sequence[np.ndarray],
     band_names: Sequence[str],
@@ -1551,10 +1641,10 @@ def extract_footprint(
             f"{plural(bands.shape[0], 'band')} but {plural(len(band_names), 'band name')}"
         )
     pixel_m = pixel_size_m(transform, crs, scene_centre(transform, *bands.shape[1:]))
-    windows = [
-        bands[:, r:r + h, c:c + w]
-        for r, c, h, w in sample_windows(bands.shape[1], bands.shape[2], sample, seed)
-    ]  # fmt: skip
+    windows = read_sample(
+        lambda boxes: [bands[:, r:r + h, c:c + w] for r, c, h, w in boxes],
+        bands.shape[1], bands.shape[2], sample, seed,
+    )  # fmt: skip
     threshold, fill = scene_statistics(
         windows, band_names, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
         sample=sample, seed=seed,

@@ -78,7 +78,7 @@ from kaesong_geo.extract import (
     min_patch_px,
     pixel_polygons,
     pixel_size_m,
-    sample_windows,
+    read_sample,
     scene_centre,
     scene_statistics,
     site_window,
@@ -390,17 +390,19 @@ cloud_reflectance, sample, seed
         bands = bands.rechunk({0: -1})
     height, width = int(bands.shape[1]), int(bands.shape[2])
     scheduler = _scheduler(scheduler)
-    boxes = sample_windows(height, width, sample, seed)
-    if lazy:
-        windows = [bands[:, r : r + h, c : c + w] for r, c, h, w in boxes]
-        computed = dask.compute(*windows, scheduler=scheduler)
-    else:
-        computed = tuple(bands.read(r, r + h, c, c + w) for r, c, h, w in boxes)
+
+    def read(boxes: list[tuple[int, int, int, int]]) -> list[np.ndarray]:
+        if lazy:
+            windows = [bands[:, r : r + h, c : c + w] for r, c, h, w in boxes]
+            computed = dask.compute(*windows, scheduler=scheduler)
+        else:
+            computed = tuple(bands.read(r, r + h, c, c + w) for r, c, h, w in boxes)
+        return [_bands(w, prepare) for w in computed]
+
     threshold, fill = scene_statistics(
-        [_bands(w, prepare) for w in computed], band_names,
+        read_sample(read, height, width, sample, seed), band_names,
         texture_px=texture_px, cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
     )  # fmt: skip
-    del computed
     _release_memory()
     reach = local_reach_px(band_names, pixel_m, opening_m, closing_m, texture_px)
     row0, row1, col0, col1 = site_window(transform, crs, height, width, site)
