@@ -330,8 +330,9 @@ BAD = [
      r"wgs84\.tif: is in a geographic CRS \(EPSG:4326, degrees\).*gdalwarp -t_srs EPSG:32652"),
     ("unnamed bands", _unnamed, [], 1,
      r"unnamed\.tif: its 5 bands have no names: name them with --bands"),
-    ("one unnamed band", _one_band, [], 1,
-     r"grey\.tif: its band has no name: name it with --bands \(e\.g\. "),
+    ("one band", _one_band, [], 1,
+     r"grey\.tif: has 1 band; the built-up index needs red, NIR and SWIR1, or red, green and "
+     r"blue, in one file: stack band files into one first \(kaesong-geo stack "),
     ("one name for 5 bands", _scene_of("sentinel2"), ["--bands", "B04"], 2,
      r"sentinel2\.tif: 1 band name given \(B04\) for 5 bands$"),
     ("wrong --bands", _scene_of("sentinel2"), ["--bands", "B02,B03,B04"], 2,

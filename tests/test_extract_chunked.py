@@ -158,27 +158,35 @@ def test_the_progress_bar_goes_to_standard_error(
 
 def test_unusable_scene_files_give_one_line(tmp_path: Path) -> None:
     path = tmp_path / "unnamed.tif"
-    profile = {"driver": "GTiff", "width": 64, "height": 64, "count": 2, "dtype": "float32"}
-    with rasterio.open(
-        path, "w", crs="EPSG:32652", transform=make_scene("landsat", size=64)[1], **profile
-    ) as dst:
-        dst.write(np.zeros((2, 64, 64), dtype="float32"))
-    with pytest.raises(DataError, match=r"unnamed\.tif: its 2 bands have no names: name them"):
+    profile = {"driver": "GTiff", "width": 64, "height": 64, "count": 3, "dtype": "float32"}
+    transform = make_scene("landsat", size=64)[1]
+    with rasterio.open(path, "w", crs="EPSG:32652", transform=transform, **profile) as dst:
+        dst.write(np.zeros((3, 64, 64), dtype="float32"))
+    with pytest.raises(DataError, match=r"unnamed\.tif: its 3 bands have no names: name them"):
         extract_scene(path, KAESONG)
-    with pytest.raises(UsageError, match=r"unnamed\.tif: 3 band names given \(a, b, c\) for 2"):
-        extract_scene(path, KAESONG, band_names=["a", "b", "c"])
-    with pytest.raises(DataError, match=r"unnamed\.tif: bands \['B4', 'B5'\] have neither"):
-        extract_scene(path, KAESONG, band_names=["B4", "B5"])
+    with pytest.raises(UsageError, match=r"unnamed\.tif: 4 band names given \(a, b, c, d\) for 3"):
+        extract_scene(path, KAESONG, band_names=["a", "b", "c", "d"])
+    with pytest.raises(DataError, match=r"unnamed\.tif: bands B4, B5, B7 have neither"):
+        extract_scene(path, KAESONG, band_names=["B4", "B5", "B7"])
     with pytest.raises(UsageError, match="at least 64 pixels"):
         extract_scene(path, KAESONG, chunk_px=16)
+    two = tmp_path / "two.tif"
+    with rasterio.open(
+        two, "w", crs="EPSG:32652", transform=transform, **profile | {"count": 2}
+    ) as dst:
+        dst.write(np.zeros((2, 64, 64), dtype="float32"))
+    with pytest.raises(
+        DataError, match=r"two\.tif: has 2 bands; the built-up index needs red, NIR"
+    ):
+        extract_scene(two, KAESONG, band_names=["red", "nir"])
     geographic = tmp_path / "lonlat.tif"
     with rasterio.open(
         geographic, "w", crs="EPSG:4326",
         transform=rasterio.transform.from_origin(126.6, 37.95, 1e-4, 1e-4), **profile,
     ) as dst:  # fmt: skip
-        dst.write(np.zeros((2, 64, 64), dtype="float32"))
+        dst.write(np.zeros((3, 64, 64), dtype="float32"))
     with pytest.raises(DataError, match=r"lonlat\.tif: the scene's CRS \(EPSG:4326\) is not proj"):
-        extract_scene(geographic, KAESONG, band_names=["red", "nir"])
+        extract_scene(geographic, KAESONG, band_names=["red", "nir", "swir1"])
     with pytest.raises(DataError, match=r"missing\.tif: cannot be read: No such file"):
         extract_scene(tmp_path / "missing.tif", KAESONG)
 

@@ -666,20 +666,32 @@ def test_items_with_a_file_per_band_are_stacked_on_the_workers(  # type: ignore[
 
     cat = pystac.Catalog(id="s2", description="band files")
     truths = {}
-    for seed, day in ((0, 14), (1, 24)):
+    for seed, day in ((0, 14), (1, 24), (2, 30)):
         folder = tmp_path / "tiles" / f"S2B_{day}"
         files = write_band_files(folder, size=400, seed=seed)
         item = _band_item(f"S2B_52SCG_202105{day}", folder, files)
         item.datetime = dt.datetime(2021, 5, day)
+        if day == 30:  # digital numbers with no scale anywhere
+            for asset in item.assets.values():
+                asset.extra_fields.pop("raster:bands", None)
+        else:
+            truths[f"2021-05-{day}"] = make_scene("sentinel2", size=400, seed=seed)[4]
         cat.add_item(item)
-        truths[f"2021-05-{day}"] = make_scene("sentinel2", size=400, seed=seed)[4]
     catalog = _save(cat, tmp_path / "cat")
     ws = make_workspace(tmp_path / "ws")
-    r = cli("extract-series", str(catalog), "--data-dir", str(ws), "--scheduler", scheduler,
-            "--format", "json")  # fmt: skip
-    assert r.code == 0, r.err
+    args = ["extract-series", str(catalog), "--data-dir", str(ws), "--scheduler", scheduler]
+    r = cli(*args, "--format", "json")
+    assert r.code == 1, r.err
     doc = json.loads(r.out)
-    assert (doc["added"], doc["failed"]) == (2, 0)
+    assert (doc["added"], doc["failed"]) == (2, 1)
+    unscaled = doc["scenes"][2]["message"]  # names the item, not the stack (a temporary file)
+    item_file = catalog.parent / "S2B_52SCG_20210530" / "S2B_52SCG_20210530.json"
+    assert unscaled.startswith(f"{item_file}: red, NIR and SWIR1 must be reflectance in 0..1")
+    assert unscaled.endswith(
+        "give each band asset a raster:bands scale and offset (Sentinel-2 "
+        "L2A from baseline 04.00: scale 0.0001, offset -0.1; Landsat "
+        "Collection 2 surface reflectance: scale 0.0000275, offset -0.2)"
+    )
     for date, truth in truths.items():
         fp = json.loads((ws / "boundaries" / f"{date}.geojson").read_text(encoding="utf-8"))
         props = fp["features"][0]["properties"]
@@ -693,5 +705,9 @@ def test_items_with_a_file_per_band_are_stacked_on_the_workers(  # type: ignore[
     with rasterio.open(image) as src:
         assert src.descriptions == ("red", "nir", "swir16") and src.res == (10.0, 10.0)
         assert src.scales == (1e-4, 1e-4, 1e-4)
+        assert src.colorinterp[0] == rasterio.enums.ColorInterp.red
     assert cli("validate", "--data-dir", str(ws), "--strict").code == 0
+    r = cli(*args, "--replace")  # the summary says how many of those added replaced one
+    assert r.code == 1
+    assert r.out.rstrip().endswith("2 added (2 of them replaced), 0 skipped, 1 failed")
     assert not list(Path(tempfile.gettempdir()).glob("kaesong-geo-stack-*/S2B_52SCG_*.vrt"))

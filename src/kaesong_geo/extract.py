@@ -260,7 +260,7 @@ def index_name_for(band_names: Sequence[str]) -> str:
     >>> index_name_for(["B4", "B5"])
     Traceback (most recent call last):
     ...
-    ValueError: bands ['B4', 'B5'] have neither red, NIR and SWIR1 (...) nor red, green and blue
+    ValueError: bands B4, B5 have neither red, NIR and SWIR1 (...) nor red, green and blue
     """
     roles = _roles(band_names)
     if {"red", "nir", "swir1"} <= roles.keys():
@@ -268,8 +268,9 @@ def index_name_for(band_names: Sequence[str]) -> str:
     if {"red", "green", "blue"} <= roles.keys():
         return "rgb-texture"
     raise ValueError(
-        f"bands {list(band_names)} have neither red, NIR and SWIR1 (Landsat 8/9 B4, B5, B6; "
-        "Sentinel-2 B04, B08, B11) nor red, green and blue"
+        f"{'bands ' + ', '.join(band_names) if band_names else 'no bands'} have neither red, "
+        "NIR and SWIR1 (Landsat 8/9 B4, B5, B6; Sentinel-2 B04, B08, B11) nor red, green and "
+        "blue"
     )
 
 

@@ -157,7 +157,9 @@ def _table(result: SeriesResult) -> str:
             f"{r[3]:>{widths[3]}}  {r[4]}".rstrip()
         )
     c = result.counts
-    lines += ["", f"{c['added']} added, {c['skipped']} skipped, {c['failed']} failed"]
+    replaced = sum(1 for s in result.scenes if s.replaced)
+    added = f"{c['added']} added" + (f" ({replaced} of them replaced)" if replaced else "")
+    lines += ["", f"{added}, {c['skipped']} skipped, {c['failed']} failed"]
     return "\n".join(terminal_safe(line, one_line=True) for line in lines) + "\n"
 
 

@@ -308,8 +308,8 @@ def run_extract(
         raise UsageError("nothing to do: give --output FILE, --epoch DATE, or both")
     require_all(("skimage", "dask"), "extract", "scale")
     if output is not None:
-        fmt = extraction_format(output)
         check_output_path(output, overwrite, protected=resolve_data_dir(data_dir))
+        fmt = extraction_format(output)
     if epoch is not None:  # what add_epoch would refuse, before the long read
         check_new_epoch(data_dir, epoch, replace_epoch=replace_epoch, today=today, what="--epoch")
     site = read_site(resolve_data_dir(data_dir))

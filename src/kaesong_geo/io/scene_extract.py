@@ -91,10 +91,18 @@ def scene_band_names(
     UsageError
         ``band_names`` does not give one name per band.
     DataError
-        The file's bands are not named and are not a red/green/blue image.
+        The file's bands are not named and are not a red/green/blue image, or it has fewer
+        than the three bands an index needs.
     """
     name = src.name
     count = src.count if count is None else count
+    if count < 3:
+        raise DataError(
+            f"has {plural(count, 'band')}; the built-up index needs red, NIR and SWIR1, or red, "
+            "green and blue, in one file: stack band files into one first (kaesong-geo stack "
+            "B04.tif B08.tif B11.tif --output scene.tif)",
+            path=name,
+        )
     if band_names is not None:
         names = tuple(b.strip() for b in band_names)
         if len(names) != count:
@@ -113,13 +121,9 @@ def scene_band_names(
     rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
     if interp[:3] == rgb:
         return ("red", "green", "blue", *(f"band{i}" for i in range(4, count + 1)))
-    unnamed = (
-        "its band has no name: name it"
-        if count == 1
-        else f"its {count} bands have no names: name them"
-    )
     raise DataError(
-        f"{unnamed} with --bands (e.g. --bands B02,B03,B04,B08,B11 or --bands red,green,blue)",
+        f"its {count} bands have no names: name them with --bands (e.g. --bands "
+        "B02,B03,B04,B08,B11 or --bands red,green,blue)",
         path=name,
     )
 

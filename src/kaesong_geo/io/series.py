@@ -174,9 +174,19 @@ def _extract_on_worker(
         raise DataError(problem, path=Path(path))
     with stacked_scene(sources, item) as stacked:
         names = tuple(s.name for s in sources)
-        result, prepared = _extract_file(
-            str(stacked), site, date, image, names, stack_root(sources), **kwargs
-        )
+        try:
+            result, prepared = _extract_file(
+                str(stacked), site, date, image, names, stack_root(sources), **kwargs
+            )
+        except KaesongGeoError as exc:  # name the item, not the temporary stack
+            message = exc.message
+            if "must be reflectance" in message:
+                message = message.split(": scale the digital numbers")[0] + (
+                    ": give each band asset a raster:bands scale and offset (Sentinel-2 L2A "
+                    "from baseline 04.00: scale 0.0001, offset -0.1; Landsat Collection 2 "
+                    "surface reflectance: scale 0.0000275, offset -0.2)"
+                )
+            raise type(exc)(message, path=Path(path)) from None
     # named after the item: the stack was a temporary file
     result = dataclasses.replace(result, path=Path(path))
     if prepared is not None:

@@ -231,14 +231,25 @@ def _scene(item: Any) -> CatalogScene:
 
 
 def _raster_band(fields: Mapping[str, Any], i: int) -> dict[str, float | None]:
-    """Scale, offset and nodata of band ``i`` from an asset's ``raster:bands`` (None: unset)."""
-    bands = fields.get("raster:bands")
-    band = bands[i] if isinstance(bands, list) and i < len(bands) else None
+    """Scale, offset and nodata of band ``i`` of an asset (None: unset).
+
+    From STAC 1.0's ``raster:bands`` (``scale``, ``offset``, ``nodata``), else STAC 1.1's
+    ``bands`` (``raster:scale``, ``raster:offset``, ``nodata``).
+
+    >>> _raster_band({"raster:bands": [{"scale": 0.0001, "nodata": 0}]}, 0)
+    {'scale': 0.0001, 'offset': None, 'nodata': 0.0}
+    >>> _raster_band({"bands": [{"raster:scale": 2.75e-05, "raster:offset": -0.2}]}, 0)
+    {'scale': 2.75e-05, 'offset': -0.2, 'nodata': None}
+    """
     out: dict[str, float | None] = {"scale": None, "offset": None, "nodata": None}
-    if isinstance(band, Mapping):
+    for list_key, prefix in (("raster:bands", ""), ("bands", "raster:")):
+        bands = fields.get(list_key)
+        band = bands[i] if isinstance(bands, list) and i < len(bands) else None
+        if not isinstance(band, Mapping):
+            continue
         for key in out:
-            value = band.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            value = band.get(key if key == "nodata" else prefix + key)
+            if out[key] is None and isinstance(value, int | float) and not isinstance(value, bool):
                 out[key] = float(value)
     return out
 

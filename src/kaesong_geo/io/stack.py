@@ -170,6 +170,21 @@ def _bounds(g: _Grid) -> tuple[float, float, float, float]:
     return (t.c, t.f + g.height * t.e, t.c + g.width * t.a, t.f)
 
 
+def _colour(name: str) -> str | None:
+    """GDAL's colour interpretation of a band named red, green or blue (any alias), else None.
+
+    >>> _colour("B04"), _colour("green"), _colour("nir")
+    ('Red', 'Green', None)
+    """
+    from kaesong_geo.extract import BAND_ALIASES
+
+    key = name.strip().lower()
+    return next(
+        (role.capitalize() for role in ("red", "green", "blue") if key in BAND_ALIASES[role]),
+        None,
+    )
+
+
 def stack_root(bands: Sequence[BandSource]) -> Path:
     """The deepest folder holding every band's file: what a stacked VRT may read within."""
     return Path(os.path.commonpath([str(b.path.resolve().parent) for b in bands]))
@@ -208,6 +223,7 @@ def stacked_vrt(bands: Sequence[BandSource]) -> str:
         lines += [
             f'  <VRTRasterBand dataType="{_GDAL_TYPES[g.dtype]}" band="{i}">',
             f"    <Description>{escape(b.name)}</Description>",
+            *([f"    <ColorInterp>{_colour(b.name)}</ColorInterp>"] if _colour(b.name) else []),
             *([f"    <NoDataValue>{nodata!r}</NoDataValue>"] if nodata is not None else []),
             f"    <Offset>{offset!r}</Offset>",
             f"    <Scale>{scale!r}</Scale>",
