@@ -706,6 +706,11 @@ def test_items_with_a_file_per_band_are_stacked_on_the_workers(  # type: ignore[
         assert src.descriptions == ("red", "nir", "swir16") and src.res == (10.0, 10.0)
         assert src.scales == (1e-4, 1e-4, 1e-4)
         assert src.colorinterp[0] == rasterio.enums.ColorInterp.red
+    with open(ws / "imagery" / "catalog.csv", newline="", encoding="utf-8") as fh:
+        notes = {row["file"]: row["note"] for row in csv.DictReader(fh)}
+    assert notes[image.name].startswith(
+        "bands of STAC item S2B_52SCG_20210514 stacked and clipped to the site ("
+    )
     assert cli("validate", "--data-dir", str(ws), "--strict").code == 0
     r = cli(*args, "--replace")  # the summary says how many of those added replaced one
     assert r.code == 1

@@ -444,8 +444,23 @@ def _scene_tags(
 
 
 def _scene_note(path: Path, info: SceneInfo) -> str:
-    """The catalogue's note on a scene added to the workspace."""
-    return f"scene {path.name} clipped to the site ({info.width} x {info.height} px)"
+    """The catalogue's note on a scene added to the workspace.
+
+    A scene named by a STAC item's file is the item's band files, stacked
+    (:mod:`kaesong_geo.io.stack`).
+
+    >>> from kaesong_geo.io.scene import SceneInfo
+    >>> info = SceneInfo(Path("x.tif"), 96, 110, 3, "uint8", "EPSG:32652", 10.0, (0, 0, 1, 1),
+    ...                  (), {})
+    >>> _scene_note(Path("s2.tif"), info)
+    'scene s2.tif clipped to the site (96 x 110 px)'
+    >>> _scene_note(Path("S2B_52SCG_20210514.json"), info)
+    'bands of STAC item S2B_52SCG_20210514 stacked and clipped to the site (96 x 110 px)'
+    """
+    size = f"({info.width} x {info.height} px)"
+    if path.suffix.lower() == ".json":
+        return f"bands of STAC item {path.stem} stacked and clipped to the site {size}"
+    return f"scene {path.name} clipped to the site {size}"
 
 
 def _catalog_row(
