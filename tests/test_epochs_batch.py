@@ -221,3 +221,13 @@ def test_prepared_scene_bytes_are_add_epochs_own(tmp_path: Path) -> None:
     tags = new.scene.info.tags
     assert tags["ACQUISITION_DATE"] == "2019-04-02" and tags["ORIGINAL_FILE"] == "scene-0.tif"
     assert tags["SOURCE_SHA256"] == new.scene.sha256 and tags["WRITTEN_BY"].endswith("epochs add")
+
+
+def test_a_batch_is_catalogued_in_date_order(tmp_path: Path) -> None:
+    # a series adds whatever has finished, in the order it finished: the catalogue rows of a
+    # batch are written in date order all the same (found by an independent trial)
+    ws = make_workspace(tmp_path / "ws")
+    rows = _rows(ws)
+    results = add_epochs(ws, [_new(ws, tmp_path, d, s) for d, s in reversed(DAYS)])
+    assert all(isinstance(r, AddedEpoch) for r in results)
+    assert [r["date"] for r in _rows(ws)[len(rows) :]] == [d for d, _ in DAYS]

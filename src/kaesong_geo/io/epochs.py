@@ -1444,7 +1444,8 @@ def _write_batch(
             for old in st.to_remove:
                 txn.remove(old.relative_to(root.absolute()).as_posix())
             txn.write_bytes(f"boundaries/{st.label}.geojson", st.geojson)
-        if rows:
+        if rows:  # a batch's rows in date order, whatever order its scenes finished in
+            rows.sort(key=lambda row: row.get("date", ""))
             txn.write_bytes(CATALOG_FILE.as_posix(), _catalog_text(root, rows))
         try:
             after, new_warnings = _check_view(txn, root, before, inputs)
