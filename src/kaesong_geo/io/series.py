@@ -246,7 +246,6 @@ def _series_band_names(
     from rasterio.enums import ColorInterp
     from rasterio.errors import RasterioError
 
-    from kaesong_geo.errors import DataError
     from kaesong_geo.io.raster import network_problem, offline_env, open_raster
     from kaesong_geo.io.scene_extract import scene_band_names
 

@@ -132,6 +132,12 @@ def stack_problem(bands: Sequence[BandSource]) -> str | None:
     They must be at least one, named differently, local and readable, in one CRS, north-up,
     of one data type, and cover the same extent to within half a pixel of the coarsest.
     """
+    checked = _checked_grids(bands)
+    return checked if isinstance(checked, str) else None
+
+
+def _checked_grids(bands: Sequence[BandSource]) -> list[_Grid] | str:
+    """The bands' grids when they make one scene, else why not (:func:`stack_problem`)."""
     if not bands:
         return "no band to stack"
     names = [b.name for b in bands]
@@ -162,7 +168,7 @@ def stack_problem(bands: Sequence[BandSource]) -> str | None:
                 f"bands {bands[0].name} and {b.name} cover different extents "
                 f"({_bounds(first)} and {_bounds(g)})"
             )
-    return None
+    return grids
 
 
 def _bounds(g: _Grid) -> tuple[float, float, float, float]:
@@ -198,11 +204,9 @@ def stacked_vrt(bands: Sequence[BandSource]) -> str:
     ValueError
         :func:`stack_problem` names a problem.
     """
-    problem = stack_problem(bands)
-    if problem is not None:
-        raise ValueError(problem)
-    grids = _grids(bands)
-    assert not isinstance(grids, str)
+    grids = _checked_grids(bands)
+    if isinstance(grids, str):
+        raise ValueError(grids)
     finest = min(range(len(grids)), key=lambda i: abs(grids[i].transform.a))
     base = grids[finest]
     t = base.transform
