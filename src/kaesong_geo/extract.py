@@ -438,6 +438,44 @@ def _rgb_product(
     return texture(red, green, blue, fill, texture_px, _texture_floor(fill))
 
 
+def _rgb_classes_compiled(
+    bands: np.ndarray,
+    band_names: Sequence[str],
+    threshold: float,
+    fill: float | None,
+    texture_px: int,
+    stored: StoredBands | None,
+    open_px: int,
+    close_px: int,
+) -> np.ndarray | None:
+    """RGB classes in one compiled pass, or None where the texture is not compiled.
+
+    The classes :func:`local_classes` makes from :func:`_rgb_product` (compiled or not),
+    made by :func:`kaesong_geo.extract_kernels.texture_classes`: the same, pixel for pixel.
+    """
+    if fill is None or (stored is not None and not stored.compiled):
+        return None
+    if _compiled_texture() is None:
+        return None
+    from kaesong_geo.extract_kernels import texture_classes
+
+    roles = _roles(band_names)
+    at = [roles[r] for r in ("red", "green", "blue")]
+    invalid = scale = offset = None
+    if stored is not None:
+        at = [stored.keep[i] for i in at]  # the kept bands' places among the stored ones
+        invalid = stored.invalid(bands)
+        if stored.scaled:
+            scale, offset = [stored.scales[i] for i in at], [stored.offsets[i] for i in at]
+    return np.asarray(
+        texture_classes(
+            bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
+            float(product_threshold(threshold)), open_px, close_px,
+            invalid=invalid, scale=scale, offset=offset,
+        )
+    )  # fmt: skip
+
+
 def product_threshold(threshold: float) -> np.floating[Any]:
     """The RGB threshold on T² B: ``exp(2 threshold)`` (the index is half its logarithm).
 
@@ -1154,6 +1192,11 @@ def local_classes(
     """
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     if index_name_for(band_names) == "rgb-texture":
+        classes = _rgb_classes_compiled(
+            bands, band_names, threshold, fill, texture_px, stored, open_px, close_px
+        )
+        if classes is not None:
+            return classes
         index = _rgb_product(bands, band_names, fill, texture_px, stored)
         built = classify(index, float(product_threshold(threshold)))
     else:

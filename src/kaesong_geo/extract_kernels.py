@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-__all__ = ["texture_product"]
+__all__ = ["texture_classes", "texture_product"]
 
 _F32 = numba.float32
 
@@ -219,6 +219,7 @@ def _scratch(rows: int, cols: int) -> np.ndarray:
 def release_scratch() -> None:
     """Free every thread's scratch arrays (at the end of an extraction)."""
     _SCRATCH.clear()
+    _CLASS_SCRATCH.clear()
 
 
 def texture_product(
@@ -254,4 +255,328 @@ def texture_product(
         factors, shifts, f32(fill), texture_px // 2, f32(1.0 / texture_px),
         f32(floor * floor), f32(floor), _scratch(rows, cols), out,
     )  # fmt: skip
+    return out
+
+
+# --- the whole of an RGB chunk's classification, row by row --------------------------------
+
+
+@numba.njit(nogil=True, cache=True)
+def _bright_row(
+    red: np.ndarray,
+    green: np.ndarray,
+    blue: np.ndarray,
+    invalid: np.ndarray,
+    scale: np.ndarray,
+    offset: np.ndarray,
+    fill: np.float32,
+    i: int,
+    dst: np.ndarray,
+    unknown: np.ndarray,
+) -> None:
+    """Row ``i``'s brightness into ``dst`` (``fill`` where unknown), its unknown pixels."""
+    three = _F32(3.0)
+    masked = invalid.size > 0
+    scaled = scale.size > 0
+    for j in range(red.shape[1]):
+        r, g, b = _F32(red[i, j]), _F32(green[i, j]), _F32(blue[i, j])
+        if scaled:
+            r = r * scale[0] + offset[0]
+            g = g * scale[1] + offset[1]
+            b = b * scale[2] + offset[2]
+        v = (r + g + b) / three
+        ok = np.isfinite(v) and not (masked and invalid[i, j])
+        unknown[i, j] = 0 if ok else 1
+        dst[j] = v if ok else fill
+
+
+@numba.njit(nogil=True, cache=True)
+def _box_down(
+    rows: np.ndarray, size: int, n: int, i: int, radius: int, weight: np.float32, dst: np.ndarray
+) -> None:
+    """Row ``i`` of a box of ``2 radius + 1`` down the columns, from ring-buffered rows.
+
+    Row ``k`` (of ``n``) is ``rows[k % size]``; summed in order, then scaled, as
+    :func:`_box_rows`.
+    """
+    first = rows[_mirror(i - radius, n) % size]
+    for j in range(dst.size):
+        dst[j] = first[j]
+    for t in range(1 - radius, radius + 1):
+        src = rows[_mirror(i + t, n) % size]
+        for j in range(dst.size):
+            dst[j] = dst[j] + src[j]
+    for j in range(dst.size):
+        dst[j] = dst[j] * weight
+
+
+@numba.njit(nogil=True, cache=True)
+def _texture_built(
+    red: np.ndarray,
+    green: np.ndarray,
+    blue: np.ndarray,
+    invalid: np.ndarray,
+    scale: np.ndarray,
+    offset: np.ndarray,
+    fill: np.float32,
+    radius: int,
+    weight: np.float32,
+    floor2: np.float32,
+    floor: np.float32,
+    limit: np.float32,
+    bright: np.ndarray,
+    detail2: np.ndarray,
+    work: np.ndarray,
+    built: np.ndarray,
+    unknown: np.ndarray,
+) -> None:
+    """Built-up (T² B above ``limit``) and unknown pixels, into ``built`` and ``unknown``.
+
+    The operations of :func:`_texture_product`, value for value, made row by row: the
+    brightness and the detail's square are kept for the last ``bright.shape[0]`` rows only
+    (ring buffers of at least ``2 radius + 5`` rows), so the working set stays in the cache
+    however large the chunk.
+    """
+    rows, cols = red.shape
+    size = bright.shape[0]
+    w2, w3, w4 = _F32(6 / 16), _F32(4 / 16), _F32(1 / 16)
+    blur_down, blur = work[0:1], work[1:2]
+    box_t, texture2 = work[2:3], work[3:4]
+    box_m, mean = work[4:5], work[5:6]
+    for t in range(rows + 2 + radius):
+        if t < rows:
+            _bright_row(red, green, blue, invalid, scale, offset, fill, t, bright[t % size],
+                        unknown)  # fmt: skip
+        k = t - 2  # the detail of row k needs the brightness down to row k + 2
+        if 0 <= k < rows:
+            xa, xb = bright[_mirror(k - 2, rows) % size], bright[_mirror(k - 1, rows) % size]
+            xc = bright[k % size]
+            xd, xe = bright[_mirror(k + 1, rows) % size], bright[_mirror(k + 2, rows) % size]
+            down = blur_down[0]
+            for j in range(cols):
+                acc = xc[j] * w2
+                acc = acc + (xb[j] + xd[j]) * w3
+                down[j] = acc + (xa[j] + xe[j]) * w4
+            _binomial_cols(blur_down, blur)
+            d2 = detail2[k % size]
+            smooth = blur[0]
+            for j in range(cols):
+                d = xc[j] - smooth[j]
+                d2[j] = d * d
+        i = k - radius  # the boxes of row i need the rows down to i + radius
+        if 0 <= i < rows:
+            _box_down(detail2, size, rows, i, radius, weight, box_t[0])
+            _box_cols(box_t, texture2, radius, weight)
+            _box_down(bright, size, rows, i, radius, weight, box_m[0])
+            _box_cols(box_m, mean, radius, weight)
+            t2row, mrow = texture2[0], mean[0]
+            for j in range(cols):
+                t2 = t2row[j]
+                if not t2 >= floor2:
+                    t2 = floor2
+                m = mrow[j]
+                if not m >= floor:
+                    m = floor
+                built[i, j] = 1 if unknown[i, j] == 0 and t2 * m > limit else 0
+
+
+@numba.njit(nogil=True, cache=True)
+def _reduce_down(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
+    """Erosion (AND) or dilation (OR) of 0/1 bytes over ``2 radius + 1`` rows; outside is 0."""
+    rows, cols = x.shape
+    for i in range(rows):
+        dst = out[i]
+        lo, hi = i - radius, i + radius
+        if erode and (lo < 0 or hi >= rows):
+            for j in range(cols):
+                dst[j] = 0
+            continue
+        lo, hi = max(lo, 0), min(hi, rows - 1)
+        first = x[lo]
+        for j in range(cols):
+            dst[j] = first[j]
+        for t in range(lo + 1, hi + 1):
+            src = x[t]
+            if erode:
+                for j in range(cols):
+                    dst[j] = dst[j] & src[j]
+            else:
+                for j in range(cols):
+                    dst[j] = dst[j] | src[j]
+
+
+@numba.njit(nogil=True, cache=True)
+def _reduce_across(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
+    """Erosion (AND) or dilation (OR) of 0/1 bytes over ``2 radius + 1`` columns; outside 0."""
+    rows, cols = x.shape
+    m = max(cols - 2 * radius, 0)
+    for i in range(rows):
+        row = x[i]
+        dst = out[i][radius:]
+        for j in range(m):
+            dst[j] = row[j]
+        for t in range(1, 2 * radius + 1):
+            src = row[t:]
+            if erode:
+                for j in range(m):
+                    dst[j] = dst[j] & src[j]
+            else:
+                for j in range(m):
+                    dst[j] = dst[j] | src[j]
+        dst = out[i]
+        for j in range(min(radius, cols)):
+            _reduce_at(row, dst, j, cols, radius, erode)
+        for j in range(max(radius, cols - radius), cols):
+            _reduce_at(row, dst, j, cols, radius, erode)
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _reduce_at(row: np.ndarray, dst: np.ndarray, j: int, n: int, radius: int, erode: bool) -> None:
+    lo, hi = j - radius, j + radius
+    if erode and (lo < 0 or hi >= n):
+        dst[j] = 0
+        return
+    acc = 0
+    for t in range(max(lo, 0), min(hi, n - 1) + 1):
+        acc = acc | row[t]
+    dst[j] = acc
+
+
+@numba.njit(nogil=True, cache=True)
+def _square(x: np.ndarray, tmp: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
+    """Erosion or dilation of ``x`` by a square of ``2 radius + 1`` into ``out`` (outside: 0)."""
+    _reduce_down(x, tmp, radius, erode)
+    _reduce_across(tmp, out, radius, erode)
+
+
+@numba.njit(nogil=True, cache=True)
+def _smooth_classes(
+    built: np.ndarray,
+    unknown: np.ndarray,
+    open_px: int,
+    close_px: int,
+    flat_a: np.ndarray,
+    flat_b: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """The opening and closing of :func:`kaesong_geo.extract.smooth_mask`, then the classes.
+
+    ``flat_a`` and ``flat_b`` are scratch of ``(rows + 2 close_px) (cols + 2 close_px)``
+    bytes; the closing works on the mask with its edge repeated ``close_px`` pixels outward,
+    as the NumPy reference pads it. ``out`` gets BUILT (1), NOT_BUILT (0) or UNKNOWN (2).
+    """
+    rows, cols = built.shape
+    c = close_px
+    mask = built
+    if open_px > 0:
+        a = flat_a[: rows * cols].reshape((rows, cols))
+        b = flat_b[: rows * cols].reshape((rows, cols))
+        _square(built, a, b, open_px, True)
+        _square(b, a, out, open_px, False)
+        mask = out
+    if c > 0:
+        size = (rows + 2 * c) * (cols + 2 * c)
+        padded = flat_b[:size].reshape((rows + 2 * c, cols + 2 * c))
+        whole = flat_a[:size].reshape((rows + 2 * c, cols + 2 * c))
+        for i in range(rows + 2 * c):
+            src = mask[min(max(i - c, 0), rows - 1)]
+            dst = padded[i]
+            for j in range(c):
+                dst[j] = src[0]
+            for j in range(cols):
+                dst[c + j] = src[j]
+            for j in range(c):
+                dst[c + cols + j] = src[cols - 1]
+        _square(padded, whole, padded, c, False)
+        # the erosion, for the pixels kept only (their squares lie within the padding)
+        _reduce_down(padded, whole, c, True)
+        for i in range(rows):
+            row = whole[c + i]
+            dst = out[i]
+            for j in range(cols):
+                dst[j] = row[j]
+            for t in range(1, 2 * c + 1):
+                src = row[t:]
+                for j in range(cols):
+                    dst[j] = dst[j] & src[j]
+        mask = out
+    for i in range(rows):
+        m, u, dst = mask[i], unknown[i], out[i]
+        for j in range(cols):  # BUILT where the mask is, else UNKNOWN or NOT_BUILT
+            dst[j] = m[j] | ((u[j] & (m[j] ^ 1)) << 1)
+
+
+#: Per thread: the row buffers and byte scratch of :func:`texture_classes`.
+_CLASS_SCRATCH: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _class_scratch(floats: int, nbytes: int) -> tuple[np.ndarray, np.ndarray]:
+    held = _CLASS_SCRATCH.get(threading.get_ident())
+    if held is None or held[0].size < floats or held[1].size < nbytes:
+        f = max(floats, 0 if held is None else held[0].size)
+        b = max(nbytes, 0 if held is None else held[1].size)
+        held = (np.empty(f, dtype=np.float32), np.empty(b, dtype=np.uint8))
+        _CLASS_SCRATCH[threading.get_ident()] = held
+    return held
+
+
+def texture_classes(
+    red: np.ndarray,
+    green: np.ndarray,
+    blue: np.ndarray,
+    fill: float,
+    texture_px: int,
+    floor: float,
+    limit: float,
+    open_px: int,
+    close_px: int,
+    *,
+    invalid: np.ndarray | None = None,
+    scale: Sequence[float] | None = None,
+    offset: Sequence[float] | None = None,
+) -> np.ndarray:
+    """The classes of :func:`kaesong_geo.extract.local_classes` for RGB, compiled in one go.
+
+    Built-up where T² B (:func:`texture_product`, the same values) is above ``limit``, then
+    opened by ``open_px`` and closed by ``close_px`` pixels as
+    :func:`kaesong_geo.extract.smooth_mask` does; unknown where a band is not finite or
+    ``invalid``. The texture is made row by row in buffers of a few rows, and the
+    morphology on bytes: no array of the chunk's size in floating point.
+
+    Returns
+    -------
+    numpy.ndarray of uint8
+        BUILT (1), NOT_BUILT (0) or UNKNOWN (2) per pixel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rgb = (np.random.default_rng(0).random((3, 30, 40)) * 255).astype(np.uint8)
+    >>> texture_classes(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-3, 1e9, 2, 2).max()
+    np.uint8(0)
+    """
+    bands = [np.ascontiguousarray(b) for b in (red, green, blue)]
+    if bands[0].dtype.kind not in "uif" or len({b.dtype for b in bands}) > 1:
+        bands = [b.astype(np.float32) for b in bands]
+    rows, cols = bands[0].shape
+    f32 = np.float32
+    mask = np.zeros(0, dtype=np.bool_) if invalid is None else np.ascontiguousarray(invalid)
+    factors = np.zeros(0, dtype=f32) if scale is None else np.asarray(scale, dtype=f32)
+    shifts = np.zeros(0, dtype=f32) if offset is None else np.asarray(offset, dtype=f32)
+    radius = texture_px // 2
+    size = 2 * radius + 6
+    padded = (rows + 2 * close_px) * (cols + 2 * close_px)
+    floats, scratch = _class_scratch(2 * size * cols + 6 * cols, 2 * rows * cols + 2 * padded)
+    ring = floats[: 2 * size * cols].reshape(2, size, cols)
+    work = floats[2 * size * cols : 2 * size * cols + 6 * cols].reshape(6, cols)
+    built = scratch[: rows * cols].reshape(rows, cols)
+    unknown = scratch[rows * cols : 2 * rows * cols].reshape(rows, cols)
+    rest = scratch[2 * rows * cols :]
+    _texture_built(
+        bands[0], bands[1], bands[2], mask.reshape(rows, cols) if mask.size else mask.reshape(0, 0),
+        factors, shifts, f32(fill), radius, f32(1.0 / texture_px), f32(floor * floor), f32(floor),
+        f32(limit), ring[0], ring[1], work, built, unknown,
+    )  # fmt: skip
+    out = np.empty((rows, cols), dtype=np.uint8)
+    _smooth_classes(built, unknown, open_px, close_px, rest[:padded], rest[padded:], out)
     return out
