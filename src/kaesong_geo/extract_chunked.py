@@ -281,6 +281,7 @@ def _chunk_parts(
     depth: int,
     min_px: int,
     prepare: Any,
+    traced_compiled: bool = False,
     **kwargs: Any,
 ) -> _Parts:
     """One chunk's built-up polygons (pixel coordinates in the window), unknown pixels.
@@ -300,7 +301,9 @@ def _chunk_parts(
                            ("bottom", (1, 0), (slice(h - d, h), slice(None)))):  # fmt: skip
         if d and step in near:
             classes[at] = _ring(near, side, d, prepare, **kwargs)
-    polygons = pixel_polygons(classes == BUILT, row0, col0, min_px=min_px, noded=True)
+    polygons = pixel_polygons(
+        classes == BUILT, row0, col0, min_px=min_px, noded=True, compiled=traced_compiled
+    )
     return polygons, int((classes == UNKNOWN).sum())
 
 
@@ -435,9 +438,12 @@ cloud_reflectance, sample, seed
     def key(step: str, *at: int) -> tuple[Any, ...]:
         return (f"extract-{step}-{run}", *at)
 
+    # the polygons are traced compiled where the texture is (or numba is loaded anyway)
+    traced_compiled = bool(compiled) if isinstance(prepare, StoredBands) else "numba" in sys.modules
     parts_of = functools.partial(
-        _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m), **options
-    )
+        _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m),
+        traced_compiled=traced_compiled, **options,
+    )  # fmt: skip
     if lazy:
         first = [
             [delayed(first_of)(blocks[i, j], dask_key_name=key("first", i, j)) for j in range(nc)]

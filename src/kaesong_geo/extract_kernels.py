@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import numba
 import numpy as np
@@ -220,6 +221,7 @@ def release_scratch() -> None:
     """Free every thread's scratch arrays (at the end of an extraction)."""
     _SCRATCH.clear()
     _CLASS_SCRATCH.clear()
+    _TRACE_SCRATCH.clear()
 
 
 def texture_product(
@@ -580,3 +582,283 @@ def texture_classes(
     out = np.empty((rows, cols), dtype=np.uint8)
     _smooth_classes(built, unknown, open_px, close_px, rest[:padded], rest[padded:], out)
     return out
+
+
+# --- tracing: the rings of a mask's 4-connected patches ------------------------------------
+
+#: Directions on the pixel grid, x to the right and y down: east, south, west, north.
+_DX = np.array([1, 0, -1, 0], dtype=np.int64)
+_DY = np.array([0, 1, 0, -1], dtype=np.int64)
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _ahead(m: np.ndarray, x: int, y: int, d: int) -> tuple[bool, bool]:
+    """The pixels ahead-left and ahead-right of corner ``(x, y)`` moving in direction ``d``.
+
+    ``m`` is the mask padded with a pixel of 0 on every side (pixel ``(r, c)`` at
+    ``m[r + 1, c + 1]``); around the corner are pixels ``(y - 1, x - 1)``, ``(y - 1, x)``,
+    ``(y, x - 1)`` and ``(y, x)``.
+    """
+    nw, ne = m[y, x] != 0, m[y, x + 1] != 0
+    sw, se = m[y + 1, x] != 0, m[y + 1, x + 1] != 0
+    if d == 0:
+        return ne, se
+    if d == 1:
+        return se, sw
+    if d == 2:
+        return sw, nw
+    return nw, ne
+
+
+@numba.njit(nogil=True, cache=True)
+def _trace_rings(
+    m: np.ndarray, edge_walk: np.ndarray, corner_walk: np.ndarray, corner_at: np.ndarray,
+    base: int, noded: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:  # fmt: skip
+    """Every boundary ring of the True pixels of padded mask ``m``, with its shell.
+
+    The boundaries are followed with the True pixels on the left, turning left where two
+    True pixels meet only at a corner (4-connectivity); vertices are the corners where the
+    boundary turns (and, with ``noded``, every corner along the mask's border). A walk that
+    passes a corner twice (a patch pinched at a corner) is cut there into minimal rings, as
+    GEOS's polygonizer cuts its rings: an outline that touches itself becomes a shell and a
+    hole touching it, both valid. A hole's shell is found by going up from its top edge
+    through True pixels to the first boundary, which belongs to the same patch.
+
+    ``edge_walk`` (``(rows + 1, cols)``, for horizontal edges) and ``corner_walk`` /
+    ``corner_at`` (``(rows + 1, cols + 1)``) are scratch that this call marks with walk
+    numbers from ``base`` on: marks below ``base``, left by earlier calls, mean nothing.
+
+    Returns ``(xs, ys, ring_end, ring_shell, ring_area2, rings)``: the vertices of every
+    ring, each ring closed, ring ``k`` ending at ``ring_end[k]`` (exclusive); the ring of
+    its shell (a shell's is itself); twice its signed area (negative: a shell).
+    """
+    rows, cols = m.shape[0] - 2, m.shape[1] - 2
+    horizontal = 0
+    for r in range(rows + 1):
+        above, below = m[r], m[r + 1]
+        for c in range(1, cols + 1):
+            horizontal += above[c] != below[c]
+    vertical = 0
+    for r in range(1, rows + 1):
+        row = m[r]
+        for c in range(cols + 1):
+            vertical += row[c] != row[c + 1]
+    cap = horizontal + vertical + horizontal + 1  # every edge's end, a closing vertex per ring
+    xs, ys = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    side_x, side_y = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    side_end = np.empty(horizontal + 1, np.int64)
+    ring_end = np.empty(horizontal + 1, np.int64)
+    ring_shell = np.empty(horizontal + 1, np.int64)
+    ring_area2 = np.empty(horizontal + 1, np.int64)
+    walk_shell = np.empty(horizontal + 1, np.int64)  # a walk's shell ring
+    n, rings, walks = 0, 0, 0
+    for r0 in range(rows + 1):
+        for c0 in range(cols):
+            if m[r0, c0 + 1] == m[r0 + 1, c0 + 1] or edge_walk[r0, c0] >= base:
+                continue
+            walk = walks
+            walks += 1
+            stamp = base + walk
+            hole = m[r0, c0 + 1] != 0  # True above the walk's first (top-left) edge
+            d0 = 0 if hole else 1
+            start, sides, side_n = n, 0, 0
+            x, y, d = c0, r0, d0
+            xs[n], ys[n] = x, y
+            n += 1
+            while True:
+                if d == 0:
+                    edge_walk[y, x] = stamp
+                elif d == 2:
+                    edge_walk[y, x - 1] = stamp
+                x += _DX[d]
+                y += _DY[d]
+                left, right = _ahead(m, x, y, d)
+                nd = d if left and not right else ((d + 3) % 4 if not left else (d + 1) % 4)
+                if x == c0 and y == r0 and nd == d0:
+                    break
+                on_border = (y == 0 or y == rows) if d % 2 == 0 else (x == 0 or x == cols)
+                if nd != d or (noded and on_border):
+                    xs[n], ys[n] = x, y
+                    n += 1
+                if not left and right:  # two True pixels meet at this corner only
+                    if corner_walk[y, x] == stamp and corner_at[y, x] >= start:
+                        p = corner_at[y, x]  # passed before: the vertices since are a ring
+                        for q in range(p, n - 1):
+                            side_x[side_n], side_y[side_n] = xs[q], ys[q]
+                            side_n += 1
+                            if corner_walk[ys[q], xs[q]] == stamp and corner_at[ys[q], xs[q]] >= p:
+                                corner_walk[ys[q], xs[q]] = 0
+                        side_x[side_n], side_y[side_n] = xs[p], ys[p]
+                        side_n += 1
+                        side_end[sides] = side_n
+                        sides += 1
+                        n = p + 1
+                    else:
+                        corner_walk[y, x], corner_at[y, x] = stamp, n - 1
+                d = nd
+            xs[n], ys[n] = xs[start], ys[start]
+            n += 1
+            ring_end[rings] = n
+            first_ring = rings
+            rings += 1
+            lo = 0
+            for k in range(sides):
+                for q in range(lo, side_end[k]):
+                    xs[n], ys[n] = side_x[q], side_y[q]
+                    n += 1
+                lo = side_end[k]
+                ring_end[rings] = n
+                rings += 1
+            if hole:  # up through the patch to its first boundary, traced already
+                k = r0 - 1
+                while k > 0 and m[k, c0 + 1] != 0:
+                    k -= 1
+                walk_shell[walk] = walk_shell[edge_walk[k, c0] - base]
+            else:
+                walk_shell[walk] = first_ring
+            for k in range(first_ring, rings):
+                ring_shell[k] = walk_shell[walk]
+    lo = 0
+    for k in range(rings):
+        area2 = 0
+        for q in range(lo, ring_end[k] - 1):
+            area2 += xs[q] * ys[q + 1] - xs[q + 1] * ys[q]
+        ring_area2[k] = area2
+        lo = ring_end[k]
+    return xs[:n], ys[:n], ring_end[:rings], ring_shell[:rings], ring_area2[:rings], walks
+
+
+@numba.njit(nogil=True, cache=True)
+def _polygon_coords(
+    xs: np.ndarray, ys: np.ndarray, ring_end: np.ndarray, ring_shell: np.ndarray,
+    ring_area2: np.ndarray, rows: int, cols: int, min_px: int, row0: float, col0: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The rings of the polygons kept, shell first, for ``shapely.linearrings`` / ``polygons``.
+
+    A polygon is kept when ``min_px`` is at most 1, it touches the mask's border, or its
+    area (holes taken off) is at least ``min_px``. Returns the coordinates ``(x, y)`` offset
+    by ``col0`` and ``row0``, each vertex's ring and each ring's polygon, both numbered from 0.
+    """
+    n_rings = ring_end.size
+    shell_of = ring_shell.copy()
+    for k in range(n_rings):
+        if ring_area2[k] < 0:  # a shell (a walk's own outline, or one cut from a hole's)
+            shell_of[k] = k
+    area2 = np.zeros(n_rings, np.int64)
+    for k in range(n_rings):
+        area2[shell_of[k]] -= ring_area2[k]
+    keep = np.zeros(n_rings, np.bool_)
+    holes = np.zeros(n_rings, np.int64)
+    lo = 0
+    for k in range(n_rings):
+        if shell_of[k] == k:
+            on_edge = False
+            for q in range(lo, ring_end[k]):
+                if xs[q] == 0 or ys[q] == 0 or xs[q] == cols or ys[q] == rows:
+                    on_edge = True
+                    break
+            keep[k] = min_px <= 1 or on_edge or area2[k] >= 2 * min_px
+        else:
+            holes[shell_of[k]] += 1
+        lo = ring_end[k]
+    # polygons in the order of their shells; a polygon's rings: its shell, then its holes
+    first = np.zeros(n_rings + 1, np.int64)
+    polygon = np.full(n_rings, -1, np.int64)
+    n_kept = 0
+    for k in range(n_rings):
+        if shell_of[k] == k and keep[k]:
+            polygon[k] = n_kept
+            n_kept += 1
+    slot = np.zeros(n_kept + 1, np.int64)
+    for k in range(n_rings):
+        s = shell_of[k]
+        if keep[s]:
+            slot[polygon[s] + 1] += 1
+    for p in range(n_kept):
+        slot[p + 1] += slot[p]
+    order = np.empty(slot[n_kept], np.int64)
+    for k in range(n_rings):  # shells come before their holes: a shell is its walk's first
+        s = shell_of[k]
+        if keep[s] and s == k:
+            order[slot[polygon[s]]] = k
+    fill = slot[:n_kept].copy() + 1
+    for k in range(n_rings):
+        s = shell_of[k]
+        if keep[s] and s != k:
+            order[fill[polygon[s]]] = k
+            fill[polygon[s]] += 1
+    start = np.empty(n_rings, np.int64)
+    lo = 0
+    for k in range(n_rings):
+        start[k] = lo
+        lo = ring_end[k]
+    total = 0
+    for k in order:
+        total += ring_end[k] - start[k]
+    coords = np.empty((total, 2), np.float64)
+    vertex_ring = np.empty(total, np.int64)
+    ring_polygon = np.empty(order.size, np.int64)
+    q = 0
+    for i in range(order.size):
+        k = order[i]
+        ring_polygon[i] = polygon[shell_of[k]]
+        for v in range(start[k], ring_end[k]):
+            coords[q, 0] = xs[v] + col0
+            coords[q, 1] = ys[v] + row0
+            vertex_ring[q] = i
+            q += 1
+    return coords, vertex_ring, ring_polygon
+
+
+#: Per thread: the marks of :func:`_trace_rings` and the next walk number to mark with.
+_TRACE_SCRATCH: dict[int, list[Any]] = {}
+
+
+def trace_polygons(
+    mask: np.ndarray, row0: int = 0, col0: int = 0, min_px: int = 0, *, noded: bool = False
+) -> list[Any]:
+    """:func:`kaesong_geo.extract.pixel_polygons`, compiled: the same polygons.
+
+    The boundaries are followed pixel by pixel (:func:`_trace_rings`) and the polygons made
+    by shapely from the rings' coordinates, instead of assembled by GEOS's polygonizer from
+    the boundaries' straight runs.
+
+    Examples
+    --------
+    >>> m = np.zeros((4, 5), bool); m[1:3, 1:4] = True; m[2, 2] = False
+    >>> [p.wkt for p in trace_polygons(m, row0=10)]
+    ['POLYGON ((1 11, 1 13, 2 13, 2 12, 3 12, 3 13, 4 13, 4 11, 1 11))']
+    """
+    import shapely
+
+    mask = np.asarray(mask, dtype=bool)
+    rows, cols = mask.shape
+    padded = np.pad(mask, 1).view(np.uint8)
+    key = threading.get_ident()
+    held = _TRACE_SCRATCH.get(key)
+    if held is None or held[0].shape[0] < rows + 1 or held[0].shape[1] < cols + 1:
+        r, c = max(rows + 1, 0 if held is None else held[0].shape[0]), cols + 1
+        c = max(c, 0 if held is None else held[0].shape[1])
+        held = [np.zeros((r, c), np.int32), np.zeros((r, c), np.int32),
+                np.zeros((r, c), np.int32), 1]  # fmt: skip
+        _TRACE_SCRATCH[key] = held
+    if held[3] > 2**30:  # walk numbers would overflow: clear the marks, number afresh
+        for marks in held[:3]:
+            marks[...] = 0
+        held[3] = 1
+    edge_walk = held[0][: rows + 1, :cols]
+    corner_walk, corner_at = held[1][: rows + 1, : cols + 1], held[2][: rows + 1, : cols + 1]
+    xs, ys, ring_end, ring_shell, area2, walks = _trace_rings(
+        padded, edge_walk, corner_walk, corner_at, held[3], noded
+    )
+    held[3] += walks + 1
+    if ring_end.size == 0:
+        return []
+    coords, vertex_ring, ring_polygon = _polygon_coords(
+        xs, ys, ring_end, ring_shell, area2, rows, cols, min_px, float(row0), float(col0)
+    )
+    if ring_polygon.size == 0:
+        return []
+    rings = shapely.linearrings(coords, indices=vertex_ring)
+    return list(shapely.polygons(rings, indices=ring_polygon))
