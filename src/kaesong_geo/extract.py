@@ -62,7 +62,11 @@ __all__ = [
     "erode_px_for",
     "extract_footprint",
     "extraction_from_parts",
+    "extraction_from_pieces",
+    "finish_parts",
     "footprint_from_parts",
+    "footprint_from_pieces",
+    "part_sizes",
     "index_name_for",
     "index_overlap_px",
     "keep_within",
@@ -1454,17 +1458,53 @@ def footprint_from_parts(
     was cut into chunks.
     """
     min_px = min_patch_px(min_patch_m2, pixel_m)
+    pieces = finish_parts(parts, min_px, erode_px)
+    return footprint_from_pieces(pieces, transform, crs, site, min_px=min_px)
+
+
+def finish_parts(parts: Iterable[Polygon], min_px: int, erode_px: int = 0) -> list[Polygon]:
+    """What :func:`footprint_from_parts` makes of each whole part before joining them.
+
+    A part below ``min_px`` pixels is dropped, its holes below ``min_px`` filled, its outline
+    put in canonical form (collinear vertices dropped, rings ordered), eroded by ``erode_px``
+    pixels (an inward buffer with square corners: the erosion by a square), and of what is
+    left the pieces of at least ``min_px``, in canonical form, are returned. Each part on
+    its own (parts meet at most at a corner, where there is nothing to erode or simplify):
+    a chunked extraction finishes the parts no seam cuts while other chunks are still being
+    classified.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> [p.bounds for p in finish_parts([box(0, 0, 10, 10), box(20, 0, 22, 2)], 5, 1)]
+    [(1.0, 1.0, 9.0, 9.0)]
+    """
     polys = [_without_small_holes(p, min_px) for p in parts if p.area >= min_px]
     if not polys:
-        return MultiPolygon()
-    canonical = shapely.normalize(shapely.simplify(MultiPolygon(polys), 0.0))
+        return []
+    canonical = shapely.normalize(shapely.simplify(np.asarray(polys, dtype=object), 0.0))
     if erode_px > 0:
-        # part by part (parts meet at most at a point, where there is nothing to erode):
-        # the same as the whole, and far faster than one buffer of a large multipolygon
-        parts = np.asarray(polygons_of(canonical), dtype=object)
-        eroded = shapely.buffer(parts, -erode_px, join_style="mitre")
+        eroded = shapely.buffer(canonical, -erode_px, join_style="mitre")
         big = [p for g in eroded for p in polygons_of(g) if p.area >= min_px]
-        canonical = shapely.normalize(shapely.simplify(MultiPolygon(big), 0.0))
+        if not big:
+            return []
+        canonical = shapely.normalize(shapely.simplify(np.asarray(big, dtype=object), 0.0))
+    return list(canonical)
+
+
+def footprint_from_pieces(
+    pieces: Sequence[Polygon], transform: Any, crs: Any, site: Site | None, *, min_px: int
+) -> MultiPolygon:
+    """The footprint in WGS 84 from the parts finished by :func:`finish_parts`.
+
+    The pieces, in canonical order, are simplified together with a tolerance of one pixel
+    (keeping topology), those still of ``min_px`` pixels or more kept, placed with
+    ``transform``, reprojected to WGS 84 and, with a ``site``, kept within it
+    (:func:`keep_within`).
+    """
+    if not pieces:
+        return MultiPolygon()
+    canonical = shapely.normalize(MultiPolygon(list(pieces)))
     simple = shapely.make_valid(shapely.simplify(canonical, 1.0, preserve_topology=True))
     kept = MultiPolygon([p for p in polygons_of(simple) if p.area >= min_px])
     if kept.is_empty:
@@ -1515,21 +1555,45 @@ def spanning_warnings(
     >>> spanning_warnings([box(0, 0, 70, 70)], 100, 100, 4.0, 5000, 8.0)[0][:44]
     'built-up covers 49 % of the area classified '
     """
+    return _spanning_warnings(part_sizes(parts), rows, cols, pixel_m, min_patch_m2, opening_m)
+
+
+def part_sizes(parts: Sequence[Polygon]) -> np.ndarray:
+    """Area and bounds of each part, ``(n, 5)``: what :func:`spanning_warnings` looks at.
+
+    >>> from shapely.geometry import box
+    >>> part_sizes([box(0, 1, 2, 4)]).tolist()
+    [[6.0, 0.0, 1.0, 2.0, 4.0]]
+    """
+    if not len(parts):
+        return np.zeros((0, 5))
+    geoms = np.asarray(parts, dtype=object)
+    return np.column_stack([shapely.area(geoms), shapely.bounds(geoms)])
+
+
+def _spanning_warnings(
+    sizes: np.ndarray,
+    rows: int,
+    cols: int,
+    pixel_m: float,
+    min_patch_m2: float,
+    opening_m: float,
+) -> tuple[str, ...]:
+    """:func:`spanning_warnings` from the parts' :func:`part_sizes`."""
     advice = (
         "check it against the image; if roads or field boundaries were taken for built-up, "
         f"raise --opening-m (now {opening_m:g} m)"
     )
     out = []
-    for p in parts:
-        x0, y0, x1, y1 = p.bounds
+    for area, x0, y0, x1, y1 in sizes.tolist():
         across = x1 - x0 >= SPAN_SHARE * cols or y1 - y0 >= SPAN_SHARE * rows
-        if p.area * pixel_m**2 >= min_patch_m2 and across:
+        if area * pixel_m**2 >= min_patch_m2 and across:
             span = max(x1 - x0, y1 - y0) * pixel_m
             out.append(
-                f"a built-up polygon of {p.area * pixel_m**2:,.0f} m² runs across the area "
+                f"a built-up polygon of {area * pixel_m**2:,.0f} m² runs across the area "
                 f"classified ({span:,.0f} m of {max(rows, cols) * pixel_m:,.0f} m): {advice}"
             )
-    covered = sum(p.area for p in parts)
+    covered = float(sizes[:, 0].sum())
     if rows * cols and covered > COVER_SHARE * rows * cols:
         out.append(
             f"built-up covers {100 * covered / (rows * cols):.0f} % of the area classified "
@@ -1741,6 +1805,32 @@ def extraction_from_parts(
     threshold: float,
     pixel_m: float,
     unknown_px: int,
+    **options: Any,
+) -> Extraction:
+    """The :class:`Extraction` from the merged built-up polygons of the ``window`` classified.
+
+    The last step of :func:`extract_footprint`: :func:`finish_parts` on every part, then
+    :func:`extraction_from_pieces` (``options`` as it takes them).
+    """
+    min_px = min_patch_px(options["min_patch_m2"], pixel_m)
+    pieces = finish_parts(parts, min_px, erode_px_for(band_names, options["texture_px"]))
+    return extraction_from_pieces(
+        pieces, part_sizes(parts), window, transform, crs, band_names, site, threshold,
+        pixel_m, unknown_px, **options,
+    )  # fmt: skip
+
+
+def extraction_from_pieces(
+    pieces: Sequence[Polygon],
+    sizes: np.ndarray,
+    window: tuple[int, int, int, int],
+    transform: Any,
+    crs: Any,
+    band_names: Sequence[str],
+    site: Site,
+    threshold: float,
+    pixel_m: float,
+    unknown_px: int,
     *,
     min_patch_m2: float,
     closing_m: float | None,
@@ -1750,15 +1840,16 @@ def extraction_from_parts(
     sample: int,
     seed: int,
 ) -> Extraction:
-    """The :class:`Extraction` from the merged built-up polygons of the ``window`` classified.
+    """The :class:`Extraction` from the finished parts of the ``window`` classified.
 
     The last step of :func:`extract_footprint` and of the chunked version:
-    :func:`footprint_from_parts`, the parameters, the :func:`spanning_warnings`.
+    :func:`footprint_from_pieces` on the parts :func:`finish_parts` made, the parameters, the
+    :func:`spanning_warnings` from the merged parts' :func:`part_sizes`.
     """
     row0, row1, col0, col1 = window
-    geometry = footprint_from_parts(
-        parts, window_transform(transform, row0, col0), crs, site, pixel_m=pixel_m,
-        min_patch_m2=min_patch_m2, erode_px=erode_px_for(band_names, texture_px),
+    geometry = footprint_from_pieces(
+        pieces, window_transform(transform, row0, col0), crs, site,
+        min_px=min_patch_px(min_patch_m2, pixel_m),
     )  # fmt: skip
     name = index_name_for(band_names)
     parameters: dict[str, Any] = {  # every parameter, for the provenance
@@ -1778,7 +1869,7 @@ def extraction_from_parts(
         parameters["cloud_reflectance"] = cloud_reflectance
     parameters["unknown_px"] = unknown_px  # nodata or cloud
     parameters["window_px"] = list(window)  # rows, then columns, classified
-    flags = spanning_warnings(
-        parts, row1 - row0, col1 - col0, pixel_m, min_patch_m2, parameters["opening_m"]
+    flags = _spanning_warnings(
+        sizes, row1 - row0, col1 - col0, pixel_m, min_patch_m2, parameters["opening_m"]
     )
     return Extraction(geometry, threshold, name, parameters, pixel_m, flags)

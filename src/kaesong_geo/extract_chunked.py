@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 from shapely.geometry import Polygon
 
 from kaesong_geo.extract import (
@@ -69,13 +70,16 @@ from kaesong_geo.extract import (
     WORK_DTYPE,
     Extraction,
     StoredBands,
+    erode_px_for,
     extract_footprint,
-    extraction_from_parts,
+    extraction_from_pieces,
+    finish_parts,
     index_name_for,
     local_classes,
     local_reach_px,
     merge_at_seams,
     min_patch_px,
+    part_sizes,
     pixel_polygons,
     pixel_size_m,
     read_sample,
@@ -157,8 +161,48 @@ def _merge_short(sizes: Sequence[int], depth: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-#: Polygons (pixel coordinates in the window) and a count of unknown pixels.
-_Parts = tuple[list[Polygon], int]
+@dataclass(frozen=True)
+class _Parts:
+    """The built-up polygons of a group of chunks (pixel coordinates in the window).
+
+    ``open``: those a seam to a chunk outside the group cuts, to be joined with their other
+    pieces; ``pieces``: what :func:`~kaesong_geo.extract.finish_parts` made of the others
+    (whole: finished here, in parallel, rather than all at the end); ``sizes``: the
+    :func:`~kaesong_geo.extract.part_sizes` of the parts finished; ``unknown``: the count
+    of unknown pixels.
+    """
+
+    open: list[Polygon]
+    pieces: list[Polygon]
+    sizes: np.ndarray
+    unknown: int
+
+
+def _settled(
+    polygons: Sequence[Polygon],
+    seams: dict[str, int],
+    min_px: int,
+    erode_px: int,
+    before: Sequence[_Parts] = (),
+    unknown: int = 0,
+) -> _Parts:
+    """Polygons sorted into those still cut by the ``seams`` left open, and finished ones.
+
+    ``seams`` holds the grid lines of the group's edges that have a chunk beyond (``top``,
+    ``bottom`` rows; ``left``, ``right`` columns): a polygon whose outline runs along one
+    stays open. The pieces and sizes of the ``before`` groups are carried on.
+    """
+    geoms = np.asarray(polygons, dtype=object)
+    still = np.zeros(len(geoms), dtype=bool)
+    if len(geoms) and seams:
+        x0, y0, x1, y1 = shapely.bounds(geoms).T
+        lines = {"left": x0, "top": y0, "right": x1, "bottom": y1}
+        for side, at in seams.items():
+            still |= lines[side] == at
+    done = list(geoms[~still])
+    pieces = [p for b in before for p in b.pieces] + finish_parts(done, min_px, erode_px)
+    sizes = np.concatenate([*(b.sizes for b in before), part_sizes(done)])
+    return _Parts(list(geoms[still]), pieces, sizes, unknown + sum(b.unknown for b in before))
 
 
 @dataclass(frozen=True)
@@ -280,12 +324,14 @@ def _chunk_parts(
     *passes: _FirstPass,
     depth: int,
     min_px: int,
+    erode_px: int,
     prepare: Any,
     traced_compiled: bool = False,
     **kwargs: Any,
 ) -> _Parts:
     """One chunk's built-up polygons (pixel coordinates in the window), unknown pixels.
 
+    The polygons along an edge with a neighbour stay open; the others are finished.
     ``passes`` are the first passes of the chunk and of its neighbours at ``sides`` (row
     and column steps), in that order: the chunk's classes, its ring along each edge with a
     neighbour classified again with the neighbour's strips.
@@ -304,18 +350,29 @@ def _chunk_parts(
     polygons = pixel_polygons(
         classes == BUILT, row0, col0, min_px=min_px, noded=True, compiled=traced_compiled
     )
-    return polygons, int((classes == UNKNOWN).sum())
+    edges = {"top": row0, "bottom": row0 + h, "left": col0, "right": col0 + w}
+    steps = {"top": (-1, 0), "bottom": (1, 0), "left": (0, -1), "right": (0, 1)}
+    seams = {side: edges[side] for side, step in steps.items() if step in near}
+    return _settled(polygons, seams, min_px, erode_px, unknown=int((classes == UNKNOWN).sum()))
 
 
-def _join_row(col_seams: Sequence[int], *cells: _Parts) -> _Parts:
-    """The polygons of a row of chunks joined across its column seams, unknown pixels."""
-    parts = [p for polygons, _ in cells for p in polygons]
-    return merge_at_seams(parts, [], col_seams, noded=True), sum(n for _, n in cells)
+def _join_row(
+    col_seams: Sequence[int], seams: dict[str, int], min_px: int, erode_px: int, *cells: _Parts
+) -> _Parts:
+    """The polygons of a row of chunks joined across its column seams.
+
+    ``seams``: the row's top and bottom lines that have a row beyond.
+    """
+    parts = merge_at_seams([p for c in cells for p in c.open], [], col_seams, noded=True)
+    return _settled(parts, seams, min_px, erode_px, cells)
 
 
-def _join_rows(seam: int, upper: _Parts, lower: _Parts) -> _Parts:
+def _join_rows(
+    seam: int, seams: dict[str, int], min_px: int, erode_px: int, upper: _Parts, lower: _Parts
+) -> _Parts:
     """Two joined groups of rows joined across the row ``seam`` between them."""
-    return merge_at_seams(upper[0] + lower[0], [seam], [], noded=True), upper[1] + lower[1]
+    parts = merge_at_seams(upper.open + lower.open, [seam], [], noded=True)
+    return _settled(parts, seams, min_px, erode_px, (upper, lower))
 
 
 def extract_chunked(
@@ -378,7 +435,6 @@ cloud_reflectance, sample, seed
     from kaesong_geo.deps import require
 
     dask = require("dask", "extracting in chunks", extra="scale")
-    delayed = dask.delayed
 
     lazy = hasattr(bands, "dask")  # a Dask array; else a reader (SceneWindows)
     if len(bands.shape) != 3:
@@ -417,7 +473,6 @@ cloud_reflectance, sample, seed
     col_at = np.concatenate([[0], np.cumsum(col_chunks)]).tolist()
     if lazy:
         window = bands[:, row0:row1, col0:col1]
-        blocks = window.rechunk((window.shape[0], row_chunks, col_chunks)).to_delayed()[0]
     if isinstance(prepare, StoredBands):
         if compiled is None:
             window_px = (row1 - row0) * (col1 - col0)
@@ -440,78 +495,75 @@ cloud_reflectance, sample, seed
 
     # the polygons are traced compiled where the texture is (or numba is loaded anyway)
     traced_compiled = bool(compiled) if isinstance(prepare, StoredBands) else "numba" in sys.modules
+    min_px = min_patch_px(min_patch_m2, pixel_m)
+    erode_px = erode_px_for(band_names, texture_px)
     parts_of = functools.partial(
-        _chunk_parts, depth=reach, min_px=min_patch_px(min_patch_m2, pixel_m),
+        _chunk_parts, depth=reach, min_px=min_px, erode_px=erode_px,
         traced_compiled=traced_compiled, **options,
     )  # fmt: skip
+    # the graph is written as a dict of tasks: Dask's delayed calls would search every
+    # argument for collections (0.1-0.2 s on the main thread for 200 chunks)
+    graph: dict[Any, Any] = {}
     if lazy:
-        first = [
-            [delayed(first_of)(blocks[i, j], dask_key_name=key("first", i, j)) for j in range(nc)]
-            for i in range(nr)
-        ]
+        stored = window.rechunk((window.shape[0], row_chunks, col_chunks))
+        graph.update(stored.__dask_graph__())
+        for i in range(nr):
+            for j in range(nc):
+                graph[key("first", i, j)] = (first_of, (stored.name, 0, i, j))
     else:  # each chunk read in its first pass's task
         read_first = functools.partial(_read_first_pass, bands, first_of)
-        first = [
-            [
-                delayed(read_first)(
-                    row0 + row_at[i],
-                    row0 + row_at[i + 1],
-                    col0 + col_at[j],
-                    col0 + col_at[j + 1],
-                    dask_key_name=key("first", i, j),
-                )
-                for j in range(nc)
-            ]
-            for i in range(nr)
-        ]
+        for i in range(nr):
+            for j in range(nc):
+                graph[key("first", i, j)] = (
+                    read_first, row0 + row_at[i], row0 + row_at[i + 1],
+                    col0 + col_at[j], col0 + col_at[j + 1],
+                )  # fmt: skip
     near = [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
-    cells = []
     for i in range(nr):
         for j in range(nc):
             sides = tuple(
                 (dr, dc) for dr, dc in near if 0 <= i + dr < nr and 0 <= j + dc < nc and reach
             )
-            cells.append(
-                delayed(parts_of)(
-                    sides,
-                    row_at[i],
-                    col_at[j],
-                    first[i][j],
-                    *(first[i + dr][j + dc] for dr, dc in sides),
-                    dask_key_name=key("parts", i, j),
-                )
-            )
+            graph[key("parts", i, j)] = (
+                functools.partial(parts_of, sides), row_at[i], col_at[j], key("first", i, j),
+                *(key("first", i + dr, j + dc) for dr, dc in sides),
+            )  # fmt: skip
     # warnings.catch_warnings is not thread-safe: used in the chunks' threads (shapely does),
     # it can leave an "ignore" filter behind that silences every later warning; this one,
     # in the calling thread, puts the filters back as they were
     bar = progress if progress is not None else contextlib.nullcontext()
+
     # the pieces of a row of chunks are joined across its chunks' edges as soon as the row
     # is done, then neighbouring groups of rows across the edge between them (a tree), in
     # parallel with the chunks still to do: little joining is left for the end
-    groups = [
-        (
-            i,
-            delayed(_join_row)(
-                col_at[1:-1], *cells[i * nc : (i + 1) * nc], dask_key_name=key("row", i)
-            ),
-        )
-        for i in range(nr)
-    ]
+    def open_seams(first_row: int, last_row: int) -> dict[str, int]:
+        """The top and bottom lines of rows ``first_row..last_row`` that have a row beyond."""
+        seams = {"top": row_at[first_row]} if first_row > 0 else {}
+        return seams | ({"bottom": row_at[last_row + 1]} if last_row < nr - 1 else {})
+
+    groups = []  # (first row, last row, key of the joined parts)
+    for i in range(nr):
+        join = functools.partial(_join_row, col_at[1:-1], open_seams(i, i), min_px, erode_px)
+        graph[key("row", i)] = (join, *(key("parts", i, j) for j in range(nc)))
+        groups.append((i, i, key("row", i)))
     while len(groups) > 1:
         paired = []
         for k in range(0, len(groups) - 1, 2):
-            (top_row, upper), (next_row, lower) = groups[k], groups[k + 1]
-            joined = delayed(_join_rows)(
-                row_at[next_row], upper, lower, dask_key_name=key("rows", top_row, next_row)
+            (top_row, _, upper), (next_row, last_row, lower) = groups[k], groups[k + 1]
+            join = functools.partial(
+                _join_rows, row_at[next_row], open_seams(top_row, last_row), min_px, erode_px
             )
-            paired.append((top_row, joined))
+            graph[key("rows", top_row, next_row)] = (join, upper, lower)
+            paired.append((top_row, last_row, key("rows", top_row, next_row)))
         groups = paired + groups[len(groups) - len(groups) % 2 :]
+    from dask.delayed import Delayed
+
     with warnings.catch_warnings(), bar:
-        ((parts, unknown_px),) = dask.compute(groups[0][1], scheduler=scheduler)
+        (done,) = dask.compute(Delayed(groups[0][2], graph), scheduler=scheduler)
     _release_memory()
-    return extraction_from_parts(
-        parts, (row0, row1, col0, col1), transform, crs,
-        band_names, site, threshold, pixel_m, unknown_px, min_patch_m2=min_patch_m2,
+    return extraction_from_pieces(
+        done.pieces, done.sizes, (row0, row1, col0, col1), transform, crs,
+        band_names, site, threshold, pixel_m, done.unknown, min_patch_m2=min_patch_m2,
         closing_m=closing_m, opening_m=opening_m, texture_px=texture_px,
         cloud_reflectance=cloud_reflectance, sample=sample, seed=seed,
     )  # fmt: skip

@@ -763,7 +763,6 @@ def _polygon_coords(
             holes[shell_of[k]] += 1
         lo = ring_end[k]
     # polygons in the order of their shells; a polygon's rings: its shell, then its holes
-    first = np.zeros(n_rings + 1, np.int64)
     polygon = np.full(n_rings, -1, np.int64)
     n_kept = 0
     for k in range(n_rings):
