@@ -66,7 +66,6 @@ __all__ = [
     "finish_parts",
     "footprint_from_parts",
     "footprint_from_pieces",
-    "part_sizes",
     "index_name_for",
     "index_overlap_px",
     "keep_within",
@@ -77,6 +76,7 @@ __all__ = [
     "merge_parts",
     "min_patch_px",
     "otsu_threshold",
+    "part_sizes",
     "pixel_polygons",
     "pixel_size_m",
     "polygonize",
@@ -466,16 +466,21 @@ def _rgb_classes_compiled(
     roles = _roles(band_names)
     at = [roles[r] for r in ("red", "green", "blue")]
     invalid = scale = offset = None
+    black = False
     if stored is not None:
         at = [stored.keep[i] for i in at]  # the kept bands' places among the stored ones
-        invalid = stored.invalid(bands)
+        plain = len(stored.keep) == 3 and not stored.alpha
+        if plain and stored.zero_is_nodata and all(stored.nodata[i] is None for i in at):
+            black = True  # the kernel finds the black fill as it reads: no mask to make
+        else:
+            invalid = stored.invalid(bands)
         if stored.scaled:
             scale, offset = [stored.scales[i] for i in at], [stored.offsets[i] for i in at]
     return np.asarray(
         texture_classes(
             bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
             float(product_threshold(threshold)), open_px, close_px,
-            invalid=invalid, scale=scale, offset=offset,
+            invalid=invalid, black=black, scale=scale, offset=offset,
         )
     )  # fmt: skip
 

@@ -489,9 +489,10 @@ cloud_reflectance, sample, seed
     # the tasks are named here: Dask would otherwise hash every task's arguments (0.17 s on
     # the main thread for 200 chunks); a run of its own, as two scenes may share a cluster
     run = uuid.uuid4().hex
+    names = {step: f"extract-{step}-{run}" for step in ("first", "parts", "row", "rows")}
 
     def key(step: str, *at: int) -> tuple[Any, ...]:
-        return (f"extract-{step}-{run}", *at)
+        return (names[step], *at)
 
     # the polygons are traced compiled where the texture is (or numba is loaded anyway)
     traced_compiled = bool(compiled) if isinstance(prepare, StoredBands) else "numba" in sys.modules

@@ -123,14 +123,19 @@ def _box_cols(x: np.ndarray, out: np.ndarray, radius: int, weight: np.float32) -
     for i in range(rows):
         row = x[i]
         dst = out[i][radius:]
-        for j in range(m):
-            dst[j] = row[j]
-        for t in range(1, 2 * radius + 1):
-            src = row[t:]
+        if radius == 2:  # the default texture window, in one pass (the same sums)
+            a, b, c, d, e = row[0:m], row[1 : 1 + m], row[2 : 2 + m], row[3 : 3 + m], row[4:]
             for j in range(m):
-                dst[j] = dst[j] + src[j]
-        for j in range(m):
-            dst[j] = dst[j] * weight
+                dst[j] = ((((a[j] + b[j]) + c[j]) + d[j]) + e[j]) * weight
+        else:
+            for j in range(m):
+                dst[j] = row[j]
+            for t in range(1, 2 * radius + 1):
+                src = row[t:]
+                for j in range(m):
+                    dst[j] = dst[j] + src[j]
+            for j in range(m):
+                dst[j] = dst[j] * weight
         dst = out[i]
         for j in range(min(radius, cols)):
             _box_at(row, dst, j, cols, radius, weight)
@@ -269,6 +274,7 @@ def _bright_row(
     green: np.ndarray,
     blue: np.ndarray,
     invalid: np.ndarray,
+    black: bool,
     scale: np.ndarray,
     offset: np.ndarray,
     fill: np.float32,
@@ -276,18 +282,22 @@ def _bright_row(
     dst: np.ndarray,
     unknown: np.ndarray,
 ) -> None:
-    """Row ``i``'s brightness into ``dst`` (``fill`` where unknown), its unknown pixels."""
+    """Row ``i``'s brightness into ``dst`` (``fill`` where unknown), its unknown pixels.
+
+    Unknown: a band not finite, ``invalid``, or (with ``black``) every band stored as 0.
+    """
     three = _F32(3.0)
     masked = invalid.size > 0
     scaled = scale.size > 0
     for j in range(red.shape[1]):
         r, g, b = _F32(red[i, j]), _F32(green[i, j]), _F32(blue[i, j])
+        dark = black and r == 0 and g == 0 and b == 0
         if scaled:
             r = r * scale[0] + offset[0]
             g = g * scale[1] + offset[1]
             b = b * scale[2] + offset[2]
         v = (r + g + b) / three
-        ok = np.isfinite(v) and not (masked and invalid[i, j])
+        ok = np.isfinite(v) and not (masked and invalid[i, j]) and not dark
         unknown[i, j] = 0 if ok else 1
         dst[j] = v if ok else fill
 
@@ -302,6 +312,12 @@ def _box_down(
     :func:`_box_rows`.
     """
     first = rows[_mirror(i - radius, n) % size]
+    if radius == 2:  # the default texture window, in one pass (the same sums)
+        b, c = rows[_mirror(i - 1, n) % size], rows[_mirror(i, n) % size]
+        d, e = rows[_mirror(i + 1, n) % size], rows[_mirror(i + 2, n) % size]
+        for j in range(dst.size):
+            dst[j] = ((((first[j] + b[j]) + c[j]) + d[j]) + e[j]) * weight
+        return
     for j in range(dst.size):
         dst[j] = first[j]
     for t in range(1 - radius, radius + 1):
@@ -318,6 +334,7 @@ def _texture_built(
     green: np.ndarray,
     blue: np.ndarray,
     invalid: np.ndarray,
+    black: bool,
     scale: np.ndarray,
     offset: np.ndarray,
     fill: np.float32,
@@ -347,8 +364,8 @@ def _texture_built(
     box_m, mean = work[4:5], work[5:6]
     for t in range(rows + 2 + radius):
         if t < rows:
-            _bright_row(red, green, blue, invalid, scale, offset, fill, t, bright[t % size],
-                        unknown)  # fmt: skip
+            _bright_row(red, green, blue, invalid, black, scale, offset, fill, t,
+                        bright[t % size], unknown)  # fmt: skip
         k = t - 2  # the detail of row k needs the brightness down to row k + 2
         if 0 <= k < rows:
             xa, xb = bright[_mirror(k - 2, rows) % size], bright[_mirror(k - 1, rows) % size]
@@ -395,6 +412,15 @@ def _reduce_down(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> No
             continue
         lo, hi = max(lo, 0), min(hi, rows - 1)
         first = x[lo]
+        if hi - lo == 4:  # five rows (a radius of 2, the default), in one pass
+            b, c, d, e = x[lo + 1], x[lo + 2], x[lo + 3], x[lo + 4]
+            if erode:
+                for j in range(cols):
+                    dst[j] = first[j] & b[j] & c[j] & d[j] & e[j]
+            else:
+                for j in range(cols):
+                    dst[j] = first[j] | b[j] | c[j] | d[j] | e[j]
+            continue
         for j in range(cols):
             dst[j] = first[j]
         for t in range(lo + 1, hi + 1):
@@ -415,9 +441,17 @@ def _reduce_across(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> 
     for i in range(rows):
         row = x[i]
         dst = out[i][radius:]
-        for j in range(m):
+        if radius == 2:  # the default, in one pass
+            a, b, c, d, e = row[0:m], row[1 : 1 + m], row[2 : 2 + m], row[3 : 3 + m], row[4:]
+            if erode:
+                for j in range(m):
+                    dst[j] = a[j] & b[j] & c[j] & d[j] & e[j]
+            else:
+                for j in range(m):
+                    dst[j] = a[j] | b[j] | c[j] | d[j] | e[j]
+        for j in range(m if radius != 2 else 0):
             dst[j] = row[j]
-        for t in range(1, 2 * radius + 1):
+        for t in range(1, 2 * radius + 1 if radius != 2 else 1):
             src = row[t:]
             if erode:
                 for j in range(m):
@@ -534,6 +568,7 @@ def texture_classes(
     close_px: int,
     *,
     invalid: np.ndarray | None = None,
+    black: bool = False,
     scale: Sequence[float] | None = None,
     offset: Sequence[float] | None = None,
 ) -> np.ndarray:
@@ -542,8 +577,9 @@ def texture_classes(
     Built-up where T² B (:func:`texture_product`, the same values) is above ``limit``, then
     opened by ``open_px`` and closed by ``close_px`` pixels as
     :func:`kaesong_geo.extract.smooth_mask` does; unknown where a band is not finite or
-    ``invalid``. The texture is made row by row in buffers of a few rows, and the
-    morphology on bytes: no array of the chunk's size in floating point.
+    ``invalid``, or (with ``black``) 0 in all three bands as stored. The texture is made
+    row by row in buffers of a few rows, and the morphology on bytes: no array of the
+    chunk's size in floating point.
 
     Returns
     -------
@@ -576,8 +612,8 @@ def texture_classes(
     rest = scratch[2 * rows * cols :]
     _texture_built(
         bands[0], bands[1], bands[2], mask.reshape(rows, cols) if mask.size else mask.reshape(0, 0),
-        factors, shifts, f32(fill), radius, f32(1.0 / texture_px), f32(floor * floor), f32(floor),
-        f32(limit), ring[0], ring[1], work, built, unknown,
+        black, factors, shifts, f32(fill), radius, f32(1.0 / texture_px), f32(floor * floor),
+        f32(floor), f32(limit), ring[0], ring[1], work, built, unknown,
     )  # fmt: skip
     out = np.empty((rows, cols), dtype=np.uint8)
     _smooth_classes(built, unknown, open_px, close_px, rest[:padded], rest[padded:], out)
