@@ -432,6 +432,54 @@ cloud_reflectance, sample, seed
     ValueError
         Unusable bands, CRS or pixels, or no valid pixel.
     """
+    with _collector_paused():
+        return _extract_chunked(
+            bands, transform, crs, band_names, site, min_patch_m2=min_patch_m2,
+            closing_m=closing_m, opening_m=opening_m, texture_px=texture_px,
+            cloud_reflectance=cloud_reflectance, sample=sample, seed=seed, scheduler=scheduler,
+            progress=progress, prepare=prepare, compiled=compiled,
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Any:
+    """Python's cyclic garbage collector off for the duration (then as it was).
+
+    An extraction makes few reference cycles but many objects (tasks, polygons), and each
+    of the collector's full passes walks every object of the process while holding the GIL:
+    60 ms, several times per extraction, in a process that has loaded GDAL, Dask and numba,
+    during which no chunk's thread can run Python. Reference counting still frees memory.
+    """
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _extract_chunked(
+    bands: Any,
+    transform: Any,
+    crs: Any,
+    band_names: Sequence[str],
+    site: Site,
+    *,
+    min_patch_m2: float,
+    closing_m: float | None,
+    opening_m: float | None,
+    texture_px: int,
+    cloud_reflectance: float,
+    sample: int,
+    seed: int,
+    scheduler: Any,
+    progress: contextlib.AbstractContextManager[Any] | None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None,
+    compiled: bool | None,
+) -> Extraction:
     from kaesong_geo.deps import require
 
     dask = require("dask", "extracting in chunks", extra="scale")

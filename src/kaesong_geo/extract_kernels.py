@@ -67,7 +67,7 @@ def _binomial_rows(x: np.ndarray, out: np.ndarray) -> None:
             out[i, j] = acc + (x[a, j] + x[e, j]) * w4
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _binomial_cols(x: np.ndarray, out: np.ndarray) -> None:
     """[1, 4, 6, 4, 1] / 16 along the rows (axis 1), edges mirrored."""
     w2, w3, w4 = _F32(6 / 16), _F32(4 / 16), _F32(1 / 16)
@@ -115,7 +115,7 @@ def _box_rows(x: np.ndarray, out: np.ndarray, radius: int, weight: np.float32) -
             dst[j] = dst[j] * weight
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _box_cols(x: np.ndarray, out: np.ndarray, radius: int, weight: np.float32) -> None:
     """A box of ``2 radius + 1`` along the rows: the window summed in order, then scaled."""
     rows, cols = x.shape
@@ -268,7 +268,7 @@ def texture_product(
 # --- the whole of an RGB chunk's classification, row by row --------------------------------
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _bright_row(
     red: np.ndarray,
     green: np.ndarray,
@@ -302,7 +302,7 @@ def _bright_row(
         dst[j] = v if ok else fill
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, inline="always")
 def _box_down(
     rows: np.ndarray, size: int, n: int, i: int, radius: int, weight: np.float32, dst: np.ndarray
 ) -> None:
