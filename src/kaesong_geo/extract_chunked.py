@@ -268,14 +268,15 @@ def _within(sizes: Sequence[int], start: int, stop: int) -> tuple[int, ...]:
     return tuple(b - a for a, b in itertools.pairwise(cuts))
 
 
-def _ring(
-    near: dict[tuple[int, int], _FirstPass], side: str, depth: int, prepare: Any, **kwargs: Any
-) -> np.ndarray:
-    """Exact classes of the chunk's ``depth`` pixels along ``side``, from the strips around.
+def _ring_strip(
+    near: dict[tuple[int, int], _FirstPass], side: str, depth: int
+) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """The stored values around the chunk's ``depth`` pixels along ``side``; where they lie.
 
-    The strip classified spans ``3 depth`` pixels across the edge (``depth`` of the
-    neighbour's, ``2 depth`` of the chunk's) and, along it, the chunk and ``depth`` pixels
-    of each neighbour there is; its middle third is exact.
+    The strip spans ``3 depth`` pixels across the edge (``depth`` of the neighbour's,
+    ``2 depth`` of the chunk's) and, along it, the chunk and ``depth`` pixels of each
+    neighbour there is; its classes are exact in its middle third (returned as the slices
+    of the strip that hold the ring).
     """
     d = depth
     me = near[(0, 0)]
@@ -303,8 +304,7 @@ def _ring(
             if (0, dc) in near:
                 strip[:, mine, cols] = near[(0, dc)].strips[edge][:, rows, pick]
                 strip[:, theirs, cols] = near[(step, dc)].strips[facing][:, take, pick]
-        classes = _classes(strip, prepare, **kwargs)
-        return classes[d : 2 * d, lo : lo + w]
+        return strip, (slice(d, 2 * d), slice(lo, lo + w))
     other = near[(0, -1) if side == "left" else (0, 1)]
     b = other.strips["right" if side == "left" else "left"]
     strip = np.empty((b.shape[0], h, 3 * d), dtype=b.dtype)
@@ -314,7 +314,31 @@ def _ring(
     else:
         strip[:, :, : 2 * d] = me.strips["right"]
         strip[:, :, 2 * d :] = b[:, :, :d]
-    return _classes(strip, prepare, **kwargs)[:, d : 2 * d]
+    return strip, (slice(None), slice(d, 2 * d))
+
+
+def _rings(
+    near: dict[tuple[int, int], _FirstPass], sides: Sequence[str], depth: int, axis: int,
+    prepare: Any, **kwargs: Any,
+) -> list[np.ndarray]:  # fmt: skip
+    """The exact classes of the rings along ``sides``, their strips classified side by side.
+
+    The strips (:func:`_ring_strip`) of the same shape are put next to each other along
+    ``axis`` (1: the tall ones of the left and right edges; 0: the top and bottom ones) and
+    classified in one go: a ring depends on nothing beyond its own strip, and one array twice
+    as wide costs about what a single strip does (the per-row work dominates narrow strips).
+    """
+    strips = [_ring_strip(near, side, depth) for side in sides]
+    if not strips:
+        return []
+    classes = _classes(np.concatenate([s for s, _ in strips], axis=axis + 1), prepare, **kwargs)
+    out, at = [], 0
+    for strip, (rows, cols) in strips:
+        n = strip.shape[axis + 1]
+        part = classes[at : at + n] if axis == 0 else classes[:, at : at + n]
+        out.append(part[rows, cols])
+        at += n
+    return out
 
 
 def _chunk_parts(
@@ -340,13 +364,14 @@ def _chunk_parts(
     classes = near[(0, 0)].classes()
     h, w = classes.shape
     d = depth
+    at = {"left": (slice(None), slice(0, d)), "right": (slice(None), slice(w - d, w)),
+          "top": (slice(0, d), slice(None)), "bottom": (slice(h - d, h), slice(None))}  # fmt: skip
+    steps = {"left": (0, -1), "right": (0, 1), "top": (-1, 0), "bottom": (1, 0)}
     # left and right first: the corners are then put right by the top and bottom rings
-    for side, step, at in (("left", (0, -1), (slice(None), slice(0, d))),
-                           ("right", (0, 1), (slice(None), slice(w - d, w))),
-                           ("top", (-1, 0), (slice(0, d), slice(None))),
-                           ("bottom", (1, 0), (slice(h - d, h), slice(None)))):  # fmt: skip
-        if d and step in near:
-            classes[at] = _ring(near, side, d, prepare, **kwargs)
+    for axis, pair in ((1, ("left", "right")), (0, ("top", "bottom"))):
+        edges = [side for side in pair if d and steps[side] in near]
+        for side, ring in zip(edges, _rings(near, edges, d, axis, prepare, **kwargs), strict=True):
+            classes[at[side]] = ring
     polygons = pixel_polygons(
         classes == BUILT, row0, col0, min_px=min_px, noded=True, compiled=traced_compiled
     )
