@@ -375,9 +375,8 @@ def _chunk_parts(
     polygons = pixel_polygons(
         classes == BUILT, row0, col0, min_px=min_px, noded=True, compiled=traced_compiled
     )
-    edges = {"top": row0, "bottom": row0 + h, "left": col0, "right": col0 + w}
-    steps = {"top": (-1, 0), "bottom": (1, 0), "left": (0, -1), "right": (0, 1)}
-    seams = {side: edges[side] for side, step in steps.items() if step in near}
+    lines = {"top": row0, "bottom": row0 + h, "left": col0, "right": col0 + w}
+    seams = {side: lines[side] for side, step in steps.items() if step in near}
     return _settled(polygons, seams, min_px, erode_px, unknown=int((classes == UNKNOWN).sum()))
 
 
@@ -633,7 +632,7 @@ def _extract_chunked(
     from dask.delayed import Delayed
 
     with warnings.catch_warnings(), bar:
-        (done,) = dask.compute(Delayed(groups[0][2], graph), scheduler=scheduler)
+        (done,) = dask.compute(Delayed(groups[0][2], graph), scheduler=scheduler)  # type: ignore[no-untyped-call]
     _release_memory()
     return extraction_from_pieces(
         done.pieces, done.sizes, (row0, row1, col0, col1), transform, crs,

@@ -895,5 +895,6 @@ def trace_polygons(
     )
     if ring_polygon.size == 0:
         return []
-    rings = shapely.linearrings(coords, indices=vertex_ring)
-    return list(shapely.polygons(rings, indices=ring_polygon))
+    rings: Any = shapely.linearrings(coords, indices=vertex_ring)
+    polygons: Any = shapely.polygons(rings, indices=ring_polygon)
+    return list(polygons)
