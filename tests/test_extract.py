@@ -11,7 +11,7 @@ from affine import Affine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.extract import (
@@ -332,3 +332,48 @@ def test_digital_numbers_are_refused_where_reflectance_is_needed() -> None:
     rgb, transform, crs, names, truth = make_scene("rgb", seed=0)
     result = extract_footprint(rgb * 255, transform, crs, names, KAESONG)
     assert iou_utm(result.geometry, truth) >= 0.85
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(16, 72),
+    density=st.floats(0.05, 0.7),
+    min_px=st.integers(1, 40),
+    erode_px=st.integers(0, 2),
+    groups=st.integers(1, 4),
+)
+def test_parts_finished_one_by_one_give_the_whole_multipolygons_footprint(
+    seed: int, size: int, density: float, min_px: int, erode_px: int, groups: int
+) -> None:
+    # a chunked extraction finishes each whole part where it is complete (in any task, in
+    # any grouping); the footprint must be the one of the parts put in canonical form,
+    # eroded and simplified as one multipolygon (parts meet at most at a corner)
+    from kaesong_geo.extract import finish_parts, footprint_from_pieces, polygons_of
+
+    mask = _blobs(seed, size, density) | (np.random.default_rng(seed).random((size, size)) < 0.05)
+    parts = pixel_polygons(mask)
+    transform = Affine(3, 0, CENTER_X, 0, -3, CENTER_Y)
+    crs = "EPSG:32652"
+    polys = [
+        Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area >= min_px])
+        for p in parts
+        if p.area >= min_px
+    ]
+    canonical = shapely.normalize(shapely.simplify(MultiPolygon(polys), 0.0))
+    if erode_px:
+        eroded = shapely.buffer(canonical, -erode_px, join_style="mitre")
+        big = [p for p in polygons_of(eroded) if p.area >= min_px]
+        canonical = shapely.normalize(shapely.simplify(MultiPolygon(big), 0.0))
+    whole = footprint_from_pieces(polygons_of(canonical), transform, crs, None, min_px=min_px)
+    which = np.random.default_rng(seed).integers(0, groups, len(parts))
+    pieces = [
+        p
+        for g in range(groups)
+        for p in finish_parts(
+            [q for q, k in zip(parts, which, strict=True) if k == g], min_px, erode_px
+        )
+    ]
+    assert footprint_from_pieces(pieces, transform, crs, None, min_px=min_px).equals_exact(
+        whole, 0.0
+    )

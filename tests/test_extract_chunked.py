@@ -234,6 +234,31 @@ def test_a_black_border_without_a_nodata_value_is_nodata(tmp_path: Path) -> None
     assert iou_utm(result.extraction.geometry, truth) >= 0.85
 
 
+@pytest.mark.parametrize("chunk_px", [64, 97, 400])
+def test_compiled_and_numpy_extractions_of_a_file_are_the_same(
+    tmp_path: Path, chunk_px: int
+) -> None:
+    # a black border (found by the compiled kernel as it reads), chunks thinner than the ring
+    # strips are wide, and a chunk for the whole scene: the compiled classes, the compiled
+    # tracer and the parts finished in the tasks give the NumPy/GEOS footprint, exactly
+    bands, transform, crs, _, truth = make_scene("rgb", seed=3)
+    data = np.round(bands / bands.max() * 254).astype("uint8") + 1
+    data[:, :50, :] = 0
+    path = tmp_path / "scene.tif"
+    profile = {"driver": "GTiff", "width": 400, "height": 400, "count": 3, "dtype": "uint8"}
+    with rasterio.open(path, "w", crs=crs, transform=transform, **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
+    compiled, plain = (
+        extract_scene(path, KAESONG, chunk_px=chunk_px, progress=False, compiled=flag)
+        for flag in (True, False)
+    )
+    assert _same(compiled.extraction.geometry, plain.extraction.geometry)
+    assert compiled.extraction.parameters == plain.extraction.parameters
+    assert compiled.extraction.parameters["unknown_px"] == 50 * 400
+    assert iou_utm(compiled.extraction.geometry, truth) >= 0.85
+
+
 def test_a_polygon_across_the_whole_scene_is_flagged(tmp_path: Path) -> None:
     # a 60 m concrete runway across a Sentinel-2 scene survives the 20 m opening: the
     # footprint is kept (a proposal) but flagged, with the option that removes it
