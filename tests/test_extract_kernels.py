@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 
 from kaesong_geo.extract import (
     StoredBands,
+    local_class_bits,
     local_classes,
+    pack_classes,
+    unpack_classes,
     rgb_texture_product,
     rgb_texture_product_numpy,
 )
@@ -201,6 +204,13 @@ def test_the_compiled_classes_are_the_numpy_classes(
         made = local_classes(stored(raw), **kwargs)  # type: ignore[arg-type]
     assert np.array_equal(compiled, reference)
     assert np.array_equal(compiled, made)
+    # as bits (what a chunk's first pass keeps): the compiled words are NumPy's packing
+    bits = local_class_bits(raw, stored=stored, **kwargs)  # type: ignore[arg-type]
+    assert bits is not None
+    for ours, packed in zip(bits, pack_classes(reference), strict=True):
+        assert ours.dtype == packed.dtype == np.uint64
+        assert np.array_equal(ours, packed)
+    assert np.array_equal(unpack_classes(*bits, shape[1]), reference)
 
 
 @settings(max_examples=150, deadline=None)

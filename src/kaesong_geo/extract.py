@@ -69,6 +69,7 @@ __all__ = [
     "index_name_for",
     "index_overlap_px",
     "keep_within",
+    "local_class_bits",
     "local_classes",
     "local_reach_px",
     "median_brightness",
@@ -76,6 +77,7 @@ __all__ = [
     "merge_parts",
     "min_patch_px",
     "otsu_threshold",
+    "pack_classes",
     "part_sizes",
     "pixel_polygons",
     "pixel_size_m",
@@ -87,6 +89,7 @@ __all__ = [
     "sample_windows",
     "scene_statistics",
     "smooth_mask",
+    "unpack_classes",
 ]
 
 #: Band names recognised for each role (case-insensitive). Landsat 8/9 OLI: B2 blue, B3 green,
@@ -442,7 +445,7 @@ def _rgb_product(
     return texture(red, green, blue, fill, texture_px, _texture_floor(fill))
 
 
-def _rgb_classes_compiled(
+def _rgb_bits_compiled(
     bands: np.ndarray,
     band_names: Sequence[str],
     threshold: float,
@@ -451,18 +454,20 @@ def _rgb_classes_compiled(
     stored: StoredBands | None,
     open_px: int,
     close_px: int,
-) -> np.ndarray | None:
-    """RGB classes in one compiled pass, or None where the texture is not compiled.
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """RGB classes as bits in one compiled pass, or None where the texture is not compiled.
 
     The classes :func:`local_classes` makes from :func:`_rgb_product` (compiled or not),
-    made by :func:`kaesong_geo.extract_kernels.texture_classes`: the same, pixel for pixel.
+    made by :func:`kaesong_geo.extract_kernels.texture_bits`: the same, pixel for pixel.
     """
     if fill is None or (stored is not None and not stored.compiled):
         return None
     if _compiled_texture() is None:
         return None
-    from kaesong_geo.extract_kernels import texture_classes
+    from kaesong_geo.extract_kernels import BITS_RADIUS_PX, texture_bits
 
+    if max(open_px, close_px) > BITS_RADIUS_PX:
+        return None
     roles = _roles(band_names)
     at = [roles[r] for r in ("red", "green", "blue")]
     invalid = scale = offset = None
@@ -476,13 +481,55 @@ def _rgb_classes_compiled(
             invalid = stored.invalid(bands)
         if stored.scaled:
             scale, offset = [stored.scales[i] for i in at], [stored.offsets[i] for i in at]
-    return np.asarray(
-        texture_classes(
-            bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
-            float(product_threshold(threshold)), open_px, close_px,
-            invalid=invalid, black=black, scale=scale, offset=offset,
-        )
+    built, unknown = texture_bits(
+        bands[at[0]], bands[at[1]], bands[at[2]], fill, texture_px, _texture_floor(fill),
+        float(product_threshold(threshold)), open_px, close_px,
+        invalid=invalid, black=black, scale=scale, offset=offset,
     )  # fmt: skip
+    return built, unknown
+
+
+def pack_classes(classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The BUILT and UNKNOWN pixels of ``classes`` as bits: words ``(rows, ceil(cols / 64))``.
+
+    Column ``64 k + j`` of a row is bit ``j`` of its word ``k`` (uint64, as the compiled
+    :func:`kaesong_geo.extract_kernels.texture_bits` makes them); an eighth of the memory of
+    the classes. :func:`unpack_classes` undoes it.
+
+    >>> c = np.array([[1, 2, 0, 1]], np.uint8)
+    >>> [int(w[0, 0]) for w in pack_classes(c)], unpack_classes(*pack_classes(c), 4).tolist()
+    ([9, 2], [[1, 2, 0, 1]])
+    """
+    rows, cols = classes.shape
+    width = -(-cols // 64) * 64
+    out = []
+    for value in (BUILT, UNKNOWN):
+        flags = np.zeros((rows, width), dtype=bool)
+        flags[:, :cols] = classes == value
+        packed = np.packbits(flags, axis=1, bitorder="little")
+        out.append(np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False))
+    return out[0], out[1]
+
+
+def unpack_classes(
+    built: np.ndarray, unknown: np.ndarray, cols: int, *, compiled: bool = False
+) -> np.ndarray:
+    """The classes (uint8) of ``cols`` columns from the bits of :func:`pack_classes`.
+
+    With ``compiled`` (and numba installed), unpacked by
+    :func:`kaesong_geo.extract_kernels.unpack_classes`: the same, faster.
+    """
+    if compiled and _compiled_texture() is not None:
+        from kaesong_geo.extract_kernels import unpack_classes as unpack
+
+        return np.asarray(unpack(built, unknown, cols))
+    rows = built.shape[0]
+    out = np.full((rows, cols), NOT_BUILT, dtype=np.uint8)
+    for value, words in ((UNKNOWN, unknown), (BUILT, built)):
+        as_bytes = np.ascontiguousarray(words).astype("<u8", copy=False).view(np.uint8)
+        flags = np.unpackbits(as_bytes.reshape(rows, -1), axis=1, bitorder="little")
+        out[flags[:, :cols].astype(bool)] = value
+    return out
 
 
 def product_threshold(threshold: float) -> np.floating[Any]:
@@ -1209,13 +1256,15 @@ def local_classes(
     >>> int((c == BUILT).sum()), int((c == UNKNOWN).sum())
     (100, 0)
     """
+    packed = local_class_bits(
+        bands, band_names, threshold, pixel_m, fill=fill, opening_m=opening_m,
+        closing_m=closing_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        stored=stored, compiled_only=True,
+    )  # fmt: skip
+    if packed is not None:
+        return unpack_classes(*packed, bands.shape[-1], compiled=True)
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     if index_name_for(band_names) == "rgb-texture":
-        classes = _rgb_classes_compiled(
-            bands, band_names, threshold, fill, texture_px, stored, open_px, close_px
-        )
-        if classes is not None:
-            return classes
         index = _rgb_product(bands, band_names, fill, texture_px, stored)
         built = classify(index, float(product_threshold(threshold)))
     else:
@@ -1230,6 +1279,48 @@ def local_classes(
     out: np.ndarray = np.where(np.isnan(index), np.uint8(UNKNOWN), np.uint8(NOT_BUILT))
     out[mask] = BUILT
     return out
+
+
+def local_class_bits(
+    bands: np.ndarray,
+    band_names: Sequence[str],
+    threshold: float,
+    pixel_m: float,
+    *,
+    fill: float | None = None,
+    opening_m: float | None = None,
+    closing_m: float | None = None,
+    texture_px: int = TEXTURE_PX,
+    cloud_reflectance: float = CLOUD_REFLECTANCE,
+    stored: StoredBands | None = None,
+    compiled_only: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`local_classes` as the bits of :func:`pack_classes`.
+
+    RGB with the compiled texture: made as bits (the opening and closing on 64 pixels at
+    a time); otherwise the classes packed, or, with ``compiled_only``, None.
+
+    >>> b = np.full((3, 20, 20), [[[0.05]], [[0.35]], [[0.18]]])
+    >>> b[:, 5:15, 5:15] = [[[0.2]], [[0.24]], [[0.32]]]
+    >>> built, unknown = local_class_bits(b, ["B4", "B5", "B6"], -0.5, 10.0)
+    >>> int(np.unpackbits(built.view(np.uint8)).sum()), int(unknown.sum())
+    (100, 0)
+    """
+    if index_name_for(band_names) == "rgb-texture":
+        open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
+        packed = _rgb_bits_compiled(
+            bands, band_names, threshold, fill, texture_px, stored, open_px, close_px
+        )
+        if packed is not None:
+            return packed
+    if compiled_only:
+        return None
+    classes = local_classes(
+        bands, band_names, threshold, pixel_m, fill=fill, opening_m=opening_m,
+        closing_m=closing_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
+        stored=stored,
+    )  # fmt: skip
+    return pack_classes(classes)
 
 
 def _edge_runs(padded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -64,7 +64,6 @@ from kaesong_geo.extract import (
     BUILT,
     CLOUD_REFLECTANCE,
     DEFAULT_MIN_PATCH_M2,
-    NOT_BUILT,
     TEXTURE_PX,
     UNKNOWN,
     WORK_DTYPE,
@@ -75,6 +74,7 @@ from kaesong_geo.extract import (
     extraction_from_pieces,
     finish_parts,
     index_name_for,
+    local_class_bits,
     local_classes,
     local_reach_px,
     merge_at_seams,
@@ -86,6 +86,7 @@ from kaesong_geo.extract import (
     scene_centre,
     scene_statistics,
     site_window,
+    unpack_classes,
 )
 from kaesong_geo.site import Site
 from kaesong_geo.text import plural
@@ -209,13 +210,14 @@ def _settled(
 class _FirstPass:
     """What a chunk's first pass keeps: far less than the chunk itself.
 
-    ``built`` and ``unknown`` are the chunk's classes as bits, exact beyond ``depth`` pixels
-    from every edge that has a neighbour (the chunk was classified alone); ``strips`` are
-    the stored values of the chunk's ``2 depth`` pixels along each edge (``top``,
-    ``bottom``, ``left``, ``right``), from which the ring of ``depth`` pixels is classified
-    again in the second pass, with the neighbours' strips around it. Dask keeps the first
-    passes of a row of chunks or two while it works down the window; holding these rather
-    than the stored chunks (three bytes a pixel in RGB) is most of the memory saved.
+    ``built`` and ``unknown`` are the chunk's classes as bits
+    (:func:`~kaesong_geo.extract.pack_classes`), exact beyond ``depth`` pixels from every
+    edge that has a neighbour (the chunk was classified alone); ``strips`` are the stored
+    values of the chunk's ``2 depth`` pixels along each edge (``top``, ``bottom``, ``left``,
+    ``right``), from which the ring of ``depth`` pixels is classified again in the second
+    pass, with the neighbours' strips around it. Dask keeps the first passes of a row of
+    chunks or two while it works down the window; holding these rather than the stored
+    chunks (three bytes a pixel in RGB) is most of the memory saved.
     """
 
     shape: tuple[int, int]
@@ -223,12 +225,8 @@ class _FirstPass:
     unknown: np.ndarray
     strips: dict[str, np.ndarray]
 
-    def classes(self) -> np.ndarray:
-        n = self.shape[0] * self.shape[1]
-        out = np.full(n, NOT_BUILT, dtype=np.uint8)
-        out[np.unpackbits(self.built, count=n).view(bool)] = BUILT
-        out[np.unpackbits(self.unknown, count=n).view(bool)] = UNKNOWN
-        return out.reshape(self.shape)
+    def classes(self, compiled: bool = False) -> np.ndarray:
+        return unpack_classes(self.built, self.unknown, self.shape[1], compiled=compiled)
 
 
 def _classes(block: np.ndarray, prepare: Any, **kwargs: Any) -> np.ndarray:
@@ -239,15 +237,18 @@ def _classes(block: np.ndarray, prepare: Any, **kwargs: Any) -> np.ndarray:
 
 def _first_pass(block: np.ndarray, depth: int, prepare: Any, **kwargs: Any) -> _FirstPass:
     """Classify a chunk alone; keep its classes as bits and its edge strips (copies)."""
-    classes = _classes(block, prepare, **kwargs)
+    if isinstance(prepare, StoredBands):
+        packed = local_class_bits(block, stored=prepare, **kwargs)
+    else:
+        packed = local_class_bits(_bands(block, prepare), **kwargs)
+    assert packed is not None  # None only when asked for the compiled form alone
+    built, unknown = packed
     d = 2 * depth
     strips = {
         "top": block[:, :d].copy(), "bottom": block[:, -d:].copy(),
         "left": block[:, :, :d].copy(), "right": block[:, :, -d:].copy(),
     } if depth else {}  # fmt: skip
-    return _FirstPass(
-        classes.shape, np.packbits(classes == BUILT), np.packbits(classes == UNKNOWN), strips
-    )
+    return _FirstPass((block.shape[1], block.shape[2]), built, unknown, strips)
 
 
 def _read_first_pass(
@@ -361,7 +362,7 @@ def _chunk_parts(
     neighbour classified again with the neighbour's strips.
     """
     near = dict(zip(((0, 0), *sides), passes, strict=True))
-    classes = near[(0, 0)].classes()
+    classes = near[(0, 0)].classes(compiled=traced_compiled)
     h, w = classes.shape
     d = depth
     at = {"left": (slice(None), slice(0, d)), "right": (slice(None), slice(w - d, w)),

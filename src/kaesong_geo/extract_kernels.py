@@ -32,7 +32,7 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["texture_classes", "texture_product"]
+__all__ = ["texture_bits", "texture_classes", "texture_product", "trace_polygons", "unpack_classes"]
 
 _F32 = numba.float32
 
@@ -399,164 +399,218 @@ def _texture_built(
                 built[i, j] = 1 if unknown[i, j] == 0 and t2 * m > limit else 0
 
 
+# --- morphology on bits: a row of pixels as 64-bit words ------------------------------------
+
+_U64 = numba.uint64
+#: A byte -> 8 bytes of 0 or 1: bit k of the byte is byte k (little-endian words).
+_UNPACK = np.array(
+    [sum(((b >> k) & 1) << (8 * k) for k in range(8)) for b in range(256)], dtype=np.uint64
+)
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _low_bits(n: int) -> Any:
+    """A word with its ``n % 64`` low bits set (all 64 when ``n`` is a multiple of 64)."""
+    if n % 64 == 0:
+        return _U64(0xFFFFFFFFFFFFFFFF)
+    return (_U64(1) << _U64(n % 64)) - _U64(1)
+
+
 @numba.njit(nogil=True, cache=True)
-def _reduce_down(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
-    """Erosion (AND) or dilation (OR) of 0/1 bytes over ``2 radius + 1`` rows; outside is 0."""
-    rows, cols = x.shape
+def _pack_rows(flags: np.ndarray, cols: int, words: np.ndarray) -> None:
+    """0/1 bytes ``(rows, 64 W)`` to words ``(rows, W)``: column ``64 k + j`` is bit ``j``.
+
+    Eight bytes at a time: read as a word, multiplied so that byte ``g``'s bit lands on bit
+    ``56 + g`` (no two partial products meet, so nothing carries). Columns from ``cols`` on
+    are cleared.
+    """
+    rows, n = words.shape
+    magic = _U64(0x0102040810204080)
+    ones = _U64(0x0101010101010101)  # a byte's low bit only: bytes beyond ``cols`` may be any
+    last = _low_bits(cols)
+    for i in range(rows):
+        v = flags[i].view(np.uint64)
+        for k in range(n):
+            w = _U64(0)
+            for g in range(8):
+                w |= (((v[8 * k + g] & ones) * magic) >> _U64(56)) << _U64(8 * g)
+            words[i, k] = w
+        words[i, n - 1] &= last
+
+
+@numba.njit(nogil=True, cache=True)
+def _unpack_classes(built: np.ndarray, unknown: np.ndarray, out: np.ndarray) -> None:
+    """Classes as bytes ``(rows, 64 W)``: BUILT (1) from ``built``, UNKNOWN (2), else 0."""
+    rows, n = built.shape
+    for i in range(rows):
+        o = out[i].view(np.uint64)
+        for k in range(n):
+            b, u = built[i, k], unknown[i, k]
+            for g in range(8):
+                at = _U64(8 * g)
+                o[8 * k + g] = _UNPACK[(b >> at) & _U64(255)] | (
+                    _UNPACK[(u >> at) & _U64(255)] << _U64(1)
+                )
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _shifted(x: np.ndarray, n: int, k: int, s: int) -> Any:
+    """Word ``k`` of a row of ``n`` words moved so that column ``c`` holds column ``c + s``.
+
+    Outside the row is 0; ``|s| < 64``.
+    """
+    if s == 0:
+        return x[k] if k < n else _U64(0)
+    if s > 0:
+        low = x[k] >> _U64(s) if k < n else _U64(0)
+        high = x[k + 1] << _U64(64 - s) if k + 1 < n else _U64(0)
+        return low | high
+    t = -s
+    low = x[k] << _U64(t) if k < n else _U64(0)
+    high = x[k - 1] >> _U64(64 - t) if 1 <= k <= n else _U64(0)
+    return low | high
+
+
+@numba.njit(nogil=True, cache=True)
+def _across_bits(x: np.ndarray, out: np.ndarray, cols: int, radius: int, erode: bool) -> None:
+    """Erosion (AND) or dilation (OR) along every row over ``2 radius + 1`` columns.
+
+    Outside the ``cols`` columns is 0 (the bits beyond them are cleared).
+    """
+    rows, n = x.shape
+    last = _low_bits(cols)
+    for i in range(rows):
+        row, dst = x[i], out[i]
+        for k in range(n):
+            acc = row[k]
+            for s in range(1, radius + 1):
+                if erode:
+                    acc &= _shifted(row, n, k, s) & _shifted(row, n, k, -s)
+                else:
+                    acc |= _shifted(row, n, k, s) | _shifted(row, n, k, -s)
+            dst[k] = acc
+        dst[n - 1] &= last
+
+
+@numba.njit(nogil=True, cache=True)
+def _down_bits(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
+    """Erosion (AND) or dilation (OR) down the columns over ``2 radius + 1`` rows; outside 0."""
+    rows, n = x.shape
     for i in range(rows):
         dst = out[i]
         lo, hi = i - radius, i + radius
         if erode and (lo < 0 or hi >= rows):
-            for j in range(cols):
-                dst[j] = 0
+            for k in range(n):
+                dst[k] = _U64(0)
             continue
         lo, hi = max(lo, 0), min(hi, rows - 1)
-        first = x[lo]
-        if hi - lo == 4:  # five rows (a radius of 2, the default), in one pass
-            b, c, d, e = x[lo + 1], x[lo + 2], x[lo + 3], x[lo + 4]
-            if erode:
-                for j in range(cols):
-                    dst[j] = first[j] & b[j] & c[j] & d[j] & e[j]
-            else:
-                for j in range(cols):
-                    dst[j] = first[j] | b[j] | c[j] | d[j] | e[j]
-            continue
-        for j in range(cols):
-            dst[j] = first[j]
+        for k in range(n):
+            dst[k] = x[lo, k]
         for t in range(lo + 1, hi + 1):
             src = x[t]
             if erode:
-                for j in range(cols):
-                    dst[j] = dst[j] & src[j]
+                for k in range(n):
+                    dst[k] &= src[k]
             else:
-                for j in range(cols):
-                    dst[j] = dst[j] | src[j]
+                for k in range(n):
+                    dst[k] |= src[k]
 
 
 @numba.njit(nogil=True, cache=True)
-def _reduce_across(x: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
-    """Erosion (AND) or dilation (OR) of 0/1 bytes over ``2 radius + 1`` columns; outside 0."""
-    rows, cols = x.shape
-    m = max(cols - 2 * radius, 0)
-    for i in range(rows):
-        row = x[i]
-        dst = out[i][radius:]
-        if radius == 2:  # the default, in one pass
-            a, b, c, d, e = row[0:m], row[1 : 1 + m], row[2 : 2 + m], row[3 : 3 + m], row[4:]
-            if erode:
-                for j in range(m):
-                    dst[j] = a[j] & b[j] & c[j] & d[j] & e[j]
-            else:
-                for j in range(m):
-                    dst[j] = a[j] | b[j] | c[j] | d[j] | e[j]
-        for j in range(m if radius != 2 else 0):
-            dst[j] = row[j]
-        for t in range(1, 2 * radius + 1 if radius != 2 else 1):
-            src = row[t:]
-            if erode:
-                for j in range(m):
-                    dst[j] = dst[j] & src[j]
-            else:
-                for j in range(m):
-                    dst[j] = dst[j] | src[j]
-        dst = out[i]
-        for j in range(min(radius, cols)):
-            _reduce_at(row, dst, j, cols, radius, erode)
-        for j in range(max(radius, cols - radius), cols):
-            _reduce_at(row, dst, j, cols, radius, erode)
-
-
-@numba.njit(nogil=True, cache=True, inline="always")
-def _reduce_at(row: np.ndarray, dst: np.ndarray, j: int, n: int, radius: int, erode: bool) -> None:
-    lo, hi = j - radius, j + radius
-    if erode and (lo < 0 or hi >= n):
-        dst[j] = 0
-        return
-    acc = 0
-    for t in range(max(lo, 0), min(hi, n - 1) + 1):
-        acc = acc | row[t]
-    dst[j] = acc
-
-
-@numba.njit(nogil=True, cache=True)
-def _square(x: np.ndarray, tmp: np.ndarray, out: np.ndarray, radius: int, erode: bool) -> None:
-    """Erosion or dilation of ``x`` by a square of ``2 radius + 1`` into ``out`` (outside: 0)."""
-    _reduce_down(x, tmp, radius, erode)
-    _reduce_across(tmp, out, radius, erode)
-
-
-@numba.njit(nogil=True, cache=True)
-def _smooth_classes(
+def _smooth_bits(
     built: np.ndarray,
     unknown: np.ndarray,
+    cols: int,
     open_px: int,
     close_px: int,
     flat_a: np.ndarray,
     flat_b: np.ndarray,
-    out: np.ndarray,
+    out_built: np.ndarray,
+    out_unknown: np.ndarray,
 ) -> None:
-    """The opening and closing of :func:`kaesong_geo.extract.smooth_mask`, then the classes.
+    """The opening and closing of :func:`kaesong_geo.extract.smooth_mask`, on words.
 
-    ``flat_a`` and ``flat_b`` are scratch of ``(rows + 2 close_px) (cols + 2 close_px)``
-    bytes; the closing works on the mask with its edge repeated ``close_px`` pixels outward,
-    as the NumPy reference pads it. ``out`` gets BUILT (1), NOT_BUILT (0) or UNKNOWN (2).
+    ``built`` and ``unknown`` are words ``(rows, W)`` of a mask ``cols`` wide; the closing
+    works on the mask with its edge repeated ``close_px`` pixels outward, as the NumPy
+    reference pads it. ``out_built`` gets the smoothed mask (BUILT), ``out_unknown`` the
+    unknown pixels it leaves (UNKNOWN). ``flat_a`` and ``flat_b`` are scratch of
+    ``(rows + 2 close_px) (W + 1)`` words. Radii below 64 pixels.
     """
-    rows, cols = built.shape
-    c = close_px
+    rows, n = built.shape
     mask = built
     if open_px > 0:
-        a = flat_a[: rows * cols].reshape((rows, cols))
-        b = flat_b[: rows * cols].reshape((rows, cols))
-        _square(built, a, b, open_px, True)
-        _square(b, a, out, open_px, False)
-        mask = out
+        a = flat_a[: rows * n].reshape((rows, n))
+        b = flat_b[: rows * n].reshape((rows, n))
+        _down_bits(built, a, open_px, True)
+        _across_bits(a, b, cols, open_px, True)
+        _down_bits(b, a, open_px, False)
+        _across_bits(a, out_built, cols, open_px, False)
+        mask = out_built
+    c = close_px
     if c > 0:
-        size = (rows + 2 * c) * (cols + 2 * c)
-        padded = flat_b[:size].reshape((rows + 2 * c, cols + 2 * c))
-        whole = flat_a[:size].reshape((rows + 2 * c, cols + 2 * c))
-        for i in range(rows + 2 * c):
-            src = mask[min(max(i - c, 0), rows - 1)]
-            dst = padded[i]
-            for j in range(c):
-                dst[j] = src[0]
-            for j in range(cols):
-                dst[c + j] = src[j]
-            for j in range(c):
-                dst[c + cols + j] = src[cols - 1]
-        _square(padded, whole, padded, c, False)
-        # the erosion, for the pixels kept only (their squares lie within the padding)
-        _reduce_down(padded, whole, c, True)
+        width = cols + 2 * c
+        m = (width + 63) // 64
+        padded = flat_a[: (rows + 2 * c) * m].reshape((rows + 2 * c, m))
+        work = flat_b[: (rows + 2 * c) * m].reshape((rows + 2 * c, m))
+        ends = _low_bits(width)
+        for p in range(rows + 2 * c):
+            src = mask[min(max(p - c, 0), rows - 1)]
+            dst = padded[p]
+            for k in range(m):
+                dst[k] = _shifted(src, n, k, -c)
+            if src[0] & _U64(1):
+                dst[0] |= (_U64(1) << _U64(c)) - _U64(1)
+            if (src[(cols - 1) // 64] >> _U64((cols - 1) % 64)) & _U64(1):
+                for j in range(c + cols, width):
+                    dst[j // 64] |= _U64(1) << _U64(j % 64)
+            dst[m - 1] &= ends
+        _down_bits(padded, work, c, False)
+        _across_bits(work, padded, width, c, False)
+        _down_bits(padded, work, c, True)
+        _across_bits(work, padded, width, c, True)
+        last = _low_bits(cols)
         for i in range(rows):
-            row = whole[c + i]
-            dst = out[i]
-            for j in range(cols):
-                dst[j] = row[j]
-            for t in range(1, 2 * c + 1):
-                src = row[t:]
-                for j in range(cols):
-                    dst[j] = dst[j] & src[j]
-        mask = out
+            src = padded[i + c]
+            dst = out_built[i]
+            for k in range(n):
+                dst[k] = _shifted(src, m, k, c)
+            dst[n - 1] &= last
+        mask = out_built
+    if open_px <= 0 and c <= 0:
+        for i in range(rows):
+            for k in range(n):
+                out_built[i, k] = built[i, k]
     for i in range(rows):
-        m, u, dst = mask[i], unknown[i], out[i]
-        for j in range(cols):  # BUILT where the mask is, else UNKNOWN or NOT_BUILT
-            dst[j] = m[j] | ((u[j] & (m[j] ^ 1)) << 1)
+        for k in range(n):
+            out_unknown[i, k] = unknown[i, k] & ~out_built[i, k]
 
 
 #: Per thread: the row buffers and byte scratch of :func:`texture_classes`.
-_CLASS_SCRATCH: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_CLASS_SCRATCH: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
-def _class_scratch(floats: int, nbytes: int) -> tuple[np.ndarray, np.ndarray]:
+def _class_scratch(
+    floats: int, nbytes: int, words: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     held = _CLASS_SCRATCH.get(threading.get_ident())
-    if held is None or held[0].size < floats or held[1].size < nbytes:
-        f = max(floats, 0 if held is None else held[0].size)
-        b = max(nbytes, 0 if held is None else held[1].size)
-        held = (np.empty(f, dtype=np.float32), np.empty(b, dtype=np.uint8))
+    sizes = (floats, nbytes, words)
+    if held is None or any(h.size < n for h, n in zip(held, sizes, strict=True)):
+        had = (0, 0, 0) if held is None else tuple(h.size for h in held)
+        grown = [max(n, m) for n, m in zip(sizes, had, strict=True)]
+        held = (
+            np.empty(grown[0], dtype=np.float32),
+            np.empty(grown[1], dtype=np.uint8),
+            np.empty(grown[2], dtype=np.uint64),
+        )
         _CLASS_SCRATCH[threading.get_ident()] = held
     return held
 
 
-def texture_classes(
+#: The largest opening or closing radius done on bits (a word's width less one).
+BITS_RADIUS_PX = 63
+
+
+def texture_bits(
     red: np.ndarray,
     green: np.ndarray,
     blue: np.ndarray,
@@ -571,28 +625,31 @@ def texture_classes(
     black: bool = False,
     scale: Sequence[float] | None = None,
     offset: Sequence[float] | None = None,
-) -> np.ndarray:
-    """The classes of :func:`kaesong_geo.extract.local_classes` for RGB, compiled in one go.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The classes of :func:`kaesong_geo.extract.local_classes` for RGB, as bits.
 
     Built-up where T² B (:func:`texture_product`, the same values) is above ``limit``, then
     opened by ``open_px`` and closed by ``close_px`` pixels as
     :func:`kaesong_geo.extract.smooth_mask` does; unknown where a band is not finite or
     ``invalid``, or (with ``black``) 0 in all three bands as stored. The texture is made
-    row by row in buffers of a few rows, and the morphology on bytes: no array of the
-    chunk's size in floating point.
+    row by row in buffers of a few rows; the morphology works on 64 pixels at a time.
 
     Returns
     -------
-    numpy.ndarray of uint8
-        BUILT (1), NOT_BUILT (0) or UNKNOWN (2) per pixel.
+    built, unknown : numpy.ndarray of uint64, shape (rows, ceil(cols / 64))
+        The BUILT and the UNKNOWN pixels, column ``64 k + j`` of a row as bit ``j`` of its
+        word ``k`` (:func:`kaesong_geo.extract.pack_classes` is the NumPy equivalent).
 
     Examples
     --------
     >>> import numpy as np
-    >>> rgb = (np.random.default_rng(0).random((3, 30, 40)) * 255).astype(np.uint8)
-    >>> texture_classes(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-3, 1e9, 2, 2).max()
-    np.uint8(0)
+    >>> rgb = (np.random.default_rng(0).random((3, 30, 70)) * 255).astype(np.uint8)
+    >>> built, unknown = texture_bits(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-3, 1e9, 2, 2)
+    >>> built.shape, int(built.sum()), int(unknown.sum())
+    ((30, 2), 0, 0)
     """
+    if max(open_px, close_px) > BITS_RADIUS_PX:
+        raise ValueError(f"radii above {BITS_RADIUS_PX} pixels are not done on bits")
     bands = [np.ascontiguousarray(b) for b in (red, green, blue)]
     if bands[0].dtype.kind not in "uif" or len({b.dtype for b in bands}) > 1:
         bands = [b.astype(np.float32) for b in bands]
@@ -603,21 +660,77 @@ def texture_classes(
     shifts = np.zeros(0, dtype=f32) if offset is None else np.asarray(offset, dtype=f32)
     radius = texture_px // 2
     size = 2 * radius + 6
-    padded = (rows + 2 * close_px) * (cols + 2 * close_px)
-    floats, scratch = _class_scratch(2 * size * cols + 6 * cols, 2 * rows * cols + 2 * padded)
+    n = (cols + 63) // 64
+    padded_words = (rows + 2 * close_px) * (n + 1)
+    floats, flags, words = _class_scratch(
+        2 * size * cols + 6 * cols, 2 * rows * 64 * n, 2 * rows * n + 2 * padded_words
+    )
     ring = floats[: 2 * size * cols].reshape(2, size, cols)
     work = floats[2 * size * cols : 2 * size * cols + 6 * cols].reshape(6, cols)
-    built = scratch[: rows * cols].reshape(rows, cols)
-    unknown = scratch[rows * cols : 2 * rows * cols].reshape(rows, cols)
-    rest = scratch[2 * rows * cols :]
+    built = flags[: rows * 64 * n].reshape(rows, 64 * n)
+    unknown = flags[rows * 64 * n : 2 * rows * 64 * n].reshape(rows, 64 * n)
     _texture_built(
         bands[0], bands[1], bands[2], mask.reshape(rows, cols) if mask.size else mask.reshape(0, 0),
         black, factors, shifts, f32(fill), radius, f32(1.0 / texture_px), f32(floor * floor),
         f32(floor), f32(limit), ring[0], ring[1], work, built, unknown,
     )  # fmt: skip
-    out = np.empty((rows, cols), dtype=np.uint8)
-    _smooth_classes(built, unknown, open_px, close_px, rest[:padded], rest[padded:], out)
-    return out
+    packed = words[: 2 * rows * n].reshape(2, rows, n)
+    _pack_rows(built, cols, packed[0])
+    _pack_rows(unknown, cols, packed[1])
+    rest = words[2 * rows * n :]
+    out = np.empty((2, rows, n), dtype=np.uint64)
+    _smooth_bits(packed[0], packed[1], cols, open_px, close_px, rest[:padded_words],
+                 rest[padded_words:], out[0], out[1])  # fmt: skip
+    return out[0], out[1]
+
+
+def unpack_classes(built: np.ndarray, unknown: np.ndarray, cols: int) -> np.ndarray:
+    """Classes (uint8: BUILT, UNKNOWN, else NOT_BUILT) of ``cols`` columns from their bits.
+
+    >>> import numpy as np
+    >>> unpack_classes(np.array([[5]], np.uint64), np.array([[2]], np.uint64), 4).tolist()
+    [[1, 2, 1, 0]]
+    """
+    rows, n = built.shape
+    out = np.empty((rows, 64 * n), dtype=np.uint8)
+    _unpack_classes(np.ascontiguousarray(built), np.ascontiguousarray(unknown), out)
+    return out[:, :cols]
+
+
+def texture_classes(
+    red: np.ndarray,
+    green: np.ndarray,
+    blue: np.ndarray,
+    fill: float,
+    texture_px: int,
+    floor: float,
+    limit: float,
+    open_px: int,
+    close_px: int,
+    **kwargs: object,
+) -> np.ndarray:
+    """:func:`texture_bits` as classes: BUILT (1), NOT_BUILT (0) or UNKNOWN (2) per pixel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rgb = (np.random.default_rng(0).random((3, 30, 40)) * 255).astype(np.uint8)
+    >>> texture_classes(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-3, 1e9, 2, 2).max()
+    np.uint8(0)
+    """
+    built, unknown = texture_bits(
+        red,
+        green,
+        blue,
+        fill,
+        texture_px,
+        floor,
+        limit,
+        open_px,
+        close_px,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return unpack_classes(built, unknown, np.shape(red)[1])
 
 
 # --- tracing: the rings of a mask's 4-connected patches ------------------------------------
