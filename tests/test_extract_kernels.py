@@ -18,9 +18,9 @@ from kaesong_geo.extract import (
     local_class_bits,
     local_classes,
     pack_classes,
-    unpack_classes,
     rgb_texture_product,
     rgb_texture_product_numpy,
+    unpack_classes,
 )
 
 kernels = pytest.importorskip("kaesong_geo.extract_kernels")
