@@ -83,6 +83,53 @@ def test_any_chunking_gives_the_whole_raster_footprint(
     assert _same(chunked.geometry, whole.geometry)
 
 
+@pytest.mark.parametrize("radius_km", [0.4, 0.6])
+@pytest.mark.parametrize("outline", [False, True])
+def test_parts_beyond_the_site_left_unfinished_change_nothing(
+    radius_km: float, outline: bool
+) -> None:
+    # a site smaller than a scene speckled with textured patches: the chunks' tasks skip
+    # the parts wholly beyond where the site can keep one (keep_region); the footprint is
+    # still the whole raster's, its patches near the edge of the site included
+    import dataclasses
+    from unittest import mock
+
+    from scipy import ndimage
+    from shapely.geometry import Point
+
+    import kaesong_geo.extract as extract
+    from kaesong_geo.measure import from_utm
+
+    _, transform, crs, names, _ = make_scene("rgb", seed=5)
+    rng = np.random.default_rng(7)
+    smooth = ndimage.gaussian_filter(rng.normal(size=(400, 400)), 3.0)
+    patches = smooth > np.quantile(smooth, 0.8)
+    bands = np.full((3, 400, 400), 0.3) + rng.normal(0, 0.005, (3, 400, 400))
+    bands[:, patches] += rng.normal(0, 0.15, (3, int(patches.sum())))
+    site = dataclasses.replace(KAESONG, max_distance_km=radius_km)
+    if outline:
+        x, y = transform * (200, 200)
+        zone = from_utm(Point(x, y).buffer(radius_km * 500), 32652)
+        site = dataclasses.replace(site, outline=zone, outline_margin_km=radius_km)
+    whole = extract_footprint(bands, transform, crs, names, site, min_patch_m2=300.0)
+    skipped = []
+    may_keep = extract.KeepRegion.may_keep
+
+    def counted(region: extract.KeepRegion, bounds: np.ndarray) -> np.ndarray:
+        kept = may_keep(region, bounds)
+        skipped.append(int((~kept).sum()))
+        return kept
+
+    lazy = da.from_array(bands, chunks=(3, 64, 64))
+    with mock.patch.object(extract.KeepRegion, "may_keep", counted):
+        chunked = extract_chunked(
+            lazy, transform, crs, names, site, scheduler="sync", min_patch_m2=300.0
+        )
+    assert sum(skipped) > 0  # some parts were left unfinished
+    assert len(whole.geometry.geoms) >= 5
+    assert _same(chunked.geometry, whole.geometry)
+
+
 def test_the_overlap_covers_every_neighbourhood_step() -> None:
     # one pixel less overlap than local_reach_px (8 px here: opening and closing of 2 px
     # each) and some chunking differs from the whole raster: the overlap is not too generous

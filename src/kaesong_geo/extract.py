@@ -55,6 +55,7 @@ __all__ = [
     "SAMPLE_WINDOW_PX",
     "UNKNOWN",
     "Extraction",
+    "KeepRegion",
     "StoredBands",
     "built_up_index",
     "classify",
@@ -68,6 +69,7 @@ __all__ = [
     "footprint_from_pieces",
     "index_name_for",
     "index_overlap_px",
+    "keep_region",
     "keep_within",
     "local_class_bits",
     "local_classes",
@@ -1012,6 +1014,67 @@ def site_window(
     return row0, row1, col0, col1
 
 
+@dataclass(frozen=True)
+class KeepRegion:
+    """Where, in a window's pixel coordinates, the parts :func:`keep_within` keeps can lie.
+
+    With slack: a part whose bounding box lies wholly outside is dropped at the end whatever
+    is made of it, so a chunked extraction need not fill, erode and simplify it. ``box``
+    (``x0, y0, x1, y1``: columns, rows) around a site's outline, or a circle of
+    ``radius_px`` around ``centre`` (column, row) for a site without one.
+    """
+
+    box: tuple[float, float, float, float] | None = None
+    centre: tuple[float, float] = (0.0, 0.0)
+    radius_px: float = math.inf
+
+    def may_keep(self, bounds: np.ndarray) -> np.ndarray:
+        """Whether each part (bounds ``(n, 4)``: ``x0, y0, x1, y1``) may be kept.
+
+        >>> r = KeepRegion(centre=(10.0, 10.0), radius_px=5.0)
+        >>> r.may_keep(np.array([[13, 13, 20, 20], [16, 0, 20, 30]])).tolist()
+        [True, False]
+        """
+        x0, y0, x1, y1 = np.asarray(bounds, dtype=float).reshape(-1, 4).T
+        if self.box is not None:
+            bx0, by0, bx1, by1 = self.box
+            return np.asarray((x1 >= bx0) & (x0 <= bx1) & (y1 >= by0) & (y0 <= by1))
+        cx, cy = self.centre
+        dx = np.maximum(np.maximum(x0 - cx, cx - x1), 0.0)
+        dy = np.maximum(np.maximum(y0 - cy, cy - y1), 0.0)
+        return np.asarray(np.hypot(dx, dy) <= self.radius_px)
+
+
+#: Slack of :func:`keep_region`: a tenth of the distance, and a few pixels.
+KEEP_SLACK, KEEP_SLACK_PX = 0.1, 3.0
+
+
+def keep_region(site: Site, transform: Any, crs: Any, pixel_m: float) -> KeepRegion:
+    """The :class:`KeepRegion` of ``site`` in the pixels of a window at ``transform``.
+
+    The CRS's scale varies by well under :data:`KEEP_SLACK` across a site (pixels are
+    square and measured at the scene's centre, :func:`pixel_size_m`), and a part's pieces
+    lie within its bounding box.
+
+    >>> from affine import Affine
+    >>> from kaesong_geo.site import KAESONG
+    >>> t = Affine(100, 0, 250000, 0, -100, 4250000)
+    >>> r = keep_region(KAESONG, t, "EPSG:32652", 100.0)
+    >>> [round(v) for v in r.centre], round(r.radius_px)
+    ([420, 489], 223)
+    """
+    to_scene = Transformer.from_crs("EPSG:4326", CRS.from_user_input(crs), always_xy=True)
+    inverse = ~transform
+    if site.outline is not None and not site.outline.is_empty:
+        x0, y0, x1, y1 = to_scene.transform_bounds(*site.outline.bounds, densify_pts=21)
+        cols, rows = zip(*(inverse * (x, y) for x in (x0, x1) for y in (y0, y1)), strict=True)
+        pad = max(KEEP_SLACK_PX, KEEP_SLACK * max(max(cols) - min(cols), max(rows) - min(rows)))
+        return KeepRegion(box=(min(cols) - pad, min(rows) - pad, max(cols) + pad, max(rows) + pad))
+    col, row = inverse * to_scene.transform(site.lon, site.lat)
+    radius = site.max_distance_km * 1000.0 / pixel_m * (1 + KEEP_SLACK) + KEEP_SLACK_PX
+    return KeepRegion(centre=(float(col), float(row)), radius_px=float(radius))
+
+
 def window_transform(transform: Any, row0: int, col0: int) -> Any:
     """The transform of a window of the scene starting at ``(row0, col0)``."""
     from affine import Affine
@@ -1558,7 +1621,9 @@ def footprint_from_parts(
     return footprint_from_pieces(pieces, transform, crs, site, min_px=min_px)
 
 
-def finish_parts(parts: Iterable[Polygon], min_px: int, erode_px: int = 0) -> list[Polygon]:
+def finish_parts(
+    parts: Iterable[Polygon], min_px: int, erode_px: int = 0, region: KeepRegion | None = None
+) -> list[Polygon]:
     """What :func:`footprint_from_parts` makes of each whole part before joining them.
 
     A part below ``min_px`` pixels is dropped, its holes below ``min_px`` filled, its outline
@@ -1567,7 +1632,8 @@ def finish_parts(parts: Iterable[Polygon], min_px: int, erode_px: int = 0) -> li
     left the pieces of at least ``min_px``, in canonical form, are returned. Each part on
     its own (parts meet at most at a corner, where there is nothing to erode or simplify):
     a chunked extraction finishes the parts no seam cuts while other chunks are still being
-    classified.
+    classified. With a ``region``, the parts wholly outside it are dropped first (they would
+    be at the end).
 
     Examples
     --------
@@ -1576,6 +1642,9 @@ def finish_parts(parts: Iterable[Polygon], min_px: int, erode_px: int = 0) -> li
     [(1.0, 1.0, 9.0, 9.0)]
     """
     polys = [_without_small_holes(p, min_px) for p in parts if p.area >= min_px]
+    if polys and region is not None:
+        near = region.may_keep(shapely.bounds(polys))
+        polys = [p for p, ok in zip(polys, near, strict=True) if ok]
     if not polys:
         return []
     canonical = shapely.normalize(shapely.simplify(np.asarray(polys, dtype=object), 0.0))

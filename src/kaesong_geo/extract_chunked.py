@@ -74,6 +74,7 @@ from kaesong_geo.extract import (
     extraction_from_pieces,
     finish_parts,
     index_name_for,
+    keep_region,
     local_class_bits,
     local_classes,
     local_reach_px,
@@ -87,6 +88,7 @@ from kaesong_geo.extract import (
     scene_statistics,
     site_window,
     unpack_classes,
+    window_transform,
 )
 from kaesong_geo.site import Site
 from kaesong_geo.text import plural
@@ -182,8 +184,7 @@ class _Parts:
 def _settled(
     polygons: Sequence[Polygon],
     seams: dict[str, int],
-    min_px: int,
-    erode_px: int,
+    finish: Callable[[list[Polygon]], list[Polygon]],
     before: Sequence[_Parts] = (),
     unknown: int = 0,
 ) -> _Parts:
@@ -191,7 +192,9 @@ def _settled(
 
     ``seams`` holds the grid lines of the group's edges that have a chunk beyond (``top``,
     ``bottom`` rows; ``left``, ``right`` columns): a polygon whose outline runs along one
-    stays open. The pieces and sizes of the ``before`` groups are carried on.
+    stays open; the others are finished (``finish``:
+    :func:`~kaesong_geo.extract.finish_parts` with the extraction's settings). The pieces and
+    sizes of the ``before`` groups are carried on.
     """
     geoms = np.asarray(polygons, dtype=object)
     still = np.zeros(len(geoms), dtype=bool)
@@ -201,7 +204,7 @@ def _settled(
         for side, at in seams.items():
             still |= lines[side] == at
     done = list(geoms[~still])
-    pieces = [p for b in before for p in b.pieces] + finish_parts(done, min_px, erode_px)
+    pieces = [p for b in before for p in b.pieces] + finish(done)
     sizes = np.concatenate([*(b.sizes for b in before), part_sizes(done)])
     return _Parts(list(geoms[still]), pieces, sizes, unknown + sum(b.unknown for b in before))
 
@@ -349,7 +352,7 @@ def _chunk_parts(
     *passes: _FirstPass,
     depth: int,
     min_px: int,
-    erode_px: int,
+    finish: Callable[[list[Polygon]], list[Polygon]],
     prepare: Any,
     traced_compiled: bool = False,
     **kwargs: Any,
@@ -378,26 +381,33 @@ def _chunk_parts(
     )
     lines = {"top": row0, "bottom": row0 + h, "left": col0, "right": col0 + w}
     seams = {side: lines[side] for side, step in steps.items() if step in near}
-    return _settled(polygons, seams, min_px, erode_px, unknown=int((classes == UNKNOWN).sum()))
+    return _settled(polygons, seams, finish, unknown=int((classes == UNKNOWN).sum()))
 
 
 def _join_row(
-    col_seams: Sequence[int], seams: dict[str, int], min_px: int, erode_px: int, *cells: _Parts
+    col_seams: Sequence[int],
+    seams: dict[str, int],
+    finish: Callable[[list[Polygon]], list[Polygon]],
+    *cells: _Parts,
 ) -> _Parts:
     """The polygons of a row of chunks joined across its column seams.
 
     ``seams``: the row's top and bottom lines that have a row beyond.
     """
     parts = merge_at_seams([p for c in cells for p in c.open], [], col_seams, noded=True)
-    return _settled(parts, seams, min_px, erode_px, cells)
+    return _settled(parts, seams, finish, cells)
 
 
 def _join_rows(
-    seam: int, seams: dict[str, int], min_px: int, erode_px: int, upper: _Parts, lower: _Parts
+    seam: int,
+    seams: dict[str, int],
+    finish: Callable[[list[Polygon]], list[Polygon]],
+    upper: _Parts,
+    lower: _Parts,
 ) -> _Parts:
     """Two joined groups of rows joined across the row ``seam`` between them."""
     parts = merge_at_seams(upper.open + lower.open, [seam], [], noded=True)
-    return _settled(parts, seams, min_px, erode_px, (upper, lower))
+    return _settled(parts, seams, finish, (upper, lower))
 
 
 def extract_chunked(
@@ -570,9 +580,13 @@ def _extract_chunked(
     # the polygons are traced compiled where the texture is (or numba is loaded anyway)
     traced_compiled = bool(compiled) if isinstance(prepare, StoredBands) else "numba" in sys.modules
     min_px = min_patch_px(min_patch_m2, pixel_m)
-    erode_px = erode_px_for(band_names, texture_px)
+    # whole parts are finished in the tasks; those beyond where the site keeps parts are not
+    region = keep_region(site, window_transform(transform, row0, col0), crs, pixel_m)
+    finish = functools.partial(
+        finish_parts, min_px=min_px, erode_px=erode_px_for(band_names, texture_px), region=region
+    )
     parts_of = functools.partial(
-        _chunk_parts, depth=reach, min_px=min_px, erode_px=erode_px,
+        _chunk_parts, depth=reach, min_px=min_px, finish=finish,
         traced_compiled=traced_compiled, **options,
     )  # fmt: skip
     # the graph is written as a dict of tasks: Dask's delayed calls would search every
@@ -617,7 +631,7 @@ def _extract_chunked(
 
     groups = []  # (first row, last row, key of the joined parts)
     for i in range(nr):
-        join = functools.partial(_join_row, col_at[1:-1], open_seams(i, i), min_px, erode_px)
+        join = functools.partial(_join_row, col_at[1:-1], open_seams(i, i), finish)
         graph[key("row", i)] = (join, *(key("parts", i, j) for j in range(nc)))
         groups.append((i, i, key("row", i)))
     while len(groups) > 1:
@@ -625,7 +639,7 @@ def _extract_chunked(
         for k in range(0, len(groups) - 1, 2):
             (top_row, _, upper), (next_row, last_row, lower) = groups[k], groups[k + 1]
             join = functools.partial(
-                _join_rows, row_at[next_row], open_seams(top_row, last_row), min_px, erode_px
+                _join_rows, row_at[next_row], open_seams(top_row, last_row), finish
             )
             graph[key("rows", top_row, next_row)] = (join, upper, lower)
             paired.append((top_row, last_row, key("rows", top_row, next_row)))
