@@ -917,3 +917,18 @@ def test_features_read_at_once_as_one_by_one(name: str, rows: list[Any]) -> None
     assert got.problems == expected.problems
     assert got.footprints == expected.footprints
     assert [f.geometry.wkb for f in got.footprints] == [f.geometry.wkb for f in expected.footprints]
+
+
+def test_a_file_changed_since_it_was_read_is_read_again(tmp_path: Path) -> None:
+    # files read before are kept by their identity (inode, size, mtime): a file written over
+    # in place, or replaced by a rename, must never come back as it was
+    path = write_geojson(tmp_path / "a.geojson", feature(BOX, epoch="2011-03"))
+    [first] = read_footprint_file(path)
+    assert read_footprint_file(path)[0].geometry.equals(first.geometry)  # kept
+    write_geojson(path, feature(DONUT, epoch="2011-03"))  # in place
+    [second] = read_footprint_file(path)
+    assert len(second.geometry.interiors) == 1
+    other = write_geojson(tmp_path / "b.geojson", feature(BOX, epoch="2009-09"))
+    os.replace(other, path)  # replaced: another inode
+    [third] = read_footprint_file(path)
+    assert third.date.label == "2009-09" and third.geometry.equals(first.geometry)

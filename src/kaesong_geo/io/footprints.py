@@ -77,7 +77,9 @@ import math
 import os
 import re
 import stat
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -422,8 +424,47 @@ def _dates_as_text(
         ]
 
 
+#: The last files :func:`_read_layers` read, by path, layer and the file's identity (device,
+#: inode, size, modification time in ns): a workspace's footprints are read again on every
+#: check of it (before and after each epoch added), most of them unchanged.
+_LAYERS_READ: OrderedDict[tuple[Any, ...], tuple[list[_Layer], str | None]] = OrderedDict()
+_LAYERS_KEPT = 64
+_LAYERS_LOCK = threading.Lock()
+
+
 def _read_layers(path: Path, layer: str | None = None) -> tuple[list[_Layer], str | None]:
     """Every non-empty layer of a file (only the one named ``layer`` if given); or an error.
+
+    A file read before and unchanged since (same device, inode, size and modification time)
+    is not read again (:data:`_LAYERS_READ`).
+    """
+    try:
+        st = path.stat()
+        key: tuple[Any, ...] | None = (
+            str(path.resolve()), layer, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+        )  # fmt: skip
+    except OSError:
+        key = None
+    if key is not None:
+        with _LAYERS_LOCK:
+            held = _LAYERS_READ.get(key)
+            if held is not None:
+                _LAYERS_READ.move_to_end(key)
+        if held is not None:  # the callers read the layers, and make their own columns
+            layers, error = held
+            return [_Layer(f.crs, f.geometries, dict(f.columns)) for f in layers], error
+    layers, error = _read_layers_afresh(path, layer)
+    if key is not None:
+        with _LAYERS_LOCK:
+            _LAYERS_READ[key] = (layers, error)
+            while len(_LAYERS_READ) > _LAYERS_KEPT:
+                _LAYERS_READ.popitem(last=False)
+        layers = [_Layer(f.crs, f.geometries, dict(f.columns)) for f in layers]
+    return layers, error
+
+
+def _read_layers_afresh(path: Path, layer: str | None) -> tuple[list[_Layer], str | None]:
+    """:func:`_read_layers`, read from the file.
 
     Properties are read through Arrow, so that a null (missing) is ``None`` and a stored NaN
     stays NaN (an error), and GeoJSON dates as text (``2011-02-30`` is not a date, where

@@ -421,7 +421,7 @@ def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> byt
     """
     import json
 
-    from shapely.geometry import mapping
+    import shapely
 
     e = result.extraction
     if e.geometry.is_empty:
@@ -444,9 +444,15 @@ def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> byt
             ),
         }
     )
-    feature = {"type": "Feature", "properties": props, "geometry": mapping(e.geometry)}
-    doc = {"type": "FeatureCollection", "features": [feature]}
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # the geometry written by GEOS (the shortest text that reads back to the same numbers)
+    # on one line: json's indented encoding of every coordinate took 0.1-0.2 s a footprint
+    hole = "@geometry@"
+    feature = {"type": "Feature", "properties": props, "geometry": hole}
+    doc = json.dumps(
+        {"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, indent=1
+    )
+    text = doc.replace(json.dumps(hole), shapely.to_geojson(e.geometry), 1)
+    return (text + "\n").encode("utf-8")
 
 
 def add_extracted_epoch(
