@@ -932,3 +932,33 @@ def test_a_file_changed_since_it_was_read_is_read_again(tmp_path: Path) -> None:
     os.replace(other, path)  # replaced: another inode
     [third] = read_footprint_file(path)
     assert third.date.label == "2009-09" and third.geometry.equals(first.geometry)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    distance_km=st.floats(0.0, 25.0),
+    bearing=st.floats(0.0, 360.0),
+    size_km=st.floats(0.01, 8.0),
+)
+def test_the_quick_radius_check_agrees_with_every_vertex(
+    distance_km: float, bearing: float, size_km: float
+) -> None:
+    # a footprint's box whose corners lie well within the radius spares the distance of
+    # every vertex; near the radius (and beyond), every vertex is measured: the same answer
+    import numpy as np
+    import shapely
+
+    from kaesong_geo.io.footprints import _clean_geometries
+    from kaesong_geo.site import KAESONG
+
+    lon, lat, _ = GEOD.fwd(KAESONG.lon, KAESONG.lat, bearing, distance_km * 1000)
+    shape = Point(lon, lat).buffer(size_km / 111.0, 64)  # many vertices, a round outline
+    geoms = np.array([shape, box(lon, lat, lon + size_km / 80, lat + size_km / 111)], dtype=object)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    _, _, metres = GEOD.inv(
+        np.full(len(coords), KAESONG.lon), np.full(len(coords), KAESONG.lat), *coords.T
+    )
+    every = np.array(
+        [bool((metres[owner == i] <= KAESONG.max_distance_km * 1000).all()) for i in range(2)]
+    )
+    assert _clean_geometries(geoms, KAESONG).tolist() == every.tolist()

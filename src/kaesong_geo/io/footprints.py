@@ -938,6 +938,28 @@ def _clean_geometries(geoms: np.ndarray, site: Site) -> np.ndarray:
     good &= (lon >= -180) & (lon <= 180) & (lat >= -90) & (lat <= 90)
     good &= np.abs(lon - site.lon) <= 180  # else unwrapped by _footprint
     far_km = np.full(len(coords), np.inf)
+    # a geometry whose bounding box has its corners well within the radius lies within it
+    # (over a box of tens of km, the distance from a point is largest at a corner but for a
+    # part in 10^4): its vertices need no distance each
+    w, s, e, n = shapely.bounds(geoms[candidates]).T
+    box_ok = np.isfinite([w, s, e, n]).all(axis=0)
+    inside = np.zeros(candidates.size, dtype=bool)
+    if box_ok.any():
+        corner_lon = np.concatenate([w[box_ok], w[box_ok], e[box_ok], e[box_ok]])
+        corner_lat = np.concatenate([s[box_ok], n[box_ok], s[box_ok], n[box_ok]])
+        plausible = (np.abs(corner_lon) <= 180) & (np.abs(corner_lat) <= 90)
+        corner_km = np.full(corner_lon.size, np.inf)
+        if plausible.any():
+            k = int(plausible.sum())
+            _, _, metres = GEOD.inv(
+                np.full(k, site.lon), np.full(k, site.lat), corner_lon[plausible],
+                corner_lat[plausible],
+            )  # fmt: skip
+            corner_km[plausible] = np.asarray(metres, dtype=float) / 1000.0
+        corners_in = (corner_km.reshape(4, -1) <= site.max_distance_km * 0.999).all(axis=0)
+        inside[np.flatnonzero(box_ok)[corners_in]] = True
+    far_km[good & inside[owner]] = 0.0
+    good &= ~inside[owner]
     if good.any():
         _, _, metres = GEOD.inv(
             np.full(int(good.sum()), site.lon), np.full(int(good.sum()), site.lat),
