@@ -1645,6 +1645,12 @@ def finish_parts(
     if polys and region is not None:
         near = region.may_keep(shapely.bounds(polys))
         polys = [p for p, ok in zip(polys, near, strict=True) if ok]
+    if erode_px > 0:
+        # a piece of min_px left by the erosion, grown back by the square, lies within the
+        # part, so (Brunn-Minkowski) the part has at least (sqrt(min_px) + 2 erode_px)² px:
+        # the smaller parts are known to erode away (about half of them, in rural scenes)
+        least = (math.sqrt(min_px) + 2 * erode_px) ** 2 * (1 - 1e-9)
+        polys = [p for p in polys if p.area >= least]
     if not polys:
         return []
     canonical = shapely.normalize(shapely.simplify(np.asarray(polys, dtype=object), 0.0))
