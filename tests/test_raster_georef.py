@@ -112,3 +112,28 @@ def test_gdal_block_cache_is_the_documented_size() -> None:
 
     with offline_env():
         assert get_gdal_config("GDAL_CACHEMAX") == GDAL_CACHE_MB * 1024 * 1024
+
+
+def test_an_image_changed_or_given_a_sidecar_is_opened_again(tmp_path: Path) -> None:
+    # the extents of images checked before are kept by the identity of the file and of the
+    # files beside it: a screenshot given its .aux.xml, or a GeoTIFF written over, is not
+    # judged as it was
+    png = _png(tmp_path / "shot.png")
+    bare = check_image(png, tmp_path)
+    assert "neither a CRS nor ground control points" in (bare or "")
+    other = (
+        _png(tmp_path / "sub" / "shot.png", srs="EPSG:4326")
+        if (tmp_path / "sub").mkdir() is None
+        else png
+    )
+    aux = other.with_name(other.name + ".aux.xml")
+    png.with_name(png.name + ".aux.xml").write_bytes(aux.read_bytes())  # the picture untouched
+    assert check_image(png, tmp_path) != bare
+    tif = tmp_path / "scene.tif"
+    for west in (126.6, 10.0):  # over the site, then far away, written over in place
+        profile = {"driver": "GTiff", "width": 10, "height": 10, "count": 1, "dtype": "uint8"}
+        transform = rasterio.transform.from_origin(west, 37.95, 0.005, 0.005)
+        with rasterio.open(tif, "w", crs="EPSG:4326", transform=transform, **profile) as dst:
+            dst.write(np.zeros((1, 10, 10), dtype="uint8"))
+        found = check_image(tif, tmp_path)
+        assert (found is None) == (west > 100), found

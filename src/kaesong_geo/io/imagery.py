@@ -44,9 +44,12 @@ import math
 import os
 import re
 import stat
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import DataError
@@ -149,6 +152,55 @@ def _image_path(folder: Path, name: str) -> Path:
     return path
 
 
+#: The extents :func:`_georeferenced` found, by path and the identity (device, inode, size,
+#: modification time in ns) of the file and of the files beside it of the same stem (an
+#: ``.aux.xml``, a world file): a workspace's images are opened again on every check of it
+#: (before and after each epoch added), most of them unchanged. Not for a VRT (its sources
+#: may change under it).
+_EXTENTS: OrderedDict[tuple[Any, ...], tuple[float, float, float, float] | str | None] = (
+    OrderedDict()
+)
+_EXTENTS_KEPT = 256
+_EXTENTS_LOCK = threading.Lock()
+
+
+def _georeferenced(path: Path) -> tuple[float, float, float, float] | str | None:
+    """The image's extent in WGS 84 (None: not georeferenced), or why it cannot be opened."""
+    key: tuple[Any, ...] | None = None
+    if path.suffix.lower() != ".vrt":
+        try:
+            st = path.stat()
+            # and the files beside it that GDAL reads with it (.aux.xml, world files, masks)
+            beside = sorted(
+                (e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                for e in os.scandir(path.parent)
+                if e.name.startswith(path.stem) and e.name != path.name
+            )
+            key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                   tuple(beside))  # fmt: skip
+        except OSError:
+            key = None
+    if key is not None:
+        with _EXTENTS_LOCK:
+            if key in _EXTENTS:
+                _EXTENTS.move_to_end(key)
+                return _EXTENTS[key]
+    found: tuple[float, float, float, float] | str | None
+    try:
+        with offline_env(), open_raster(path) as src:
+            found = lonlat_bounds(src)
+    except DataError as exc:
+        found = exc.message
+    except Exception as exc:  # a CRS PROJ cannot transform, a broken GCP list
+        found = f"cannot be georeferenced: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+    if key is not None:
+        with _EXTENTS_LOCK:
+            _EXTENTS[key] = found
+            while len(_EXTENTS) > _EXTENTS_KEPT:
+                _EXTENTS.popitem(last=False)
+    return found
+
+
 def check_image(
     path: Path, root: Path, site: Site = KAESONG, epochs: Sequence[Epoch] = ()
 ) -> str | None:
@@ -162,13 +214,10 @@ def check_image(
     problem = network_problem(path, root)
     if problem:
         return problem
-    try:
-        with offline_env(), open_raster(path) as src:
-            bounds = lonlat_bounds(src)
-    except DataError as exc:
-        return exc.message
-    except Exception as exc:  # a CRS PROJ cannot transform, a broken GCP list
-        return f"cannot be georeferenced: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+    opened = _georeferenced(path)
+    if isinstance(opened, str):
+        return opened
+    bounds = opened
     if bounds is None:
         points = _points_beside(path)
         if points is not None:
