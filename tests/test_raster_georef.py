@@ -121,11 +121,8 @@ def test_an_image_changed_or_given_a_sidecar_is_opened_again(tmp_path: Path) -> 
     png = _png(tmp_path / "shot.png")
     bare = check_image(png, tmp_path)
     assert "neither a CRS nor ground control points" in (bare or "")
-    other = (
-        _png(tmp_path / "sub" / "shot.png", srs="EPSG:4326")
-        if (tmp_path / "sub").mkdir() is None
-        else png
-    )
+    (tmp_path / "sub").mkdir()
+    other = _png(tmp_path / "sub" / "shot.png", srs="EPSG:4326")
     aux = other.with_name(other.name + ".aux.xml")
     png.with_name(png.name + ".aux.xml").write_bytes(aux.read_bytes())  # the picture untouched
     assert check_image(png, tmp_path) != bare
