@@ -424,9 +424,10 @@ def _dates_as_text(
         ]
 
 
-#: The last files :func:`_read_layers` read, by path, layer and the file's identity (device,
-#: inode, size, modification time in ns): a workspace's footprints are read again on every
-#: check of it (before and after each epoch added), most of them unchanged.
+#: The last files :func:`_read_layers` read, by layer and the file's identity (device, inode,
+#: size, modification time in ns; a hard link is the same file): a workspace's footprints
+#: are read again on every check of it (before and after each epoch added, through the
+#: transaction's view of hard links), most of them unchanged.
 _LAYERS_READ: OrderedDict[tuple[Any, ...], tuple[list[_Layer], str | None]] = OrderedDict()
 _LAYERS_KEPT = 64
 _LAYERS_LOCK = threading.Lock()
@@ -440,9 +441,8 @@ def _read_layers(path: Path, layer: str | None = None) -> tuple[list[_Layer], st
     """
     try:
         st = path.stat()
-        key: tuple[Any, ...] | None = (
-            str(path.resolve()), layer, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
-        )  # fmt: skip
+        # not the path: a transaction checks the workspace as it will be through hard links
+        key: tuple[Any, ...] | None = (layer, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     except OSError:
         key = None
     if key is not None:

@@ -152,10 +152,11 @@ def _image_path(folder: Path, name: str) -> Path:
     return path
 
 
-#: The extents :func:`_georeferenced` found, by path and the identity (device, inode, size,
-#: modification time in ns) of the file and of the files beside it of the same stem (an
-#: ``.aux.xml``, a world file): a workspace's images are opened again on every check of it
-#: (before and after each epoch added), most of them unchanged. Not for a VRT (its sources
+#: The extents :func:`_georeferenced` found, by the name and identity (device, inode, size,
+#: modification time in ns; a hard link is the same file) of the file and of the files
+#: beside it of the same stem (an ``.aux.xml``, a world file): a workspace's images are
+#: opened again on every check of it (before and after each epoch added, through the
+#: transaction's view of hard links), most of them unchanged. Not for a VRT (its sources
 #: may change under it).
 _EXTENTS: OrderedDict[tuple[Any, ...], tuple[float, float, float, float] | str | None] = (
     OrderedDict()
@@ -176,8 +177,8 @@ def _georeferenced(path: Path) -> tuple[float, float, float, float] | str | None
                 for e in os.scandir(path.parent)
                 if e.name.startswith(path.stem) and e.name != path.name
             )
-            key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
-                   tuple(beside))  # fmt: skip
+            # not the path: a transaction checks the workspace through hard links
+            key = (path.name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, tuple(beside))
         except OSError:
             key = None
     if key is not None:

@@ -45,6 +45,7 @@ __all__ = [
     "describe_extraction",
     "extract_scene",
     "extraction_geojson",
+    "extraction_properties",
     "scene_band_names",
     "warn_suspect",
 ]
@@ -406,8 +407,8 @@ def describe_extraction(result: SceneExtraction) -> str:
     )
 
 
-def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> bytes:
-    """The extracted footprint as a GeoJSON FeatureCollection (one feature), with provenance.
+def extraction_properties(result: SceneExtraction, epoch: str | None = None) -> dict[str, Any]:
+    """The properties of the extracted footprint's feature: its provenance.
 
     Properties: ``epoch`` (when given), ``method`` ``"extracted"``, ``source``
     (:func:`describe_extraction`), ``uncertainty_m`` (one pixel: the outline is simplified to
@@ -419,10 +420,6 @@ def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> byt
     DataError
         Nothing built-up was found within the site.
     """
-    import json
-
-    import shapely
-
     e = result.extraction
     if e.geometry.is_empty:
         raise DataError(
@@ -444,6 +441,24 @@ def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> byt
             ),
         }
     )
+    return props
+
+
+def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> bytes:
+    """The extracted footprint as a GeoJSON FeatureCollection (one feature), with provenance.
+
+    The properties are :func:`extraction_properties`.
+
+    Raises
+    ------
+    DataError
+        Nothing built-up was found within the site.
+    """
+    import json
+
+    import shapely
+
+    props = extraction_properties(result, epoch)
     # the geometry written by GEOS (the shortest text that reads back to the same numbers)
     # on one line: json's indented encoding of every coordinate took 0.1-0.2 s a footprint
     hole = "@geometry@"
@@ -451,7 +466,7 @@ def extraction_geojson(result: SceneExtraction, epoch: str | None = None) -> byt
     doc = json.dumps(
         {"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, indent=1
     )
-    text = doc.replace(json.dumps(hole), shapely.to_geojson(e.geometry), 1)
+    text = doc.replace(json.dumps(hole), shapely.to_geojson(result.extraction.geometry), 1)
     return (text + "\n").encode("utf-8")
 
 
