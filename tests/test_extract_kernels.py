@@ -206,7 +206,6 @@ def test_the_compiled_classes_are_the_numpy_classes(
     assert np.array_equal(compiled, made)
     # as bits (what a chunk's first pass keeps): the compiled words are NumPy's packing
     bits = local_class_bits(raw, stored=stored, **kwargs)  # type: ignore[arg-type]
-    assert bits is not None
     for ours, packed in zip(bits, pack_classes(reference), strict=True):
         assert ours.dtype == packed.dtype == np.uint64
         assert np.array_equal(ours, packed)

@@ -1319,15 +1319,13 @@ def local_classes(
     >>> int((c == BUILT).sum()), int((c == UNKNOWN).sum())
     (100, 0)
     """
-    packed = local_class_bits(
-        bands, band_names, threshold, pixel_m, fill=fill, opening_m=opening_m,
-        closing_m=closing_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,
-        stored=stored, compiled_only=True,
-    )  # fmt: skip
-    if packed is not None:
-        return unpack_classes(*packed, bands.shape[-1], compiled=True)
     open_px, close_px = _radii_px(pixel_m, opening_m, closing_m)
     if index_name_for(band_names) == "rgb-texture":
+        packed = _rgb_bits_compiled(
+            bands, band_names, threshold, fill, texture_px, stored, open_px, close_px
+        )
+        if packed is not None:  # compiled: the same classes
+            return unpack_classes(*packed, bands.shape[-1], compiled=True)
         index = _rgb_product(bands, band_names, fill, texture_px, stored)
         built = classify(index, float(product_threshold(threshold)))
     else:
@@ -1356,12 +1354,11 @@ def local_class_bits(
     texture_px: int = TEXTURE_PX,
     cloud_reflectance: float = CLOUD_REFLECTANCE,
     stored: StoredBands | None = None,
-    compiled_only: bool = False,
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`local_classes` as the bits of :func:`pack_classes`.
 
     RGB with the compiled texture: made as bits (the opening and closing on 64 pixels at
-    a time); otherwise the classes packed, or, with ``compiled_only``, None.
+    a time); otherwise the classes packed.
 
     >>> b = np.full((3, 20, 20), [[[0.05]], [[0.35]], [[0.18]]])
     >>> b[:, 5:15, 5:15] = [[[0.2]], [[0.24]], [[0.32]]]
@@ -1376,8 +1373,6 @@ def local_class_bits(
         )
         if packed is not None:
             return packed
-    if compiled_only:
-        return None
     classes = local_classes(
         bands, band_names, threshold, pixel_m, fill=fill, opening_m=opening_m,
         closing_m=closing_m, texture_px=texture_px, cloud_reflectance=cloud_reflectance,

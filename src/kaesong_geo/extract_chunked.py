@@ -19,9 +19,12 @@ the same, polygon for polygon, whatever the chunking:
    :func:`~kaesong_geo.extract.pixel_polygons` in window pixel coordinates.
 3. The pieces cut by chunk edges are joined (:func:`~kaesong_geo.extract.merge_at_seams`):
    along a row of chunks in a task of its own, then neighbouring groups of rows across the
-   edge between them (a tree of tasks), while other chunks are still being classified.
-4. :func:`~kaesong_geo.extract.footprint_from_parts` on the merged polygons (removing small
-   patches and holes needs the whole polygon, not the whole raster).
+   edge between them (a tree of tasks), while other chunks are still being classified. A
+   polygon no seam left open cuts is whole: the task that completes it finishes it
+   (:func:`~kaesong_geo.extract.finish_parts`: small patches and holes removed, eroded, in
+   canonical form; removing them needs the whole polygon, not the whole raster), unless it
+   lies wholly where the site keeps nothing (:func:`~kaesong_geo.extract.keep_region`).
+4. :func:`~kaesong_geo.extract.footprint_from_pieces` on the finished pieces.
 
 Memory: per thread, a chunk and its working arrays; and the first passes Dask holds while it
 works down the window (a row of chunks or two, at about a fifth of a stored RGB chunk each,
@@ -241,11 +244,9 @@ def _classes(block: np.ndarray, prepare: Any, **kwargs: Any) -> np.ndarray:
 def _first_pass(block: np.ndarray, depth: int, prepare: Any, **kwargs: Any) -> _FirstPass:
     """Classify a chunk alone; keep its classes as bits and its edge strips (copies)."""
     if isinstance(prepare, StoredBands):
-        packed = local_class_bits(block, stored=prepare, **kwargs)
+        built, unknown = local_class_bits(block, stored=prepare, **kwargs)
     else:
-        packed = local_class_bits(_bands(block, prepare), **kwargs)
-    assert packed is not None  # None only when asked for the compiled form alone
-    built, unknown = packed
+        built, unknown = local_class_bits(_bands(block, prepare), **kwargs)
     d = 2 * depth
     strips = {
         "top": block[:, :d].copy(), "bottom": block[:, -d:].copy(),
