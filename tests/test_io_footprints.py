@@ -962,3 +962,45 @@ def test_the_quick_radius_check_agrees_with_every_vertex(
         [bool((metres[owner == i] <= KAESONG.max_distance_km * 1000).all()) for i in range(2)]
     )
     assert _clean_geometries(geoms, KAESONG).tolist() == every.tolist()
+
+
+def test_a_footprints_sidecars_or_journal_changed_are_read_again(tmp_path: Path) -> None:
+    # a Shapefile's .prj or .dbf replaced, a GeoPackage edited in WAL mode with QGIS's
+    # connection still open (the .gpkg itself untouched), a file written over with its
+    # modification time set back: none may come back as it was read before (trial 12)
+    import sqlite3
+
+    shp = tmp_path / "2009-09.shp"
+    gpd.GeoDataFrame({"epoch": ["2009-09"]}, geometry=[BOX], crs=4326).to_file(shp)
+    [first] = read_footprint_file(shp)
+    far = gpd.GeoDataFrame({"epoch": ["2009-09"]}, geometry=[BOX], crs=3857)
+    far.to_file(tmp_path / "other.shp")
+    (tmp_path / "other.prj").replace(shp.with_suffix(".prj"))  # now Web Mercator metres
+    with pytest.raises(DataError, match="km from the reference point"):
+        read_footprint_file(shp)
+    gpkg = tmp_path / "2006-01.gpkg"
+    gpd.GeoDataFrame({"epoch": ["2006-01"]}, geometry=[BOX], crs=4326).to_file(gpkg)
+    with contextlib.closing(sqlite3.connect(gpkg)) as con:
+        con.execute("PRAGMA journal_mode=WAL")
+    assert len(read_footprint_file(gpkg)) == 1
+    con = sqlite3.connect(gpkg)  # an editing session, left open
+    try:
+        table = next(iter(con.execute("select table_name from gpkg_contents")))[0]
+        before = gpkg.stat()
+        con.execute(f'delete from "{table}"')
+        con.commit()
+        assert (gpkg.stat().st_size, gpkg.stat().st_mtime_ns) == (
+            before.st_size, before.st_mtime_ns
+        )  # fmt: skip
+        with pytest.raises(DataError, match="has no features"):
+            read_footprint_file(gpkg)
+    finally:
+        con.close()
+    path = write_geojson(tmp_path / "2011-03.geojson", feature(BOX, epoch="2011-03"))
+    assert read_footprint_file(path)[0].geometry.equals(first.geometry)
+    stat = path.stat()
+    text = path.read_text().replace("126.6", "126.7")  # 8.8 km east, the same size
+    path.write_text(text)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as touch -r would
+    assert path.stat().st_size == stat.st_size
+    assert not read_footprint_file(path)[0].geometry.equals(first.geometry)

@@ -77,9 +77,7 @@ import math
 import os
 import re
 import stat
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +90,7 @@ from shapely.geometry.base import BaseGeometry
 
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import GeometryRepairedWarning, PlacemarksSkippedWarning
+from kaesong_geo.io.filecache import FileCache
 from kaesong_geo.io.imagery import CATALOG_FILE, ImageryRecord, catalog_ids
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.sitefile import read_site
@@ -424,43 +423,20 @@ def _dates_as_text(
         ]
 
 
-#: The last files :func:`_read_layers` read, by layer and the file's identity (device, inode,
-#: size, modification time in ns; a hard link is the same file): a workspace's footprints
-#: are read again on every check of it (before and after each epoch added, through the
-#: transaction's view of hard links), most of them unchanged.
-_LAYERS_READ: OrderedDict[tuple[Any, ...], tuple[list[_Layer], str | None]] = OrderedDict()
-_LAYERS_KEPT = 64
-_LAYERS_LOCK = threading.Lock()
+#: The last files :func:`_read_layers` read, by layer and the file's identity (with its
+#: sidecars): a workspace's footprints are read again on every check of it.
+_LAYERS_READ: FileCache[tuple[list[_Layer], str | None]] = FileCache(64)
 
 
 def _read_layers(path: Path, layer: str | None = None) -> tuple[list[_Layer], str | None]:
     """Every non-empty layer of a file (only the one named ``layer`` if given); or an error.
 
-    A file read before and unchanged since (same device, inode, size and modification time)
-    is not read again (:data:`_LAYERS_READ`).
+    A file read before and unchanged since, with the files beside it (a Shapefile's parts, a
+    GeoPackage's journal), is not read again (:class:`~kaesong_geo.io.filecache.FileCache`).
     """
-    try:
-        st = path.stat()
-        # not the path: a transaction checks the workspace as it will be through hard links
-        key: tuple[Any, ...] | None = (layer, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    except OSError:
-        key = None
-    if key is not None:
-        with _LAYERS_LOCK:
-            held = _LAYERS_READ.get(key)
-            if held is not None:
-                _LAYERS_READ.move_to_end(key)
-        if held is not None:  # the callers read the layers, and make their own columns
-            layers, error = held
-            return [_Layer(f.crs, f.geometries, dict(f.columns)) for f in layers], error
-    layers, error = _read_layers_afresh(path, layer)
-    if key is not None:
-        with _LAYERS_LOCK:
-            _LAYERS_READ[key] = (layers, error)
-            while len(_LAYERS_READ) > _LAYERS_KEPT:
-                _LAYERS_READ.popitem(last=False)
-        layers = [_Layer(f.crs, f.geometries, dict(f.columns)) for f in layers]
-    return layers, error
+    layers, error = _LAYERS_READ.get(path, layer, lambda p: _read_layers_afresh(p, layer))
+    # the callers read the layers, and make their own columns
+    return [_Layer(f.crs, f.geometries, dict(f.columns)) for f in layers], error
 
 
 def _read_layers_afresh(path: Path, layer: str | None) -> tuple[list[_Layer], str | None]:

@@ -44,15 +44,13 @@ import math
 import os
 import re
 import stat
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kaesong_geo.dates import EpochDate, parse_epoch
 from kaesong_geo.errors import DataError
+from kaesong_geo.io.filecache import FileCache
 from kaesong_geo.io.problems import Problem, raise_first
 from kaesong_geo.io.raster import lonlat_bounds, network_problem, offline_env, open_raster
 from kaesong_geo.io.tables import read_table
@@ -152,54 +150,27 @@ def _image_path(folder: Path, name: str) -> Path:
     return path
 
 
-#: The extents :func:`_georeferenced` found, by the name and identity (device, inode, size,
-#: modification time in ns; a hard link is the same file) of the file and of the files
-#: beside it of the same stem (an ``.aux.xml``, a world file): a workspace's images are
-#: opened again on every check of it (before and after each epoch added, through the
-#: transaction's view of hard links), most of them unchanged. Not for a VRT (its sources
-#: may change under it).
-_EXTENTS: OrderedDict[tuple[Any, ...], tuple[float, float, float, float] | str | None] = (
-    OrderedDict()
-)
-_EXTENTS_KEPT = 256
-_EXTENTS_LOCK = threading.Lock()
+#: The extents :func:`_georeferenced` found, by the identity of the image and of the files
+#: beside it of its stem (an ``.aux.xml``, a world file): a workspace's images are opened
+#: again on every check of it. Not for a VRT (its sources may change under it).
+_EXTENTS: FileCache[tuple[float, float, float, float] | str | None] = FileCache(256)
 
 
 def _georeferenced(path: Path) -> tuple[float, float, float, float] | str | None:
     """The image's extent in WGS 84 (None: not georeferenced), or why it cannot be opened."""
-    key: tuple[Any, ...] | None = None
-    if path.suffix.lower() != ".vrt":
-        try:
-            st = path.stat()
-            # and the files beside it that GDAL reads with it (.aux.xml, world files, masks)
-            beside = sorted(
-                (e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                for e in os.scandir(path.parent)
-                if e.name.startswith(path.stem) and e.name != path.name
-            )
-            # not the path: a transaction checks the workspace through hard links
-            key = (path.name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, tuple(beside))
-        except OSError:
-            key = None
-    if key is not None:
-        with _EXTENTS_LOCK:
-            if key in _EXTENTS:
-                _EXTENTS.move_to_end(key)
-                return _EXTENTS[key]
-    found: tuple[float, float, float, float] | str | None
+    if path.suffix.lower() == ".vrt":
+        return _open_extent(path)
+    return _EXTENTS.get(path, None, _open_extent)
+
+
+def _open_extent(path: Path) -> tuple[float, float, float, float] | str | None:
     try:
         with offline_env(), open_raster(path) as src:
-            found = lonlat_bounds(src)
+            return lonlat_bounds(src)
     except DataError as exc:
-        found = exc.message
+        return exc.message
     except Exception as exc:  # a CRS PROJ cannot transform, a broken GCP list
-        found = f"cannot be georeferenced: {str(exc).splitlines()[0] if str(exc) else exc!r}"
-    if key is not None:
-        with _EXTENTS_LOCK:
-            _EXTENTS[key] = found
-            while len(_EXTENTS) > _EXTENTS_KEPT:
-                _EXTENTS.popitem(last=False)
-    return found
+        return f"cannot be georeferenced: {str(exc).splitlines()[0] if str(exc) else exc!r}"
 
 
 def check_image(
