@@ -32,7 +32,7 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["texture_bits", "texture_classes", "texture_product", "trace_polygons", "unpack_classes"]
+__all__ = ["texture_bits", "texture_product", "trace_polygons", "unpack_classes"]
 
 _F32 = numba.float32
 
@@ -585,7 +585,7 @@ def _smooth_bits(
             out_unknown[i, k] = unknown[i, k] & ~out_built[i, k]
 
 
-#: Per thread: the row buffers and byte scratch of :func:`texture_classes`.
+#: Per thread: the row buffers, bytes and words of :func:`texture_bits`.
 _CLASS_SCRATCH: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
@@ -695,42 +695,6 @@ def unpack_classes(built: np.ndarray, unknown: np.ndarray, cols: int) -> np.ndar
     out = np.empty((rows, 64 * n), dtype=np.uint8)
     _unpack_classes(np.ascontiguousarray(built), np.ascontiguousarray(unknown), out)
     return out[:, :cols]
-
-
-def texture_classes(
-    red: np.ndarray,
-    green: np.ndarray,
-    blue: np.ndarray,
-    fill: float,
-    texture_px: int,
-    floor: float,
-    limit: float,
-    open_px: int,
-    close_px: int,
-    **kwargs: object,
-) -> np.ndarray:
-    """:func:`texture_bits` as classes: BUILT (1), NOT_BUILT (0) or UNKNOWN (2) per pixel.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rgb = (np.random.default_rng(0).random((3, 30, 40)) * 255).astype(np.uint8)
-    >>> texture_classes(rgb[0], rgb[1], rgb[2], 0.5, 5, 1e-3, 1e9, 2, 2).max()
-    np.uint8(0)
-    """
-    built, unknown = texture_bits(
-        red,
-        green,
-        blue,
-        fill,
-        texture_px,
-        floor,
-        limit,
-        open_px,
-        close_px,
-        **kwargs,  # type: ignore[arg-type]
-    )
-    return unpack_classes(built, unknown, np.shape(red)[1])
 
 
 # --- tracing: the rings of a mask's 4-connected patches ------------------------------------
